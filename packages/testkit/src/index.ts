@@ -1,0 +1,3 @@
+export * from './processes.js';
+export * from './redis.js';
+export * from './kafka.js';
