@@ -1,0 +1,102 @@
+import type { Channel } from './types.js';
+
+/**
+ * Every tunable of the model. Money in major units (as people write it in the policy file).
+ * packages/config validates the policy file against this shape and fills in these defaults.
+ */
+export interface Policy {
+  /** Length of the rolling window in whole UTC days. */
+  windowDays: number;
+  /** Margin rate assumed for an order or refund without `cost`. */
+  defaultMarginRate: number;
+  /** Cost of handling one refund (return shipping, restocking). */
+  returnHandlingCost: number;
+  /** Default cost of one contact per channel, used when an interaction has no `cost`. */
+  channelCosts: Record<Channel, number>;
+  /** Events further than this in the future of the wall clock are dead-lettered. */
+  maxFutureSkewSeconds: number;
+  loyalty: {
+    /** Distinct purchase days that make a repeat buyer. */
+    minPurchaseDays: number;
+    /** loyalty >= this counts as loyal. */
+    loyalThreshold: number;
+    /** Tenure (days since first purchase) at which tenure no longer holds loyalty down. */
+    fullTenureDays: number;
+    /** recency up to this multiple of the customer's mean gap counts as fully active ... */
+    activeGapMultiple: number;
+    /** ... and from this multiple on as lapsed (linear in between). */
+    lapsedGapMultiple: number;
+  };
+  relationship: {
+    /** Below this many active customers the tenant median is not trusted: minProfit applies. */
+    minPopulation: number;
+    /** Absolute profitability cut (window profit) for small tenants. */
+    minProfit: number;
+  };
+  pyramid: {
+    /** Shares of active customers, by profit rank. */
+    topShare: number;
+    bigShare: number;
+    mediumShare: number;
+    /** Absolute window-profit cuts while the tenant has fewer than relationship.minPopulation active customers. */
+    absoluteProfitCuts: { top: number; big: number; medium: number };
+  };
+  rfm: {
+    /** Below this many purchasing customers the absolute cuts below apply instead of quintiles. */
+    minPopulation: number;
+    /** Ascending cut points: a score is 1 + the number of cuts the value is past. */
+    absoluteCuts: {
+      /** recency in days; fewer days is better (R 5 = at most the first cut) */
+      recencyDays: [number, number, number, number];
+      frequency: [number, number, number, number];
+      monetary: [number, number, number, number];
+    };
+  };
+  thresholds: {
+    /** How often the population cut points are recomputed. */
+    refreshSeconds: number;
+  };
+}
+
+export const defaultPolicy: Policy = {
+  windowDays: 365,
+  defaultMarginRate: 0.3,
+  returnHandlingCost: 5,
+  // account manager > call centre > helpdesk > chat > direct mail > email/social/web (DESIGN 1)
+  channelCosts: {
+    account_manager: 40,
+    call_center: 6,
+    helpdesk: 4,
+    store: 3,
+    chat: 2,
+    direct_mail: 1.5,
+    email: 0.1,
+    social: 0.1,
+    web: 0.05,
+    app: 0.05,
+  },
+  maxFutureSkewSeconds: 300,
+  loyalty: {
+    minPurchaseDays: 3,
+    loyalThreshold: 0.5,
+    fullTenureDays: 90,
+    activeGapMultiple: 1.5,
+    lapsedGapMultiple: 3,
+  },
+  relationship: { minPopulation: 200, minProfit: 50 },
+  pyramid: {
+    topShare: 0.01,
+    bigShare: 0.04,
+    mediumShare: 0.15,
+    absoluteProfitCuts: { top: 2000, big: 500, medium: 100 },
+  },
+  rfm: {
+    minPopulation: 200,
+    absoluteCuts: {
+      recencyDays: [30, 90, 180, 365],
+      frequency: [1, 2, 4, 8],
+      monetary: [50, 150, 500, 1500],
+    },
+  },
+  thresholds: { refreshSeconds: 10 },
+};
