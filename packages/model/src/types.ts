@@ -107,6 +107,13 @@ export interface CustomerState {
   /** Day buckets inside the rolling window, keyed by UTC day number. */
   window: Record<number, DayBucket>;
   segments: { [D in Dimension]: SegmentAssignment | null };
+  /**
+   * When the segments were last evaluated, and the R/F/M scores used then (they depend on the
+   * population snapshot of that moment, so they are kept; everything else is recomputed from
+   * the aggregates at evaluatedAtMs). Null until the first evaluation / for non-purchasers.
+   */
+  evaluatedAtMs: number | null;
+  rfmScores: [r: number, f: number, m: number] | null;
 }
 
 /** Totals of the rolling window at evaluation time, major units. */
