@@ -1,0 +1,160 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import { backoffMs, Waiter } from './backoff.js';
+import type { DeadLetterPublisher } from './dead-letters.js';
+import type { DeadLetter, SourceMessage } from './messages.js';
+
+/**
+ * What a service does with a batch, in two phases so that every message ends in exactly one
+ * outcome: `classify` decides which messages are dead letters (deterministic, no side effects),
+ * they are published to the DLQ, then `apply` makes the rest durable (applied or duplicate).
+ */
+export interface BatchHandler<T> {
+  classify(messages: SourceMessage[]): Promise<{ accepted: T[]; deadLetters: DeadLetter[] }>;
+  apply(accepted: T[], heartbeat: () => Promise<void>): Promise<{ applied: number; duplicates: number }>;
+}
+
+export interface ConsumerMetrics {
+  consumed: Counter<'topic' | 'outcome'>;
+  deadLetters: Counter<'reason'>;
+  batchDuration: Histogram;
+  errors: Counter<'stage'>;
+  paused: Gauge;
+}
+
+export interface BatchConsumerOptions<T> {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  handler: BatchHandler<T>;
+  deadLetters: DeadLetterPublisher;
+  logger: Logger;
+  metrics: ConsumerMetrics;
+  partitionsConsumedConcurrently?: number;
+}
+
+/**
+ * Consumes with eachBatch and explicit commits: a batch's offsets are committed only after its
+ * dead letters are acknowledged by the DLQ and its state is durable in Redis. A failing step is
+ * retried inside the batch with backoff (heartbeating) instead of skipping anything; if the
+ * partition is revoked meanwhile, nothing is committed and the new owner re-reads the batch
+ * (dedupe makes that harmless).
+ */
+export class BatchConsumer<T> {
+  private readonly consumer: Consumer;
+  private joined = false;
+  private pausedTopics = false;
+  private readonly retryWaiter = new Waiter();
+
+  constructor(private readonly options: BatchConsumerOptions<T>) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      // One customer's events stay on one partition; a bad producer that breaks this is still
+      // safe because the Redis step compares versions.
+      allowAutoTopicCreation: false,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.joined = true;
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.joined = false;
+      options.logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+    });
+  }
+
+  get ready(): boolean {
+    return this.joined;
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /** Back-pressure: stop fetching (the in-flight batch still completes) until resumed. */
+  setPaused(paused: boolean): void {
+    if (paused === this.pausedTopics) return;
+    this.pausedTopics = paused;
+    const topics = this.options.topics.map((topic) => ({ topic }));
+    if (paused) this.consumer.pause(topics);
+    else this.consumer.resume(topics);
+    this.options.metrics.paused.set(paused ? 1 : 0);
+    this.options.logger.warn({ paused }, paused ? 'consumption paused (back-pressure)' : 'consumption resumed');
+  }
+
+  /** Finishes the in-flight batches, commits them and leaves the group. */
+  async stop(): Promise<void> {
+    this.retryWaiter.wake();
+    await this.consumer.disconnect();
+    this.joined = false;
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0) return;
+    const { handler, metrics, logger } = this.options;
+    const stopTimer = metrics.batchDuration.startTimer();
+    const messages = batch.messages.map((m) => toSource(batch.topic, batch.partition, m));
+
+    const classified = await this.retrying('classify', isRunning, isStale, heartbeat, () => handler.classify(messages));
+    if (!classified) return;
+    const published = await this.retrying('dead_letter', isRunning, isStale, heartbeat, async () => {
+      await this.options.deadLetters.publish(classified.deadLetters);
+      return true;
+    });
+    if (!published) return;
+    const outcome = await this.retrying('apply', isRunning, isStale, heartbeat, () => handler.apply(classified.accepted, heartbeat));
+    if (!outcome) return;
+
+    const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
+    resolveOffset(last.offset);
+    try {
+      await this.consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+      ]);
+    } catch (error) {
+      // Rebalance or broker trouble: the batch is durable, it will be re-read and deduplicated.
+      metrics.errors.inc({ stage: 'commit' });
+      logger.warn({ err: error, topic: batch.topic, partition: batch.partition }, 'offset commit failed');
+    }
+    metrics.consumed.inc({ topic: batch.topic, outcome: 'applied' }, outcome.applied);
+    metrics.consumed.inc({ topic: batch.topic, outcome: 'duplicate' }, outcome.duplicates);
+    metrics.consumed.inc({ topic: batch.topic, outcome: 'dead_lettered' }, classified.deadLetters.length);
+    for (const letter of classified.deadLetters) metrics.deadLetters.inc({ reason: letter.reason });
+    stopTimer();
+    await heartbeat().catch(() => undefined);
+  }
+
+  /** Runs a step until it succeeds; undefined when the batch must be abandoned uncommitted. */
+  private async retrying<R>(
+    stage: string,
+    isRunning: () => boolean,
+    isStale: () => boolean,
+    heartbeat: () => Promise<void>,
+    step: () => Promise<R>,
+  ): Promise<R | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      if (!isRunning() || isStale()) return undefined;
+      try {
+        return await step();
+      } catch (error) {
+        this.options.metrics.errors.inc({ stage });
+        this.options.logger.error({ err: error, stage, attempt }, 'batch step failed, retrying');
+        await this.retryWaiter.wait(backoffMs(attempt));
+        await heartbeat().catch(() => undefined);
+      }
+    }
+  }
+}
+
+function toSource(topic: string, partition: number, m: KafkaMessage): SourceMessage {
+  return { topic, partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} };
+}

@@ -1,0 +1,6 @@
+export * from './kafka.js';
+export * from './messages.js';
+export * from './dead-letters.js';
+export * from './batch-consumer.js';
+export * from './outbox-relay.js';
+export * from './backoff.js';

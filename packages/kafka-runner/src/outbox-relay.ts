@@ -1,0 +1,112 @@
+import type { Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Counter, Gauge } from 'prom-client';
+import { backoffMs, Waiter } from './backoff.js';
+
+/** Where the relay reads from: the Redis outbox (packages/redis-state OutboxStore fits). */
+export interface OutboxSource {
+  leaseShards(): Promise<number[]>;
+  read(shards: readonly number[], perShard: number): Promise<Map<number, { id: string; event: string }[]>>;
+  ack(published: Map<number, string[]>): Promise<Map<number, boolean>>;
+  backlog(): Promise<number>;
+  release(): Promise<void>;
+}
+
+export interface OutboxRelayOptions {
+  source: OutboxSource;
+  producer: Producer;
+  topic: string;
+  /** Turns a stored entry into the Kafka message (adds emittedAt, JSON or Avro). */
+  encode(storedEvent: string): Promise<{ key: string; value: Buffer }>;
+  logger: Logger;
+  metrics: { published: Counter; backlog: Gauge; errors: Counter<'stage'> };
+  /** How often leases are renewed; they are taken for three times this. */
+  leaseRefreshMs?: number;
+  /** Poll interval when idle and nobody calls wake(). */
+  idleMs?: number;
+  perShard?: number;
+}
+
+/**
+ * Publishes segment changes from the Redis outbox to Kafka: read, produce with acks=all, then
+ * delete. A crash between produce and delete publishes the entry again (at-least-once; the
+ * event id is deterministic, so consumers deduplicate).
+ */
+export class OutboxRelay {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private readonly waiter = new Waiter();
+  private shards: number[] = [];
+  private leasedAt = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Something was just written to the outbox: publish now instead of at the next poll. */
+  wake(): void {
+    this.waiter.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.waiter.wake();
+    await this.loop;
+    await this.options.source.release().catch(() => undefined);
+  }
+
+  /** Publishes until the outbox is empty (used on shutdown and in tests). */
+  async drain(): Promise<void> {
+    while ((await this.publishOnce()) > 0);
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const published = await this.publishOnce();
+        failures = 0;
+        if (published === 0) await this.waiter.wait(this.options.idleMs ?? 100);
+      } catch (error) {
+        this.options.metrics.errors.inc({ stage: 'relay' });
+        this.options.logger.error({ err: error }, 'outbox relay failed, retrying');
+        await this.waiter.wait(backoffMs(failures++));
+      }
+    }
+  }
+
+  /** One read-produce-delete cycle; returns how many entries it published. */
+  async publishOnce(): Promise<number> {
+    const { source, producer, topic, metrics } = this.options;
+    const refreshMs = this.options.leaseRefreshMs ?? 2_000;
+    if (Date.now() - this.leasedAt >= refreshMs) {
+      this.shards = await source.leaseShards();
+      this.leasedAt = Date.now();
+      metrics.backlog.set(await source.backlog());
+    }
+    if (this.shards.length === 0) return 0;
+    const entries = await source.read(this.shards, this.options.perShard ?? 500);
+    if (entries.size === 0) return 0;
+    const messages: { key: string; value: Buffer }[] = [];
+    const ids = new Map<number, string[]>();
+    for (const [shard, rows] of entries) {
+      ids.set(shard, rows.map((r) => r.id));
+      for (const row of rows) messages.push(await this.options.encode(row.event));
+    }
+    // One request: Kafka keeps the order of messages per partition within it.
+    await producer.send({ topic, acks: -1, messages });
+    const acked = await source.ack(ids);
+    for (const [shard, held] of acked) {
+      if (!held) {
+        this.shards = this.shards.filter((s) => s !== shard);
+        this.options.logger.warn({ shard }, 'relay lease lost; another relay continues this shard');
+      }
+    }
+    metrics.published.inc(messages.length);
+    return messages.length;
+  }
+}

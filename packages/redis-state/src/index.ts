@@ -1,0 +1,7 @@
+export * from './keys.js';
+export * from './scripts.js';
+export * from './customers.js';
+export * from './outbox.js';
+export * from './population.js';
+export * from './read-model.js';
+export * from './watermark.js';

@@ -1,0 +1,91 @@
+import { crc32 } from 'node:zlib';
+
+/**
+ * Number of state shards. Every key of one customer carries the hash tag of its shard, so one
+ * customer's atomic step touches a single Redis Cluster slot; the shard's outbox, population
+ * indexes and segment counts share that tag so they can be updated in the same step.
+ * Changing it re-homes every customer: a namespace is built with one value for life.
+ */
+export const STATE_SHARDS = 16;
+
+export interface CustomerRef {
+  tenantId: string;
+  customerId: string;
+}
+
+export interface CustomerKeys {
+  shard: number;
+  state: string;
+  dedupe: string;
+  outbox: string;
+  recencyIndex: string;
+  frequencyIndex: string;
+  monetaryIndex: string;
+  profitIndex: string;
+  segmentCounts: string;
+}
+
+export type IndexName = 'recency' | 'frequency' | 'monetary' | 'profit';
+
+/** The Redis key layout of one namespace (REDIS_NAMESPACE; replays go into a fresh one). */
+export class KeySpace {
+  constructor(readonly namespace: string) {}
+
+  shardOf(ref: CustomerRef): number {
+    return crc32(`${ref.tenantId}\u0000${ref.customerId}`) % STATE_SHARDS;
+  }
+
+  private tag(shard: number): string {
+    return `${this.namespace}:{s${shard}}`;
+  }
+
+  customer(ref: CustomerRef): CustomerKeys {
+    const shard = this.shardOf(ref);
+    const tag = this.tag(shard);
+    const who = `${ref.tenantId}:${ref.customerId}`;
+    return {
+      shard,
+      state: `${tag}:c:${who}`,
+      dedupe: `${tag}:d:${who}`,
+      outbox: this.outbox(shard),
+      recencyIndex: this.index(shard, ref.tenantId, 'recency'),
+      frequencyIndex: this.index(shard, ref.tenantId, 'frequency'),
+      monetaryIndex: this.index(shard, ref.tenantId, 'monetary'),
+      profitIndex: this.index(shard, ref.tenantId, 'profit'),
+      segmentCounts: this.segmentCounts(shard, ref.tenantId),
+    };
+  }
+
+  outbox(shard: number): string {
+    return `${this.tag(shard)}:outbox`;
+  }
+
+  relayLease(shard: number): string {
+    return `${this.tag(shard)}:relay-lease`;
+  }
+
+  index(shard: number, tenantId: string, name: IndexName): string {
+    return `${this.tag(shard)}:ix:${tenantId}:${name}`;
+  }
+
+  segmentCounts(shard: number, tenantId: string): string {
+    return `${this.tag(shard)}:segcount:${tenantId}`;
+  }
+
+  /** Set of tenant ids seen (not slot-bound: written outside the atomic step, idempotently). */
+  tenants(): string {
+    return `${this.namespace}:tenants`;
+  }
+
+  thresholds(tenantId: string): string {
+    return `${this.namespace}:thresholds:${tenantId}`;
+  }
+
+  thresholdsLease(tenantId: string): string {
+    return `${this.namespace}:thresholds-lease:${tenantId}`;
+  }
+
+  watermark(tenantId: string): string {
+    return `${this.namespace}:watermark:${tenantId}`;
+  }
+}

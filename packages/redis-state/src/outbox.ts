@@ -1,0 +1,87 @@
+import type { Redis } from 'ioredis';
+import { STATE_SHARDS, type KeySpace } from './keys.js';
+import { callScript, defineScripts } from './scripts.js';
+import { execOrThrow } from './customers.js';
+
+export interface OutboxEntry {
+  id: string;
+  event: string;
+}
+
+/**
+ * The relay side of the outbox. A relay leases a shard before reading it, so with several scorer
+ * processes each shard is published by one of them at a time, in order; a crashed holder's
+ * lease expires and another takes over (entries it had published but not deleted go out again:
+ * at-least-once, with deterministic event ids).
+ */
+export class OutboxStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyspace: KeySpace,
+    private readonly leaseToken: string,
+    private readonly leaseMs: number,
+  ) {
+    defineScripts(redis);
+  }
+
+  /** The shards this relay holds (taking or renewing each lease), in one round trip. */
+  async leaseShards(): Promise<number[]> {
+    const pipeline = this.redis.pipeline();
+    for (let shard = 0; shard < STATE_SHARDS; shard++) {
+      callScript(pipeline, 'acquireLease', [this.keyspace.relayLease(shard)], [this.leaseToken, this.leaseMs]);
+    }
+    const replies = await execOrThrow(pipeline);
+    return replies.flatMap((held, shard) => (held === 1 ? [shard] : []));
+  }
+
+  /** Oldest entries of each given shard, one round trip. */
+  async read(shards: readonly number[], perShard: number): Promise<Map<number, OutboxEntry[]>> {
+    const pipeline = this.redis.pipeline();
+    for (const shard of shards) pipeline.xrange(this.keyspace.outbox(shard), '-', '+', 'COUNT', perShard);
+    const replies = await execOrThrow(pipeline);
+    const entries = new Map<number, OutboxEntry[]>();
+    shards.forEach((shard, i) => {
+      const rows = replies[i] as [string, string[]][];
+      if (rows.length > 0) {
+        entries.set(shard, rows.map(([id, fields]) => ({ id, event: fieldValue(fields, 'e') })));
+      }
+    });
+    return entries;
+  }
+
+  /** Deletes published entries; returns false for a shard whose lease was lost meanwhile. */
+  async ack(published: Map<number, string[]>): Promise<Map<number, boolean>> {
+    const pipeline = this.redis.pipeline();
+    const shards = [...published.keys()];
+    for (const shard of shards) {
+      callScript(pipeline, 'ackOutbox', [this.keyspace.outbox(shard), this.keyspace.relayLease(shard)], [
+        this.leaseToken, ...(published.get(shard) ?? []),
+      ]);
+    }
+    const replies = await execOrThrow(pipeline);
+    return new Map(shards.map((shard, i) => [shard, replies[i] !== -1]));
+  }
+
+  /** Entries waiting in all shards (the backlog gauge and back-pressure signal). */
+  async backlog(): Promise<number> {
+    const pipeline = this.redis.pipeline();
+    for (let shard = 0; shard < STATE_SHARDS; shard++) pipeline.xlen(this.keyspace.outbox(shard));
+    const replies = await execOrThrow(pipeline);
+    return replies.reduce<number>((sum, n) => sum + Number(n), 0);
+  }
+
+  async release(): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (let shard = 0; shard < STATE_SHARDS; shard++) {
+      // Only our own lease: compare-and-delete.
+      pipeline.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1,
+        this.keyspace.relayLease(shard), this.leaseToken);
+    }
+    await execOrThrow(pipeline);
+  }
+}
+
+function fieldValue(fields: string[], name: string): string {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1] as string;
+  throw new Error(`outbox entry without field ${name}`);
+}
