@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { applyEvents, assignSegments, decodeState, defaultPolicy, emptyState, evaluate, type OrderEvent } from '@bondstream/model';
+import {
+  KeySpace, OutboxStore, STATE_SHARDS, loadCustomers, readCustomerState, readPopulation, readSegmentCounts, writeCustomers,
+  type CustomerWrite, type StoredCustomer,
+} from '@bondstream/redis-state';
+import { startRedis, type LocalRedis } from '@bondstream/testkit';
+
+const day = 86_400_000;
+const t0 = Date.UTC(2026, 0, 10);
+const ref = { tenantId: 'shop-1', customerId: 'c-42' };
+const order = (n: number, at = t0 + n * day): OrderEvent => ({ eventId: `o-${n}`, type: 'order.placed', occurredAtMs: at, amountCents: 10_000, costCents: 6_000 });
+
+function plan(stored: StoredCustomer, events: OrderEvent[], nowMs: number): CustomerWrite {
+  const updated = applyEvents(stored.state ?? emptyState(), events, nowMs, defaultPolicy);
+  const evaluation = evaluate(updated, nowMs, null, defaultPolicy);
+  const { state, changes } = assignSegments(updated, evaluation, nowMs);
+  return {
+    stored, newVersion: state.appliedEvents, state, appliedEventIds: events.map((e) => e.eventId), index: evaluation.index,
+    outbox: changes.map((c) => ({ fromKey: c.from ? `${c.dimension}:${c.from}` : null, toKey: `${c.dimension}:${c.to}`, event: JSON.stringify(c) })),
+  };
+}
+
+describe('the atomic customer step (real redis-server)', () => {
+  let server: LocalRedis;
+  let redis: Redis;
+  const keyspace = new KeySpace('t');
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.stop();
+  });
+  beforeEach(async () => {
+    await redis.flushall();
+  });
+
+  it('keeps every key of a customer in one hash slot (its shard tag)', () => {
+    const keys = keyspace.customer(ref);
+    const tags = Object.values(keys).filter((v): v is string => typeof v === 'string').map((k) => k.match(/\{[^}]+\}/)?.[0]);
+    expect(new Set(tags).size).toBe(1);
+    expect(keys.shard).toBeGreaterThanOrEqual(0);
+    expect(keys.shard).toBeLessThan(STATE_SHARDS);
+  });
+
+  it('writes state, dedupe ledger, indexes, counts and outbox together', async () => {
+    const [stored] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1'] }]);
+    expect(stored!.version).toBe(0);
+    const write = plan(stored!, [order(1)], t0 + 2 * day);
+    const result = await writeCustomers(redis, [write], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    expect(result.written).toHaveLength(1);
+
+    const state = await readCustomerState(redis, keyspace, ref);
+    expect(state?.lifetime.orders).toBe(1);
+    const [again] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1', 'o-2'] }]);
+    expect(again!.version).toBe(1);
+    expect([...again!.alreadyApplied]).toEqual(['o-1']);
+
+    const population = await readPopulation(redis, keyspace, 'shop-1');
+    expect(population.frequencies).toEqual([1]);
+    expect(population.activeProfitsCents).toHaveLength(1);
+    const counts = await readSegmentCounts(redis, keyspace, 'shop-1');
+    expect(Object.values(counts.relationship).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(await redis.xlen(keyspace.outbox(stored!.keys.shard))).toBe(write.outbox.length);
+    expect(write.outbox.length).toBe(3);
+  });
+
+  it('refuses a write whose version moved (compare-and-set) and leaves everything untouched', async () => {
+    const [first] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1'] }]);
+    const [stale] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-2'] }]);
+    await writeCustomers(redis, [plan(first!, [order(1)], t0 + 2 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    const outboxBefore = await redis.xlen(keyspace.outbox(first!.keys.shard));
+    const result = await writeCustomers(redis, [plan(stale!, [order(2)], t0 + 3 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    expect(result.conflicts).toHaveLength(1);
+    expect(result.written).toHaveLength(0);
+    const state = decodeState((await redis.hget(keyspace.customer(ref).state, 's'))!);
+    expect(state.lifetime.orders).toBe(1);
+    expect(await redis.zscore(keyspace.customer(ref).dedupe, 'o-2')).toBeNull();
+    expect(await redis.xlen(keyspace.outbox(first!.keys.shard))).toBe(outboxBefore);
+  });
+
+  it('forgets dedupe ids after the retention, and the ledger key expires', async () => {
+    const [stored] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1'] }]);
+    await writeCustomers(redis, [plan(stored!, [order(1)], t0 + 2 * day)], { wallNowMs: 1_000_000, dedupeRetentionMs: 10_000 });
+    const [next] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-2'] }]);
+    await writeCustomers(redis, [plan(next!, [order(2)], t0 + 3 * day)], { wallNowMs: 1_020_000, dedupeRetentionMs: 10_000 });
+    const ledger = await redis.zrange(keyspace.customer(ref).dedupe, 0, -1);
+    expect(ledger).toEqual(['o-2']);
+    expect(await redis.pttl(keyspace.customer(ref).dedupe)).toBeGreaterThan(0);
+  });
+
+  it('relay leases: one holder per shard; a lost lease cannot delete entries', async () => {
+    const [stored] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1'] }]);
+    await writeCustomers(redis, [plan(stored!, [order(1)], t0 + 2 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    const a = new OutboxStore(redis, keyspace, 'relay-a', 60_000);
+    const b = new OutboxStore(redis, keyspace, 'relay-b', 60_000);
+    expect(await a.leaseShards()).toHaveLength(STATE_SHARDS);
+    expect(await b.leaseShards()).toHaveLength(0);
+    const shard = stored!.keys.shard;
+    const entries = await a.read([shard], 10);
+    expect(entries.get(shard)).toHaveLength(3);
+    const ids = new Map([[shard, entries.get(shard)!.map((e) => e.id)]]);
+    expect((await b.ack(ids)).get(shard)).toBe(false);
+    expect(await a.backlog()).toBe(3);
+    expect((await a.ack(ids)).get(shard)).toBe(true);
+    expect(await a.backlog()).toBe(0);
+    await a.release();
+    expect(await b.leaseShards()).toHaveLength(STATE_SHARDS);
+  });
+});
