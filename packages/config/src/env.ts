@@ -1,0 +1,300 @@
+import { statSync } from 'node:fs';
+import { ConfigError } from './errors.js';
+import { TOPIC_DEFAULTS, TOPIC_ENV, type TopicKey } from './topics.js';
+
+export type Env = Record<string, string | undefined>;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+export const CLOCKS = ['wall', 'event'] as const;
+export type ClockMode = (typeof CLOCKS)[number];
+
+export interface ServiceConfig {
+  service: string;
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    groupId: string;
+    ssl: boolean;
+    sasl: { mechanism: SaslMechanism; username: string; password: string } | null;
+    idempotent: boolean;
+  };
+  redisUrl: string;
+  /** Prefix of every Redis key: replays go into a fresh namespace (DESIGN 4). */
+  redisNamespace: string;
+  schemaRegistryUrl: string | null;
+  topics: { orders: string; interactions: string; segmentChanges: string; actions: string; dlq: string };
+  httpPort: number;
+  logLevel: LogLevel;
+  apiToken: string | null;
+  policyFile: string | null;
+  clock: ClockMode;
+  /** event clock: the watermark trails the newest event time by this much */
+  allowedLatenessSeconds: number;
+}
+
+export interface ServiceDefaults {
+  service: string;
+  httpPort: number;
+  groupId: string;
+  /** false for services that never talk to Kafka (KAFKA_BROKERS becomes optional). Default true. */
+  needsKafka?: boolean;
+}
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_REDIS_NAMESPACE = 'bs';
+
+const TRUE_WORDS = new Set(['true', '1', 'yes']);
+const FALSE_WORDS = new Set(['false', '0', 'no']);
+const BROKER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+const NAMESPACE = /^[a-z0-9_-]+$/;
+const PORT = /^\d{1,5}$/;
+const DECIMAL = /^\d+(?:\.\d+)?$/;
+
+const show = (value: string): string => JSON.stringify(value);
+
+/** Renders a URL for an error message without its password. */
+function redactUrl(url: URL): string {
+  if (url.password === '') return show(url.href);
+  const copy = new URL(url.href);
+  copy.password = '***';
+  return show(copy.href);
+}
+
+/** Reads variables and collects every problem instead of stopping at the first. */
+class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  fail(name: string, problem: string): void {
+    this.problems.push(`${name}: ${problem}`);
+  }
+
+  /** The trimmed value; undefined when unset or blank (`FOO=` counts as unset). */
+  get(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  /** A secret is used verbatim (no trimming); blank counts as unset. Never echoed. */
+  secret(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.get(name);
+    if (value === undefined) return fallback;
+    const word = value.toLowerCase();
+    if (TRUE_WORDS.has(word)) return true;
+    if (FALSE_WORDS.has(word)) return false;
+    this.fail(name, `expected true or false, got ${show(value)}`);
+    return fallback;
+  }
+
+  /** One of `allowed`, case-insensitive. Undefined when unset (or invalid, after recording it). */
+  choice<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    const value = this.get(name);
+    if (value === undefined) return undefined;
+    const lower = value.toLowerCase();
+    const match = allowed.find((a) => a === lower);
+    if (match === undefined) this.fail(name, `expected one of ${allowed.join(', ')}, got ${show(value)}`);
+    return match;
+  }
+}
+
+function readBrokers(r: EnvReader, required: boolean): string[] {
+  const value = r.get('KAFKA_BROKERS');
+  if (value === undefined) {
+    if (required) r.fail('KAFKA_BROKERS', 'required: a comma-separated list of host:port, e.g. "localhost:9092"');
+    return [];
+  }
+  const brokers = value.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  if (brokers.length === 0) {
+    r.fail('KAFKA_BROKERS', `expected a comma-separated list of host:port, got ${show(value)}`);
+    return [];
+  }
+  for (const broker of brokers) {
+    const m = BROKER.exec(broker);
+    const port = m ? Number(m[1]) : NaN;
+    if (!m) r.fail('KAFKA_BROKERS', `${show(broker)} is not host:port`);
+    else if (port < 1 || port > 65535) r.fail('KAFKA_BROKERS', `${show(broker)}: port must be 1..65535`);
+  }
+  return brokers;
+}
+
+function readSasl(r: EnvReader): ServiceConfig['kafka']['sasl'] {
+  const mechanismSet = r.get('KAFKA_SASL_MECHANISM') !== undefined;
+  const mechanism = r.choice('KAFKA_SASL_MECHANISM', SASL_MECHANISMS);
+  const username = r.get('KAFKA_SASL_USERNAME');
+  const password = r.secret('KAFKA_SASL_PASSWORD');
+  if (!mechanismSet) {
+    // Credentials without a mechanism would be silently ignored: connecting without
+    // authentication is not what whoever set them meant.
+    for (const [name, value] of [['KAFKA_SASL_USERNAME', username], ['KAFKA_SASL_PASSWORD', password]] as const) {
+      if (value !== undefined) {
+        r.fail(name, `set, but KAFKA_SASL_MECHANISM is not (expected one of ${SASL_MECHANISMS.join(', ')})`);
+      }
+    }
+    return null;
+  }
+  if (username === undefined) r.fail('KAFKA_SASL_USERNAME', 'required when KAFKA_SASL_MECHANISM is set');
+  if (password === undefined) r.fail('KAFKA_SASL_PASSWORD', 'required when KAFKA_SASL_MECHANISM is set');
+  if (mechanism === undefined || username === undefined || password === undefined) return null;
+  return { mechanism, username, password };
+}
+
+function readRedisUrl(r: EnvReader): string {
+  const value = r.get('REDIS_URL');
+  if (value === undefined) return DEFAULT_REDIS_URL;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // Not echoed: a Redis URL may carry a password.
+    r.fail('REDIS_URL', 'expected a redis:// or rediss:// URL (value not shown, it may contain a password)');
+    return DEFAULT_REDIS_URL;
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    r.fail('REDIS_URL', `expected a redis:// or rediss:// URL, got ${redactUrl(url)}`);
+  } else if (url.hostname === '') {
+    r.fail('REDIS_URL', `has no host: ${redactUrl(url)}`);
+  }
+  return value;
+}
+
+function readSchemaRegistryUrl(r: EnvReader): string | null {
+  const value = r.get('SCHEMA_REGISTRY_URL');
+  if (value === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    r.fail('SCHEMA_REGISTRY_URL', 'expected an http:// or https:// URL (value not shown, it may contain credentials)');
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    r.fail('SCHEMA_REGISTRY_URL', `expected an http:// or https:// URL, got ${redactUrl(url)}`);
+  } else if (url.hostname === '') {
+    r.fail('SCHEMA_REGISTRY_URL', `has no host: ${redactUrl(url)}`);
+  }
+  return value;
+}
+
+function readTopics(r: EnvReader): ServiceConfig['topics'] {
+  const keys = Object.keys(TOPIC_DEFAULTS) as TopicKey[];
+  const topics = { ...TOPIC_DEFAULTS } as { [K in TopicKey]: string };
+  for (const key of keys) {
+    const name = TOPIC_ENV[key];
+    const value = r.get(name);
+    if (value === undefined) continue;
+    if (!TOPIC_NAME.test(value) || value === '.' || value === '..') {
+      r.fail(name, `not a valid Kafka topic name (1-249 of A-Z a-z 0-9 . _ -), got ${show(value)}`);
+    } else {
+      topics[key] = value;
+    }
+  }
+  // Inputs may share a topic, but an output topic shared with any other would feed a service
+  // its own output (a DLQ equal to an input topic loops forever).
+  const outputs: readonly TopicKey[] = ['segmentChanges', 'actions', 'dlq'];
+  keys.forEach((b, j) => {
+    const a = keys.slice(0, j).find((k) => topics[k] === topics[b] && (outputs.includes(k) || outputs.includes(b)));
+    if (a !== undefined) {
+      r.fail(TOPIC_ENV[b], `${show(topics[b])} is also ${TOPIC_ENV[a]}; an output topic must be a topic of its own`);
+    }
+  });
+  return topics;
+}
+
+function readPort(r: EnvReader, fallback: number): number {
+  const value = r.get('HTTP_PORT');
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!PORT.test(value) || port > 65535) {
+    r.fail('HTTP_PORT', `expected an integer 0..65535, got ${show(value)}`);
+    return fallback;
+  }
+  return port;
+}
+
+function readLateness(r: EnvReader): number {
+  const value = r.get('CRM_ALLOWED_LATENESS_SECONDS');
+  if (value === undefined) return 0;
+  if (!DECIMAL.test(value)) {
+    r.fail('CRM_ALLOWED_LATENESS_SECONDS', `expected a number of seconds >= 0, got ${show(value)}`);
+    return 0;
+  }
+  return Number(value);
+}
+
+function readPolicyFile(r: EnvReader): string | null {
+  const path = r.get('CRM_POLICY_FILE');
+  if (path === undefined) return null;
+  try {
+    if (!statSync(path).isFile()) r.fail('CRM_POLICY_FILE', `not a regular file: ${show(path)}`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    r.fail('CRM_POLICY_FILE', code === 'ENOENT' ? `file not found: ${show(path)}` : `cannot read ${show(path)} (${code ?? String(err)})`);
+  }
+  return path;
+}
+
+function readApiToken(r: EnvReader): string | null {
+  const token = r.secret('API_TOKEN');
+  if (token === undefined) return null;
+  // HTTP strips surrounding whitespace from header values, so such a token could never match.
+  if (token !== token.trim()) r.fail('API_TOKEN', 'must not start or end with whitespace (value not shown)');
+  return token;
+}
+
+/**
+ * Reads the service configuration from the environment (DESIGN section 3). Every problem is
+ * collected; if there is any, one ConfigError lists them all, one per line, each starting with
+ * the variable's name. Values of KAFKA_SASL_PASSWORD and API_TOKEN are never echoed, nor
+ * URLs that cannot be parsed (they may carry passwords).
+ */
+export function loadServiceConfig(env: Env, defaults: ServiceDefaults): ServiceConfig {
+  const r = new EnvReader(env);
+  const needsKafka = defaults.needsKafka !== false;
+
+  const brokers = readBrokers(r, needsKafka);
+  const clientId = r.get('KAFKA_CLIENT_ID') ?? `bondstream-${defaults.service}`;
+  const groupId = r.get('KAFKA_GROUP_ID') ?? defaults.groupId;
+  const ssl = r.bool('KAFKA_SSL', false);
+  const sasl = readSasl(r);
+  const idempotent = r.bool('KAFKA_IDEMPOTENT', true);
+
+  const redisUrl = readRedisUrl(r);
+  const redisNamespace = r.get('REDIS_NAMESPACE') ?? DEFAULT_REDIS_NAMESPACE;
+  if (!NAMESPACE.test(redisNamespace)) {
+    r.fail('REDIS_NAMESPACE', `expected only a-z 0-9 _ -, got ${show(redisNamespace)}`);
+  }
+  const schemaRegistryUrl = readSchemaRegistryUrl(r);
+  const topics = readTopics(r);
+  const httpPort = readPort(r, defaults.httpPort);
+  const logLevel = r.choice('LOG_LEVEL', LOG_LEVELS) ?? 'info';
+  const apiToken = readApiToken(r);
+  const policyFile = readPolicyFile(r);
+  const clock = r.choice('CRM_CLOCK', CLOCKS) ?? 'wall';
+  const allowedLatenessSeconds = readLateness(r);
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return {
+    service: defaults.service,
+    kafka: { brokers, clientId, groupId, ssl, sasl, idempotent },
+    redisUrl,
+    redisNamespace,
+    schemaRegistryUrl,
+    topics,
+    httpPort,
+    logLevel,
+    apiToken,
+    policyFile,
+    clock,
+    allowedLatenessSeconds,
+  };
+}

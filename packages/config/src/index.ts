@@ -1,0 +1,19 @@
+export { ConfigError } from './errors.js';
+export {
+  loadServiceConfig,
+  LOG_LEVELS,
+  SASL_MECHANISMS,
+  CLOCKS,
+  DEFAULT_REDIS_URL,
+  DEFAULT_REDIS_NAMESPACE,
+  type Env,
+  type LogLevel,
+  type SaslMechanism,
+  type ClockMode,
+  type ServiceConfig,
+  type ServiceDefaults,
+} from './env.js';
+export { TOPIC_DEFAULTS, TOPIC_ENV, type TopicKey } from './topics.js';
+export { loadPolicy, resolvePolicy, deepMerge } from './policy.js';
+export { policySchema, describeValue } from './policy-schema.js';
+export { loadConfigOrExit } from './exit.js';

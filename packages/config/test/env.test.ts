@@ -1,0 +1,289 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { ConfigError, loadConfigOrExit, loadServiceConfig, TOPIC_DEFAULTS, type Env } from '../src/index.js';
+
+const defaults = { service: 'scorer', httpPort: 9464, groupId: 'bondstream-scorer' };
+const base: Env = { KAFKA_BROKERS: 'localhost:9092' };
+
+/** The ConfigError thrown for `env`, as its list of problems. */
+function problemsOf(env: Env, d: Parameters<typeof loadServiceConfig>[1] = defaults): string[] {
+  try {
+    loadServiceConfig(env, d);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).message.split('\n');
+    expect((err as ConfigError).problems).toEqual(problems);
+    return problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bondstream-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('loadServiceConfig', () => {
+  it('fills in every default', () => {
+    expect(loadServiceConfig(base, defaults)).toEqual({
+      service: 'scorer',
+      kafka: {
+        brokers: ['localhost:9092'],
+        clientId: 'bondstream-scorer',
+        groupId: 'bondstream-scorer',
+        ssl: false,
+        sasl: null,
+        idempotent: true,
+      },
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisNamespace: 'bs',
+      schemaRegistryUrl: null,
+      topics: {
+        orders: 'crm.orders.v1',
+        interactions: 'crm.interactions.v1',
+        segmentChanges: 'crm.segment-changes.v1',
+        actions: 'crm.customer-actions.v1',
+        dlq: 'crm.dlq.v1',
+      },
+      httpPort: 9464,
+      logLevel: 'info',
+      apiToken: null,
+      policyFile: null,
+      clock: 'wall',
+      allowedLatenessSeconds: 0,
+    });
+  });
+
+  it('keeps the topic defaults of DESIGN section 3', () => {
+    expect(TOPIC_DEFAULTS).toEqual({
+      orders: 'crm.orders.v1',
+      interactions: 'crm.interactions.v1',
+      segmentChanges: 'crm.segment-changes.v1',
+      actions: 'crm.customer-actions.v1',
+      dlq: 'crm.dlq.v1',
+    });
+  });
+
+  it('reads every variable', () => {
+    const policyFile = join(dir, 'p.yaml');
+    writeFileSync(policyFile, 'windowDays: 30\n');
+    const config = loadServiceConfig(
+      {
+        KAFKA_BROKERS: ' k1:9092, k2.example.com:9093 ,[::1]:9094,',
+        KAFKA_CLIENT_ID: 'cid',
+        KAFKA_GROUP_ID: 'gid',
+        KAFKA_SSL: 'YES',
+        KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        KAFKA_SASL_USERNAME: 'user',
+        KAFKA_SASL_PASSWORD: ' pass word ',
+        KAFKA_IDEMPOTENT: '0',
+        REDIS_URL: 'rediss://:pw@redis.example.com:6380/2',
+        REDIS_NAMESPACE: 'replay-2_a',
+        SCHEMA_REGISTRY_URL: 'https://registry.example.com:8081',
+        TOPIC_ORDERS: 'o',
+        TOPIC_INTERACTIONS: 'i',
+        TOPIC_SEGMENT_CHANGES: 's',
+        TOPIC_ACTIONS: 'a',
+        TOPIC_DLQ: 'd',
+        HTTP_PORT: '0',
+        LOG_LEVEL: 'Debug',
+        API_TOKEN: 'tok',
+        CRM_POLICY_FILE: policyFile,
+        CRM_CLOCK: 'event',
+        CRM_ALLOWED_LATENESS_SECONDS: '2.5',
+      },
+      defaults,
+    );
+    expect(config).toEqual({
+      service: 'scorer',
+      kafka: {
+        brokers: ['k1:9092', 'k2.example.com:9093', '[::1]:9094'],
+        clientId: 'cid',
+        groupId: 'gid',
+        ssl: true,
+        sasl: { mechanism: 'scram-sha-512', username: 'user', password: ' pass word ' },
+        idempotent: false,
+      },
+      redisUrl: 'rediss://:pw@redis.example.com:6380/2',
+      redisNamespace: 'replay-2_a',
+      schemaRegistryUrl: 'https://registry.example.com:8081',
+      topics: { orders: 'o', interactions: 'i', segmentChanges: 's', actions: 'a', dlq: 'd' },
+      httpPort: 0,
+      logLevel: 'debug',
+      apiToken: 'tok',
+      policyFile,
+      clock: 'event',
+      allowedLatenessSeconds: 2.5,
+    });
+  });
+
+  it('accepts every boolean spelling', () => {
+    for (const [text, value] of [['true', true], ['1', true], ['yes', true], ['TRUE', true], ['false', false], ['0', false], ['No', false]] as const) {
+      expect(loadServiceConfig({ ...base, KAFKA_SSL: text, KAFKA_IDEMPOTENT: text }, defaults).kafka).toMatchObject({ ssl: value, idempotent: value });
+    }
+  });
+
+  it('treats blank values as unset', () => {
+    const config = loadServiceConfig({ ...base, KAFKA_SSL: '', LOG_LEVEL: '  ', API_TOKEN: '', HTTP_PORT: '' }, defaults);
+    expect(config).toMatchObject({ logLevel: 'info', apiToken: null, httpPort: 9464, kafka: { ssl: false } });
+  });
+
+  it('requires KAFKA_BROKERS only when the service needs Kafka', () => {
+    expect(problemsOf({})).toEqual([expect.stringMatching(/^KAFKA_BROKERS: required/)]);
+    expect(problemsOf({ KAFKA_BROKERS: ' , ' })).toEqual([expect.stringMatching(/^KAFKA_BROKERS: /)]);
+    const api = { service: 'api', httpPort: 8080, groupId: 'unused', needsKafka: false };
+    expect(loadServiceConfig({}, api).kafka.brokers).toEqual([]);
+    expect(loadServiceConfig({}, api).kafka.clientId).toBe('bondstream-api');
+    // ... but a broker list that is given is still checked
+    expect(problemsOf({ KAFKA_BROKERS: 'nohost' }, api)).toEqual(['KAFKA_BROKERS: "nohost" is not host:port']);
+  });
+
+  // One bad value per variable: each must produce exactly one problem, naming that variable.
+  const policyDir = mkdtempSync(join(dir, 'adir-'));
+  const bad: Array<[string, string]> = [
+    ['KAFKA_BROKERS', 'localhost'],
+    ['KAFKA_BROKERS', 'localhost:0'],
+    ['KAFKA_BROKERS', 'localhost:65536'],
+    ['KAFKA_BROKERS', 'PLAINTEXT://localhost:9092'],
+    ['KAFKA_SSL', 'maybe'],
+    ['KAFKA_IDEMPOTENT', 'enabled'],
+    ['KAFKA_SASL_MECHANISM', 'gssapi'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['REDIS_URL', 'redis://'],
+    ['REDIS_NAMESPACE', 'Upper'],
+    ['REDIS_NAMESPACE', 'with{tag}'],
+    ['SCHEMA_REGISTRY_URL', 'ftp://registry'],
+    ['SCHEMA_REGISTRY_URL', 'registry:8081'],
+    ['TOPIC_ORDERS', 'has space'],
+    ['TOPIC_INTERACTIONS', '..'],
+    ['TOPIC_SEGMENT_CHANGES', 'a/b'],
+    ['TOPIC_ACTIONS', 'x'.repeat(250)],
+    ['TOPIC_DLQ', 'crm.orders.v1'],
+    ['HTTP_PORT', '65536'],
+    ['HTTP_PORT', '-1'],
+    ['HTTP_PORT', '80.5'],
+    ['HTTP_PORT', 'http'],
+    ['LOG_LEVEL', 'verbose'],
+    ['API_TOKEN', 'token-with-newline\n'],
+    ['CRM_POLICY_FILE', join(dir, 'missing.yaml')],
+    ['CRM_POLICY_FILE', policyDir],
+    ['CRM_CLOCK', 'processing'],
+    ['CRM_ALLOWED_LATENESS_SECONDS', '-1'],
+    ['CRM_ALLOWED_LATENESS_SECONDS', '1e3'],
+    ['CRM_ALLOWED_LATENESS_SECONDS', 'soon'],
+  ];
+  it.each(bad)('rejects %s=%j naming the variable', (name, value) => {
+    // a mechanism needs credentials; give them so that only the bad mechanism is reported
+    const extra = name === 'KAFKA_SASL_MECHANISM' ? { KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' } : {};
+    const problems = problemsOf({ ...base, ...extra, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.startsWith(`${name}: `)).toBe(true);
+  });
+
+  it('words a bad boolean as documented', () => {
+    expect(problemsOf({ ...base, KAFKA_SSL: 'maybe' })).toEqual(['KAFKA_SSL: expected true or false, got "maybe"']);
+  });
+
+  it('lists all problems at once, one per line', () => {
+    const problems = problemsOf({
+      KAFKA_SSL: 'maybe',
+      HTTP_PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      CRM_CLOCK: 'sundial',
+      REDIS_NAMESPACE: 'BAD NS',
+    });
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'KAFKA_BROKERS',
+      'KAFKA_SSL',
+      'REDIS_NAMESPACE',
+      'HTTP_PORT',
+      'LOG_LEVEL',
+      'CRM_CLOCK',
+    ]);
+  });
+
+  it('requires username and password with a SASL mechanism', () => {
+    expect(problemsOf({ ...base, KAFKA_SASL_MECHANISM: 'plain' })).toEqual([
+      'KAFKA_SASL_USERNAME: required when KAFKA_SASL_MECHANISM is set',
+      'KAFKA_SASL_PASSWORD: required when KAFKA_SASL_MECHANISM is set',
+    ]);
+    expect(problemsOf({ ...base, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' })).toEqual([
+      'KAFKA_SASL_PASSWORD: required when KAFKA_SASL_MECHANISM is set',
+    ]);
+    expect(
+      loadServiceConfig({ ...base, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, defaults).kafka.sasl,
+    ).toEqual({ mechanism: 'plain', username: 'u', password: 'p' });
+  });
+
+  it('rejects credentials without a SASL mechanism instead of ignoring them', () => {
+    const problems = problemsOf({ ...base, KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']);
+  });
+
+  it('never echoes secrets', () => {
+    const password = 'S3cr3t-kafka-pw';
+    const token = ' S3cr3t-api-token ';
+    const redisPassword = 'S3cr3t-redis-pw';
+    const env: Env = {
+      KAFKA_SASL_PASSWORD: password, // without a mechanism: an error about it
+      API_TOKEN: token, // surrounding whitespace: an error about it
+      REDIS_URL: `http://:${redisPassword}@localhost:6379`,
+      SCHEMA_REGISTRY_URL: `ftp://user:${redisPassword}@registry:8081`,
+    };
+    const problems = problemsOf(env);
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'KAFKA_BROKERS',
+      'KAFKA_SASL_PASSWORD',
+      'REDIS_URL',
+      'SCHEMA_REGISTRY_URL',
+      'API_TOKEN',
+    ]);
+    const message = problems.join('\n');
+    expect(message).not.toContain(password);
+    expect(message).not.toContain(token.trim());
+    expect(message).not.toContain(redisPassword);
+    // an unparseable URL is not echoed at all
+    expect(problemsOf({ ...base, REDIS_URL: `::${redisPassword}` }).join('\n')).not.toContain(redisPassword);
+  });
+
+  it('lets the input topics coincide but not an output topic', () => {
+    expect(loadServiceConfig({ ...base, TOPIC_ORDERS: 'in', TOPIC_INTERACTIONS: 'in' }, defaults).topics.orders).toBe('in');
+    expect(problemsOf({ ...base, TOPIC_ACTIONS: 'out', TOPIC_DLQ: 'out' })).toEqual([
+      'TOPIC_DLQ: "out" is also TOPIC_ACTIONS; an output topic must be a topic of its own',
+    ]);
+  });
+});
+
+describe('loadConfigOrExit', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('returns the loaded value', () => {
+    expect(loadConfigOrExit(() => 42)).toBe(42);
+  });
+
+  it('prints the problems and exits with status 2', () => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
+      throw new Error(`exit ${String(code)}`);
+    });
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(() => loadConfigOrExit(() => loadServiceConfig({ KAFKA_SSL: 'maybe' }, defaults))).toThrow('exit 2');
+    expect(exit).toHaveBeenCalledWith(2);
+    const printed = stderr.mock.calls.map((c) => String(c[0])).join('');
+    expect(printed.startsWith('bondstream: configuration error: KAFKA_BROKERS: required')).toBe(true);
+    expect(printed).toContain('\nKAFKA_SSL: expected true or false, got "maybe"\n');
+  });
+
+  it('also exits on other errors from loading', () => {
+    vi.spyOn(process, 'exit').mockImplementation((code) => {
+      throw new Error(`exit ${String(code)}`);
+    });
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(() =>
+      loadConfigOrExit(() => {
+        throw new TypeError('boom');
+      }),
+    ).toThrow('exit 2');
+    expect(stderr).toHaveBeenCalledWith('bondstream: configuration error: boom\n');
+  });
+});
