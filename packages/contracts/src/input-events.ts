@@ -69,11 +69,19 @@ export const orderEventSchema = z.object({
     .regex(/^[A-Za-z]{3}$/, { message: 'expected a 3-letter ISO 4217 code' })
     .transform((c) => c.toUpperCase())
     .optional(),
-  /** > 0; for `order.refunded` the refunded amount (partial refunds allowed). */
-  amount: money.positive(),
+  /**
+   * For `order.refunded` the refunded amount (partial refunds allowed). > 0, except that a placed
+   * order may be free (0): real logs have them (8 of the 2,357 CDNOW sample customers have only
+   * a $0.00 first order) and a free order is still a purchase for recency and frequency.
+   * Refunds and cancellations of 0 mean nothing and are rejected; negatives always are.
+   */
+  amount: money.nonnegative(),
   /** Cost of goods of `amount`; absent = the policy's default margin rate applies. */
   cost: money.nonnegative().optional(),
   items: z.array(orderItemSchema).max(1000).optional(),
+}).refine((order) => order.type === 'order.placed' || order.amount > 0, {
+  message: 'must be > 0 for refunds and cancellations',
+  path: ['amount'],
 });
 
 export const interactionEventSchema = z.object({

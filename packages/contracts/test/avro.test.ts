@@ -69,8 +69,8 @@ describe('Avro input through the fake registry', () => {
     expect(success(await new InputDecoder({ registry }).decode(buffer))).toEqual(interactionExample);
   });
 
-  it('validates decoded Avro with the same rules as JSON (zero amount)', async () => {
-    const buffer = await produceAvro(AVRO_SCHEMAS.orderEvent, DEFAULT_TOPICS.orders, { ...orderExample, amount: 0 });
+  it('validates decoded Avro with the same rules as JSON (zero refund)', async () => {
+    const buffer = await produceAvro(AVRO_SCHEMAS.orderEvent, DEFAULT_TOPICS.orders, { ...orderExample, type: 'order.refunded', amount: 0 });
     const result = await new InputDecoder({ registry }).decode(buffer);
     expect(result).toMatchObject({ ok: false, reason: 'schema_violation' });
     expect(!result.ok && result.detail).toMatch(/^amount: /);

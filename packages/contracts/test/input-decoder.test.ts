@@ -51,8 +51,9 @@ describe('InputDecoder, JSON', () => {
 
   it.each([
     ['a missing customerId', { ...orderExample, customerId: undefined }, /^customerId: /],
-    ['a negative amount', { ...orderExample, amount: -5 }, /^amount: Too small: expected number to be >0/],
-    ['a zero amount', { ...orderExample, amount: 0 }, /^amount: Too small: expected number to be >0/],
+    ['a negative amount', { ...orderExample, amount: -5 }, /^amount: Too small: expected number to be >=0/],
+    ['a zero refund', { ...orderExample, type: 'order.refunded', amount: 0 }, /^amount: must be > 0 for refunds and cancellations/],
+    ['a zero cancellation', { ...orderExample, type: 'order.cancelled', amount: 0 }, /^amount: must be > 0/],
     ['occurredAt without offset', { ...orderExample, occurredAt: '2026-11-20T10:15:00' }, /^occurredAt: /],
     ['an unknown channel', { ...interactionExample, channel: 'fax' }, /^channel: Invalid option/],
     ['an unknown type', { ...orderExample, type: 'order.shipped' }, /^type: /],

@@ -47,6 +47,10 @@ describe('input event schemas', () => {
     expect(parsed).not.toHaveProperty('extra');
   });
 
+  it('accepts a free placed order (real logs have them: CDNOW first orders of $0.00)', () => {
+    expect(orderEventSchema.parse({ ...orderExample, amount: 0 }).amount).toBe(0);
+  });
+
   it('accept numeric offsets and upper-case the currency', () => {
     const parsed = orderEventSchema.parse({ ...orderExample, occurredAt: '2026-11-20T11:15:00+01:00', currency: 'eur' });
     expect(parsed.occurredAt).toBe('2026-11-20T11:15:00+01:00');
@@ -54,7 +58,7 @@ describe('input event schemas', () => {
   });
 
   it.each([
-    ['amount zero', { amount: 0 }, 'amount'],
+    ['a zero refund', { type: 'order.refunded', amount: 0 }, 'amount'],
     ['negative amount', { amount: -1 }, 'amount'],
     ['negative cost', { cost: -0.01 }, 'cost'],
     ['local time without offset', { occurredAt: '2026-11-20T10:15:00' }, 'occurredAt'],
