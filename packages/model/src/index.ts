@@ -1,0 +1,15 @@
+/**
+ * @bondstream/model: the relationship scoring math (DESIGN section 1). Pure, deterministic,
+ * no I/O: (state, events or clock tick, policy, population thresholds) → (state, segment changes).
+ */
+export * from './types.js';
+export * from './policy.js';
+export { toCents, fromCents, utcDay } from './units.js';
+export { emptyState } from './state.js';
+export { applyEvents } from './apply.js';
+export { pruneWindow } from './window.js';
+export { evaluate } from './evaluate.js';
+export { assignSegments } from './segments.js';
+export { computeThresholds, type PopulationSample } from './thresholds.js';
+export { encodeState, decodeState } from './codec.js';
+export { toProfile, type CustomerProfile } from './profile.js';

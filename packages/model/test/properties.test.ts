@@ -1,0 +1,238 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  applyEvents,
+  CHANNELS,
+  computeThresholds,
+  decodeState,
+  defaultPolicy,
+  DIMENSIONS,
+  emptyState,
+  encodeState,
+  evaluate,
+  pruneWindow,
+  SEGMENTS,
+  type CustomerState,
+  type DayBucket,
+  type ModelEvent,
+} from '../src/index.js';
+import { DAY, NOW, NOW_DAY } from './fixtures.js';
+
+const policy = defaultPolicy;
+const W = policy.windowDays;
+
+/** Events from well before the window up to a day in the future; ids are assigned later. */
+const eventBody: fc.Arbitrary<Omit<ModelEvent, 'eventId'>> = fc
+  .record({
+    dayOffset: fc.integer({ min: -(W + 60), max: 1 }),
+    msInDay: fc.integer({ min: 0, max: DAY - 1 }),
+    kind: fc.constantFrom('order.placed', 'order.placed', 'order.cancelled', 'order.refunded', 'interaction'),
+    amountCents: fc.integer({ min: 1, max: 500_000 }),
+    costCents: fc.option(fc.integer({ min: 0, max: 500_000 }), { nil: undefined }),
+    channel: fc.constantFrom(...CHANNELS),
+    satisfactionTenths: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+  })
+  .map((r) => {
+    const occurredAtMs = (NOW_DAY + r.dayOffset) * DAY + r.msInDay;
+    if (r.kind === 'interaction') {
+      return {
+        type: 'interaction' as const,
+        occurredAtMs,
+        channel: r.channel,
+        kind: 'support_ticket',
+        ...(r.costCents === undefined ? {} : { costCents: r.costCents % 5_000 }),
+        ...(r.satisfactionTenths === undefined ? {} : { satisfaction: r.satisfactionTenths / 10 }),
+      };
+    }
+    return {
+      type: r.kind,
+      occurredAtMs,
+      amountCents: r.amountCents,
+      ...(r.costCents === undefined ? {} : { costCents: r.costCents }),
+    };
+  });
+
+const eventsArb: fc.Arbitrary<ModelEvent[]> = fc
+  .array(eventBody, { maxLength: 40 })
+  .map((bodies) => bodies.map((b, i) => ({ ...b, eventId: `e${i}` }) as ModelEvent));
+
+/**
+ * The same events as delivered by Kafka: shuffled, some duplicated, in batches, each batch
+ * processed at a (non-decreasing) wall clock time up to NOW.
+ */
+const deliveryArb = eventsArb.chain((events) =>
+  fc.record({
+    events: fc.constant(events),
+    delivered: fc
+      .tuple(
+        fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
+        fc.array(fc.constantFrom(...(events.length ? events : [null])), { maxLength: 15 }),
+        fc.infiniteStream(fc.nat()),
+      )
+      .map(([all, dups, keys]) => {
+        const withDups = [...all, ...dups.filter((e): e is ModelEvent => e !== null)];
+        const order = withDups.map((e) => ({ e, k: keys.next().value as number }));
+        // a stable sort by random keys is a uniform-enough shuffle that keeps fast-check shrinkable
+        return order.sort((a, b) => a.k - b.k).map((x) => x.e);
+      }),
+    cuts: fc.array(fc.integer({ min: 1, max: 8 }), { maxLength: 20 }),
+    clockLagDays: fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 20 }),
+  }),
+);
+
+/** Emulates the scorer: Redis dedupe across batches, applyEvents dedupes within one. */
+function deliver(batches: ModelEvent[][], nows: number[]): CustomerState {
+  const seen = new Set<string>();
+  let state = emptyState();
+  batches.forEach((batch, i) => {
+    const fresh = batch.filter((e) => !seen.has(e.eventId));
+    for (const e of batch) seen.add(e.eventId);
+    state = applyEvents(state, fresh, nows[i] ?? NOW, policy);
+  });
+  return state;
+}
+
+function chunk<T>(xs: readonly T[], sizes: readonly number[]): T[][] {
+  const out: T[][] = [];
+  let i = 0;
+  for (const size of sizes) {
+    if (i >= xs.length) break;
+    out.push(xs.slice(i, i + size));
+    i += size;
+  }
+  if (i < xs.length) out.push(xs.slice(i));
+  return out;
+}
+
+const population = computeThresholds(
+  {
+    lastPurchaseDays: Array.from({ length: 300 }, (_, i) => NOW_DAY - i),
+    frequencies: Array.from({ length: 300 }, (_, i) => i % 7),
+    monetaryCents: Array.from({ length: 300 }, (_, i) => i * 977),
+    activeProfitsCents: Array.from({ length: 300 }, (_, i) => i * 331 - 20_000),
+  },
+  policy,
+  1,
+  NOW,
+);
+
+describe('properties', () => {
+  it('order independence: any permutation, duplication and batching gives the same state and evaluation', () => {
+    fc.assert(
+      fc.property(deliveryArb, ({ events, delivered, cuts, clockLagDays }) => {
+        const reference = applyEvents(emptyState(), events, NOW, policy);
+
+        // one call with the duplicates in the list
+        expect(applyEvents(emptyState(), delivered, NOW, policy)).toEqual(reference);
+
+        // event by event, in the delivered order
+        expect(deliver(delivered.map((e) => [e]), [])).toEqual(reference);
+
+        // in batches, with the wall clock moving forward to NOW
+        const batches = chunk(delivered, cuts);
+        const lags = batches.map((_, i) => clockLagDays[i] ?? 0).sort((a, b) => b - a);
+        const nows = batches.map((_, i) => (i === batches.length - 1 ? NOW : NOW - lags[i]! * DAY));
+        const batched = deliver(batches, nows);
+        expect(batched).toEqual(reference);
+
+        expect(reference.appliedEvents).toBe(events.length);
+        for (const thresholds of [null, population]) {
+          expect(evaluate(batched, NOW, thresholds, policy)).toEqual(evaluate(reference, NOW, thresholds, policy));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('idempotence: re-delivering applied events through the dedupe changes nothing', () => {
+    fc.assert(
+      fc.property(deliveryArb, ({ events, delivered }) => {
+        const seen = new Set(events.map((e) => e.eventId));
+        const state = applyEvents(emptyState(), events, NOW, policy);
+        const again = applyEvents(state, delivered.filter((e) => !seen.has(e.eventId)), NOW, policy);
+        expect(again).toEqual(state);
+        // and within one call, a list that repeats itself counts each event once
+        expect(applyEvents(emptyState(), [...events, ...events], NOW, policy)).toEqual(state);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('window expiry: older events count in lifetime only; windowDays later the window is empty', () => {
+    fc.assert(
+      fc.property(eventsArb, fc.integer({ min: 0, max: 3 * W }), (events, extraDays) => {
+        const past = events.filter((e) => e.occurredAtMs <= NOW);
+        const state = applyEvents(emptyState(), past, NOW, policy);
+        for (const e of past) {
+          const eventDay = Math.floor(e.occurredAtMs / DAY);
+          const alone = applyEvents(emptyState(), [e], NOW, policy);
+          // every generated event has a non-zero effect, so it has a bucket iff its day is in the window
+          expect(Object.keys(alone.window).map(Number)).toEqual(eventDay > NOW_DAY - W ? [eventDay] : []);
+          // and the lifetime totals do not depend on the window at all
+          expect(alone.lifetime).toEqual(applyEvents(emptyState(), [e], e.occurredAtMs, policy).lifetime);
+          expect(alone.lifetime).not.toEqual(emptyState().lifetime);
+        }
+        const later = NOW + (W + extraDays) * DAY;
+        const e = evaluate(state, later, null, policy);
+        expect(e.window).toMatchObject({ orders: 0, monetary: 0, grossMargin: 0, refunds: 0, contacts: 0, contactCost: 0, profit: 0, satisfaction: null });
+        expect(pruneWindow(state, later, policy).window).toEqual({});
+        expect(pruneWindow(state, later, policy).lifetime).toEqual(state.lifetime);
+        expect(e.segments.pyramid).toBe(state.purchaseDays.length > 0 ? 'inactive' : 'prospect');
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('codec round trip on states built from events', () => {
+    const evaluated = fc.tuple(eventsArb, fc.boolean(), fc.integer({ min: 0, max: 10 * DAY })).map(([events, withSegments, lag]) => {
+      const state = applyEvents(emptyState(), events, NOW, policy);
+      if (!withSegments) return state;
+      state.evaluatedAtMs = NOW + lag;
+      state.segments = { relationship: { value: 'barnacle', sinceMs: NOW - lag }, pyramid: null, rfm: { value: 'loyal', sinceMs: NOW + lag } };
+      state.rfmScores = [3, 4, 5];
+      return state;
+    });
+    fc.assert(
+      fc.property(evaluated, (state) => {
+        const encoded = encodeState(state);
+        expect(decodeState(encoded)).toEqual(state);
+        expect(encodeState(decodeState(encoded))).toBe(encoded);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('codec round trip on arbitrary well-formed states', () => {
+    const int = fc.integer({ min: -1e12, max: 1e12 });
+    const time = fc.option(fc.integer({ min: 0, max: 4_102_444_800_000 }), { nil: null });
+    const bucket: fc.Arbitrary<DayBucket> = fc.record({
+      orders: int, revenueCents: int, marginCents: int, refundsCents: int, refundMarginCents: int, handlingCostCents: int,
+      contacts: int, contactCostCents: int, satisfactionTenthsSum: int, satisfactionCount: int,
+    });
+    const assignment = (values: readonly string[]) =>
+      fc.option(fc.record({ value: fc.oneof(fc.constantFrom(...values), fc.string()), sinceMs: fc.integer({ min: 0, max: 4e12 }) }), { nil: null });
+    const state: fc.Arbitrary<CustomerState> = fc.record({
+      firstPurchaseAtMs: time,
+      lastPurchaseAtMs: time,
+      lastEventAtMs: time,
+      appliedEvents: fc.nat(),
+      lifetime: fc.record({ orders: int, revenueCents: int, grossMarginCents: int, refundsCents: int, costCents: int, contacts: int, contactCostCents: int }),
+      purchaseDays: fc.uniqueArray(fc.integer({ min: -1000, max: 60_000 }), { maxLength: 30 }).map((d) => d.sort((a, b) => a - b)),
+      window: fc.dictionary(fc.integer({ min: -1000, max: 60_000 }).map(String), bucket, { maxKeys: 12 }),
+      segments: fc.record({
+        relationship: assignment(SEGMENTS.relationship),
+        pyramid: assignment(SEGMENTS.pyramid),
+        rfm: assignment(SEGMENTS.rfm),
+      }),
+      evaluatedAtMs: time,
+      rfmScores: fc.option(fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 })), { nil: null }),
+    });
+    fc.assert(
+      fc.property(state, (s) => {
+        expect(decodeState(encodeState(s))).toEqual(s);
+      }),
+      { numRuns: 300 },
+    );
+    expect(DIMENSIONS).toHaveLength(3);
+  });
+});
