@@ -43,7 +43,14 @@ export function round4(x: number): number {
   return r === 0 ? 0 : r;
 }
 
-/** ms → ISO-8601 UTC string (Date is used as a pure formatter here, never as a clock). */
+/**
+ * ms → ISO-8601 UTC string, without the ".000" of whole seconds, as DESIGN section 3 writes
+ * times (Date is used as a pure formatter here, never as a clock).
+ */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
 export function isoOrNull(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
+  return ms === null ? null : isoTime(ms);
 }

@@ -22,17 +22,17 @@ describe('toProfile', () => {
       tenantId: 'shop-1',
       customerId: 'c-42',
       stateVersion: 6,
-      firstPurchaseAt: '2025-02-01T09:00:00.000Z',
-      lastPurchaseAt: '2026-11-20T10:15:00.000Z',
-      lastEventAt: '2026-11-20T11:00:00.000Z',
+      firstPurchaseAt: '2025-02-01T09:00:00Z',
+      lastPurchaseAt: '2026-11-20T10:15:00Z',
+      lastEventAt: '2026-11-20T11:00:00Z',
       lifetime: { orders: 4, revenue: 700.5, grossMargin: 320.4, refunds: 20, contacts: 1, contactCost: 6 },
       window: { days: 365, orders: 3, monetary: 500.5, grossMargin: 230.4, refunds: 20, contacts: 1, contactCost: 6, profit: 209.4 },
       // gaps 597, 30, 30 days: cv 1.22, consistency 0.4504 → not loyal yet
       scores: { recencyDays: 0, frequency: 3, monetary: 500.5, profit: 209.4, loyalty: 0.4504, r: 5, f: 3, m: 5 },
       segments: {
-        relationship: { value: 'butterfly', since: '2026-11-20T12:00:00.000Z' },
-        pyramid: { value: 'medium', since: '2026-11-20T12:00:00.000Z' },
-        rfm: { value: 'potential_loyalist', since: '2026-11-20T12:00:00.000Z' },
+        relationship: { value: 'butterfly', since: '2026-11-20T12:00:00Z' },
+        pyramid: { value: 'medium', since: '2026-11-20T12:00:00Z' },
+        rfm: { value: 'potential_loyalist', since: '2026-11-20T12:00:00Z' },
       },
     });
   });
@@ -56,8 +56,8 @@ describe('toProfile', () => {
     expect(p.lastPurchaseAt).toBeNull();
     expect(p.scores).toMatchObject({ recencyDays: null, r: null, f: null, m: null, loyalty: 0 });
     expect(p.segments).toEqual({
-      relationship: { value: 'stranger', since: '2026-11-21T12:00:00.000Z' },
-      pyramid: { value: 'prospect', since: '2026-11-21T12:00:00.000Z' },
+      relationship: { value: 'stranger', since: '2026-11-21T12:00:00Z' },
+      pyramid: { value: 'prospect', since: '2026-11-21T12:00:00Z' },
       rfm: null,
     });
   });

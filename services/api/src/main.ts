@@ -1,0 +1,41 @@
+import { Redis } from 'ioredis';
+import { loadConfigOrExit, loadPolicy, loadServiceConfig } from '@bondstream/config';
+import { createLogger, createMetricsRegistry, startHttpServer } from '@bondstream/observability';
+import { KeySpace } from '@bondstream/redis-state';
+import { registerApiRoutes } from './routes.js';
+
+async function main(): Promise<void> {
+  const { config, policy } = loadConfigOrExit(() => {
+    const config = loadServiceConfig(process.env, { service: 'api', httpPort: 8080, groupId: 'bondstream-api', needsKafka: false });
+    return { config, policy: loadPolicy(config.policyFile) };
+  });
+  const logger = createLogger('api', config.logLevel);
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const keyspace = new KeySpace(config.redisNamespace);
+
+  const http = await startHttpServer({
+    port: config.httpPort,
+    logger,
+    registry: createMetricsRegistry('api'),
+    ready: () => redis.status === 'ready',
+    routes: (app) => registerApiRoutes(app, { redis, keyspace, policy, apiToken: config.apiToken }),
+  });
+  logger.info({ port: http.port, namespace: config.redisNamespace, auth: config.apiToken !== null }, 'api started');
+
+  let stopping = false;
+  const shutdown = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await http.close();
+    await redis.quit();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+}
+
+main().catch((error: unknown) => {
+  console.error('bondstream api failed to start:', error);
+  process.exit(1);
+});

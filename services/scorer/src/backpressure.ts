@@ -1,0 +1,35 @@
+import type { Logger } from 'pino';
+
+/**
+ * Pauses consumption while the outbox backlog is above `high` (the relay cannot publish, e.g.
+ * Kafka is down) and resumes below `low`, so Redis does not fill with unpublished changes.
+ */
+export class OutboxBackPressure {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly backlog: () => Promise<number>,
+    private readonly setPaused: (paused: boolean) => void,
+    private readonly logger: Logger,
+    private readonly limits = { high: 100_000, low: 20_000, checkEveryMs: 1_000 },
+  ) {}
+
+  start(): void {
+    let paused = false;
+    this.timer = setInterval(() => {
+      this.backlog()
+        .then((waiting) => {
+          if (!paused && waiting > this.limits.high) paused = true;
+          else if (paused && waiting < this.limits.low) paused = false;
+          else return;
+          this.setPaused(paused);
+        })
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'could not read the outbox backlog'));
+    }, this.limits.checkEveryMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { loadConfigOrExit, loadPolicy, loadServiceConfig } from '@bondstream/config';
+import { createSchemaRegistryClient, InputDecoder, OutputEncoder } from '@bondstream/contracts';
+import { BatchConsumer, createKafka, DeadLetterPublisher, OutboxRelay } from '@bondstream/kafka-runner';
+import { createLogger, createMetricsRegistry, startHttpServer } from '@bondstream/observability';
+import { KeySpace, OutboxStore } from '@bondstream/redis-state';
+import { applyBatch } from './apply-batch.js';
+import { OutboxBackPressure } from './backpressure.js';
+import { classifyMessages, type AcceptedEvent } from './classify.js';
+import { EvaluationClock } from './clock.js';
+import { createScorerMetrics } from './metrics.js';
+import { withEmittedAt, type StoredSegmentChange } from './segment-change.js';
+import { ThresholdsCache } from './thresholds.js';
+
+/** Dedupe ids are kept for 8 days: longer than Kafka's default 7-day retention (DESIGN 4). */
+const DEDUPE_RETENTION_MS = 8 * 24 * 3_600_000;
+
+async function main(): Promise<void> {
+  const { config, policy } = loadConfigOrExit(() => {
+    const config = loadServiceConfig(process.env, { service: 'scorer', httpPort: 8081, groupId: 'bondstream-scorer' });
+    return { config, policy: loadPolicy(config.policyFile) };
+  });
+  const logger = createLogger('scorer', config.logLevel);
+  const registry = createMetricsRegistry('scorer');
+  const metrics = createScorerMetrics(registry);
+  const instance = `${config.kafka.clientId}-${randomUUID()}`;
+
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableReadyCheck: true });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const keyspace = new KeySpace(config.redisNamespace);
+  const schemaRegistry = config.schemaRegistryUrl ? await createSchemaRegistryClient(config.schemaRegistryUrl) : undefined;
+  const decoder = new InputDecoder({ registry: schemaRegistry });
+  const encoder = new OutputEncoder({ registry: schemaRegistry, topics: config.topics });
+
+  const kafka = createKafka(config.kafka, logger);
+  const producer = kafka.producer({ idempotent: config.kafka.idempotent, allowAutoTopicCreation: false, maxInFlightRequests: config.kafka.idempotent ? 5 : undefined });
+  await producer.connect();
+
+  const clock = new EvaluationClock(config.clock, config.allowedLatenessSeconds * 1_000);
+  const thresholds = new ThresholdsCache(redis, keyspace, policy, clock, instance, logger, metrics);
+  await thresholds.refresh();
+
+  const relay = new OutboxRelay({
+    source: new OutboxStore(redis, keyspace, instance, 6_000),
+    producer,
+    topic: config.topics.segmentChanges,
+    encode: async (stored) => {
+      const change = JSON.parse(stored) as StoredSegmentChange;
+      return { key: change.customerId, value: await encoder.encodeSegmentChange(withEmittedAt(change, Date.now())) };
+    },
+    logger,
+    metrics: { published: metrics.published, backlog: metrics.backlog, errors: metrics.errors },
+    leaseRefreshMs: 2_000,
+  });
+
+  const consumer = new BatchConsumer<AcceptedEvent>({
+    kafka,
+    groupId: config.kafka.groupId,
+    topics: [config.topics.orders, config.topics.interactions],
+    deadLetters: new DeadLetterPublisher(producer, config.topics.dlq),
+    logger,
+    metrics,
+    handler: {
+      classify: (messages) => classifyMessages(messages, decoder, {
+        wallNowMs: Date.now(),
+        maxFutureSkewMs: policy.maxFutureSkewSeconds * 1_000,
+      }),
+      apply: (accepted) => applyBatch({
+        redis, keyspace, policy, clock, metrics,
+        thresholds: (tenantId) => thresholds.get(tenantId),
+        dedupeRetentionMs: DEDUPE_RETENTION_MS,
+        onOutboxWrite: () => relay.wake(),
+      }, accepted),
+    },
+  });
+  const backPressure = new OutboxBackPressure(() => new OutboxStore(redis, keyspace, instance, 6_000).backlog(),
+    (paused) => consumer.setPaused(paused), logger);
+
+  const http = await startHttpServer({
+    port: config.httpPort,
+    logger,
+    registry,
+    ready: () => consumer.ready && redis.status === 'ready',
+  });
+
+  relay.start();
+  thresholds.start();
+  backPressure.start();
+  await consumer.start();
+  logger.info({ port: http.port, clock: config.clock, namespace: config.redisNamespace }, 'scorer started');
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'scorer stopping');
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long, exiting');
+      process.exit(1);
+    }, 25_000);
+    force.unref();
+    try {
+      backPressure.stop();
+      await consumer.stop();
+      await thresholds.stop();
+      await relay.drain().catch((error: unknown) => logger.warn({ err: error }, 'outbox not drained; the next start publishes it'));
+      await relay.stop();
+      await producer.disconnect();
+      await http.close();
+      await redis.quit();
+      logger.info('scorer stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'unclean shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error('bondstream scorer failed to start:', error);
+  process.exit(1);
+});

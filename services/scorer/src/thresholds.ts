@@ -1,0 +1,70 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { computeThresholds, type Policy, type Thresholds } from '@bondstream/model';
+import {
+  acquireThresholdsLease, listTenants, readPopulation, readThresholds, writeThresholds, type KeySpace,
+} from '@bondstream/redis-state';
+import type { EvaluationClock } from './clock.js';
+import type { ScorerMetrics } from './metrics.js';
+
+/**
+ * The population cut points (median profit, pyramid ranks, R/F/M quintiles) of each tenant as a
+ * versioned snapshot. One scorer (holding the lease) recomputes it from the population indexes
+ * every `policy.thresholds.refreshSeconds`; every scorer reloads it, so per-event scoring never
+ * scans the population.
+ */
+export class ThresholdsCache {
+  private readonly snapshots = new Map<string, Thresholds | null>();
+  private timer: NodeJS.Timeout | null = null;
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyspace: KeySpace,
+    private readonly policy: Policy,
+    private readonly clock: EvaluationClock,
+    private readonly leaseToken: string,
+    private readonly logger: Logger,
+    private readonly metrics: ScorerMetrics,
+  ) {}
+
+  get(tenantId: string): Thresholds | null {
+    return this.snapshots.get(tenantId) ?? null;
+  }
+
+  start(): void {
+    const periodMs = this.policy.thresholds.refreshSeconds * 1_000;
+    this.timer = setInterval(() => {
+      if (this.refreshing) return;
+      this.refreshing = this.refresh()
+        .catch((error: unknown) => {
+          this.metrics.errors.inc({ stage: 'thresholds' });
+          this.logger.error({ err: error }, 'thresholds refresh failed');
+        })
+        .finally(() => {
+          this.refreshing = null;
+        });
+    }, periodMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.refreshing;
+  }
+
+  /** Recomputes the tenants whose lease this process gets, then reloads every snapshot. */
+  async refresh(): Promise<void> {
+    const leaseMs = Math.max(1_000, this.policy.thresholds.refreshSeconds * 1_000 - 100);
+    for (const tenantId of await listTenants(this.redis, this.keyspace)) {
+      if (await acquireThresholdsLease(this.redis, this.keyspace, tenantId, this.leaseToken, leaseMs)) {
+        const previous = await readThresholds(this.redis, this.keyspace, tenantId);
+        const population = await readPopulation(this.redis, this.keyspace, tenantId);
+        const next = computeThresholds(population, this.policy, (previous?.version ?? 0) + 1, this.clock.now(tenantId));
+        await writeThresholds(this.redis, this.keyspace, tenantId, next);
+        this.metrics.thresholdRefreshes.inc();
+      }
+      this.snapshots.set(tenantId, await readThresholds(this.redis, this.keyspace, tenantId));
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, fetchProfiles, getJson, kcatProduce, metricValue, startService, startStack, TOPICS, waitForOutcomes, type RunningService, type Stack } from './harness.js';
+import { expectedTotals, readCdnow, toOrderEvent } from './cdnow.js';
+
+interface Profile {
+  stateVersion: number;
+  firstPurchaseAt: string;
+  lastPurchaseAt: string;
+  lifetime: { orders: number; revenue: number };
+  segments: Record<'relationship' | 'pyramid' | 'rfm', { value: string; since: string } | null>;
+}
+
+/**
+ * The real CDNOW sample (6,919 orders of 2,357 customers) sent by kcat, an independent client,
+ * to the scorer and API running as processes with CRM_CLOCK=event.
+ */
+describe('CDNOW sample through the running services', () => {
+  let stack: Stack;
+  let scorer: RunningService;
+  let api: RunningService;
+  const orders = readCdnow('CDNOW_sample.txt');
+  const expected = expectedTotals(orders);
+  const customerIds = [...expected.keys()];
+  let firstPass: Map<string, { status: number; body: Profile }>;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    scorer = await startService('scorer', stack, { CRM_CLOCK: 'event' });
+    api = await startService('api', stack);
+  });
+  afterAll(async () => {
+    await Promise.all([scorer?.stop(), api?.stop()]);
+    await stack?.stop();
+  });
+
+  it('reads the whole dataset', () => {
+    expect(orders).toHaveLength(6_919);
+    expect(customerIds).toHaveLength(2_357);
+  });
+
+  it('gives every customer exact lifetime orders, revenue, first and last purchase, and all three segments', async () => {
+    await kcatProduce(stack.kafka.brokers, TOPICS.orders, orders.map((o) => toOrderEvent(o)));
+    await waitForOutcomes(scorer.url, orders.length);
+    expect(await metricValue(scorer.url, 'bondstream_events_consumed_total', { outcome: 'applied' })).toBe(orders.length);
+
+    firstPass = await fetchProfiles<Profile>(api.url, customerIds);
+    const wrong: string[] = [];
+    for (const [id, truth] of expected) {
+      const { status, body } = firstPass.get(id)!;
+      const ok = status === 200
+        && body.lifetime.orders === truth.orders
+        && Math.round(body.lifetime.revenue * 100) === truth.revenueCents
+        && body.firstPurchaseAt === `${truth.first}T00:00:00Z`
+        && body.lastPurchaseAt === `${truth.last}T00:00:00Z`
+        && body.segments.relationship !== null && body.segments.pyramid !== null && body.segments.rfm !== null;
+      if (!ok) wrong.push(`${id}: ${status} ${JSON.stringify(body).slice(0, 300)} expected ${JSON.stringify(truth)}`);
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
+
+    const { body: counts } = await getJson<{ dimensions: Record<string, Record<string, number>> }>(`${api.url}/v1/segments?tenant=default`);
+    for (const dimension of ['relationship', 'pyramid', 'rfm']) {
+      const total = Object.values(counts.dimensions[dimension]!).reduce((a, b) => a + b, 0);
+      expect(total, dimension).toBe(customerIds.length);
+    }
+  });
+
+  it('publishes a first assignment in every dimension for every customer', async () => {
+    const out = await collect(stack.kafka.brokers, [TOPICS.segmentChanges]);
+    try {
+      const { waitFor } = await import('@bondstream/testkit');
+      const firsts = await waitFor('first assignments on the output topic', () => {
+        const events = out.messages.map((m) => JSON.parse(m.value!.toString()) as { customerId: string; dimension: string; from: string | null });
+        const first = new Set(events.filter((e) => e.from === null).map((e) => `${e.customerId}/${e.dimension}`));
+        return first.size >= customerIds.length * 3 ? first : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 200 });
+      expect(firsts.size).toBe(customerIds.length * 3);
+    } finally {
+      await out.stop();
+    }
+  });
+
+  it('changes nothing when the same events are sent again', async () => {
+    await kcatProduce(stack.kafka.brokers, TOPICS.orders, orders.map((o) => toOrderEvent(o)));
+    await waitForOutcomes(scorer.url, orders.length * 2);
+    expect(await metricValue(scorer.url, 'bondstream_events_consumed_total', { outcome: 'duplicate' })).toBe(orders.length);
+    const secondPass = await fetchProfiles<Profile>(api.url, customerIds);
+    const changed = customerIds.filter((id) => JSON.stringify(secondPass.get(id)) !== JSON.stringify(firstPass.get(id)));
+    expect(changed).toEqual([]);
+  });
+});

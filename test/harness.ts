@@ -1,0 +1,163 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import {
+  freePort, startMockKafka, startRedis, stopProcess, track, waitFor,
+  type LocalRedis, type MockKafka,
+} from '@bondstream/testkit';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+export const datasets = fileURLToPath(new URL('../../shared/datasets/', import.meta.url));
+export const TOPICS = {
+  orders: 'crm.orders.v1',
+  interactions: 'crm.interactions.v1',
+  segmentChanges: 'crm.segment-changes.v1',
+  actions: 'crm.customer-actions.v1',
+  dlq: 'crm.dlq.v1',
+} as const;
+
+export interface Stack {
+  redis: LocalRedis;
+  kafka: MockKafka;
+  stop(): Promise<void>;
+}
+
+/** A private Redis and mock broker with the five topics. */
+export async function startStack(): Promise<Stack> {
+  const [redis, kafka] = await Promise.all([
+    startRedis(),
+    startMockKafka({ topics: [`${TOPICS.orders}:4`, `${TOPICS.interactions}:4`, `${TOPICS.segmentChanges}:4`, `${TOPICS.actions}:4`, `${TOPICS.dlq}:1`] }),
+  ]);
+  return { redis, kafka, stop: async () => void (await Promise.all([kafka.stop(), redis.stop()])) };
+}
+
+export interface RunningService {
+  name: string;
+  port: number;
+  process: ChildProcess;
+  url: string;
+  log(): string;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+/** Runs a built service (services/<name>/dist/main.js) as a process and waits for /readyz. */
+export async function startService(name: 'scorer' | 'api' | 'actions', stack: Stack, env: Record<string, string> = {}): Promise<RunningService> {
+  const port = await freePort();
+  const logDir = `${root}.local/test-logs`;
+  mkdirSync(logDir, { recursive: true });
+  const logFile = `${logDir}/${name}-${port}.log`;
+  const log = createWriteStream(logFile);
+  const child = track(spawn(process.execPath, [`${root}services/${name}/dist/main.js`], {
+    env: {
+      PATH: process.env.PATH,
+      KAFKA_BROKERS: stack.kafka.brokers,
+      KAFKA_IDEMPOTENT: 'false',
+      REDIS_URL: stack.redis.url,
+      HTTP_PORT: String(port),
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }));
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const url = `http://127.0.0.1:${port}`;
+  const readLog = (): string => readFileSync(logFile, 'utf8');
+  await waitFor(`${name} /readyz`, async () => {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${readLog().slice(-2_000)}`);
+    const response = await fetch(`${url}/readyz`).catch(() => null);
+    return response?.status === 200 ? true : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 100 });
+  return {
+    name, port, process: child, url, log: readLog,
+    stop: () => stopProcess(child, 20_000),
+    kill: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Produces "key<TAB>value" lines with kcat, an independent Kafka client. */
+export async function kcatProduce(brokers: string, topic: string, records: { key: string; value: string }[]): Promise<void> {
+  const child = track(spawn('kcat', ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-X', 'acks=all'], { stdio: ['pipe', 'ignore', 'pipe'] }));
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  for (const { key, value } of records) {
+    if (key.includes('\t') || value.includes('\n')) throw new Error('kcat records must be single-line, tab-free keys');
+    if (!child.stdin?.write(`${key}\t${value}\n`)) await new Promise((resolve) => child.stdin?.once('drain', resolve));
+  }
+  child.stdin?.end();
+  const code = await exited;
+  if (code !== 0) throw new Error(`kcat exited with ${code}: ${stderr}`);
+}
+
+export interface Collected {
+  topic: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/** Collects every message of some topics from the beginning, until stopped. */
+export async function collect(brokers: string, topics: string[]): Promise<{ messages: Collected[]; stop(): Promise<void> }> {
+  const kafka = new Kafka({ brokers: [brokers], clientId: 'test-collector', logLevel: logLevel.NOTHING });
+  const consumer: Consumer = kafka.consumer({ groupId: `collector-${Math.random().toString(36).slice(2)}` });
+  const messages: Collected[] = [];
+  await consumer.connect();
+  for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+      messages.push({ topic, key: message.key?.toString() ?? null, value: message.value ?? null, headers });
+    },
+  });
+  return { messages, stop: () => consumer.disconnect() };
+}
+
+export async function getJson<T = unknown>(url: string, token?: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/** Reads one counter or gauge value (summed over label sets matching `labels`) from /metrics. */
+export async function metricValue(serviceUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${serviceUrl}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const match = line.match(/^([a-z_]+)(\{[^}]*\})?\s+(\S+)/);
+    if (!match || match[1] !== name) continue;
+    const labelText = match[2] ?? '';
+    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) sum += Number(match[3]);
+  }
+  return sum;
+}
+
+/** GETs many customers' profiles with bounded concurrency. */
+export async function fetchProfiles<T>(apiUrl: string, customerIds: readonly string[], tenant = 'default'): Promise<Map<string, { status: number; body: T }>> {
+  const results = new Map<string, { status: number; body: T }>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < customerIds.length) {
+      const id = customerIds[next++] as string;
+      results.set(id, await getJson<T>(`${apiUrl}/v1/customers/${encodeURIComponent(id)}?tenant=${tenant}`));
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return results;
+}
+
+/** Waits until the scorer has a final outcome for `count` consumed events. */
+export async function waitForOutcomes(scorerUrl: string, count: number, timeoutMs = 120_000): Promise<void> {
+  await waitFor(`${count} consumed events with an outcome`, async () => {
+    const seen = await metricValue(scorerUrl, 'bondstream_events_consumed_total');
+    if (seen > count) throw new Error(`more outcomes (${seen}) than events (${count})`);
+    return seen === count ? true : undefined;
+  }, { timeoutMs, intervalMs: 200 });
+}
