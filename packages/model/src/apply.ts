@@ -36,7 +36,7 @@ export function applyEvents(
 }
 
 function applyOne(s: CustomerState, e: ModelEvent, fromDay: number, policy: Policy): void {
-  checkEvent(e);
+  checkEvent(e, policy);
   s.lastEventAtMs = s.lastEventAtMs === null ? e.occurredAtMs : Math.max(s.lastEventAtMs, e.occurredAtMs);
   const day = utcDay(e.occurredAtMs);
   // null: the day is older than the window, only lifetime totals change.
@@ -117,19 +117,31 @@ function applyInteraction(s: CustomerState, bucket: DayBucket | null, e: Interac
   }
 }
 
-function checkEvent(e: ModelEvent): void {
-  const bad = (why: string): never => {
-    throw new Error(`invalid event ${e.eventId}: ${why}`);
-  };
-  if (!Number.isSafeInteger(e.occurredAtMs)) bad(`occurredAtMs ${e.occurredAtMs} is not an integer`);
-  if (e.costCents !== undefined && !Number.isSafeInteger(e.costCents)) bad(`costCents ${e.costCents} is not an integer`);
+/**
+ * Why the model cannot apply an event, or null when it can. The scorer dead-letters such events
+ * before applying, so an event that passed the wire schema can never make a batch fail forever.
+ */
+export function invalidEventReason(e: ModelEvent, policy: Policy): string | null {
+  if (!Number.isSafeInteger(e.occurredAtMs)) return `occurredAtMs ${e.occurredAtMs} is not an integer`;
+  if (e.costCents !== undefined && !(Number.isSafeInteger(e.costCents) && e.costCents >= 0)) {
+    return `costCents ${e.costCents} is not a non-negative integer`;
+  }
   if (e.type === 'interaction') {
     if (e.satisfaction !== undefined && !(e.satisfaction >= 0 && e.satisfaction <= 10)) {
-      bad(`satisfaction ${e.satisfaction} is outside 0..10`);
+      return `satisfaction ${e.satisfaction} is outside 0..10`;
+    }
+    if (e.costCents === undefined && (policy.channelCosts[e.channel] as number | undefined) === undefined) {
+      return `unknown channel ${String(e.channel)}`;
     }
   } else if (!Number.isSafeInteger(e.amountCents) || e.amountCents < 0) {
-    bad(`amountCents ${e.amountCents} is not a non-negative integer`);
+    return `amountCents ${e.amountCents} is not a non-negative integer`;
   }
+  return null;
+}
+
+function checkEvent(e: ModelEvent, policy: Policy): void {
+  const reason = invalidEventReason(e, policy);
+  if (reason !== null) throw new Error(`invalid event ${e.eventId}: ${reason}`);
 }
 
 /** Keeps `days` sorted and distinct (binary search; days mostly arrive at the end). */

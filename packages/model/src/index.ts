@@ -6,7 +6,7 @@ export * from './types.js';
 export * from './policy.js';
 export { toCents, fromCents, utcDay, isoTime } from './units.js';
 export { emptyState } from './state.js';
-export { applyEvents } from './apply.js';
+export { applyEvents, invalidEventReason } from './apply.js';
 export { pruneWindow } from './window.js';
 export { evaluate } from './evaluate.js';
 export { assignSegments } from './segments.js';

@@ -1,6 +1,6 @@
-import type { InputDecoder } from '@bondstream/contracts';
+import type { InputDecoder, InputEvent } from '@bondstream/contracts';
 import type { DeadLetter, SourceMessage } from '@bondstream/kafka-runner';
-import type { ModelEvent } from '@bondstream/model';
+import { invalidEventReason, type ModelEvent, type Policy } from '@bondstream/model';
 import { toModelEvent } from './to-model.js';
 
 /** A valid input event, ready to apply. */
@@ -17,27 +17,42 @@ export interface AcceptedEvent {
 export async function classifyMessages(
   messages: readonly SourceMessage[],
   decoder: InputDecoder,
-  options: { wallNowMs: number; maxFutureSkewMs: number },
+  options: { wallNowMs: number; policy: Policy },
 ): Promise<{ accepted: AcceptedEvent[]; deadLetters: DeadLetter[] }> {
   const accepted: AcceptedEvent[] = [];
   const deadLetters: DeadLetter[] = [];
-  const latestAllowed = options.wallNowMs + options.maxFutureSkewMs;
+  const maxFutureSkewMs = options.policy.maxFutureSkewSeconds * 1_000;
   for (const message of messages) {
-    const result = await decoder.decode(message.value);
-    if (!result.ok) {
-      deadLetters.push({ message, reason: result.reason, detail: result.detail });
+    const decoded = await decoder.decode(message.value);
+    if (!decoded.ok) {
+      deadLetters.push({ message, reason: decoded.reason, detail: decoded.detail });
       continue;
     }
-    const event = toModelEvent(result.event);
-    if (event.occurredAtMs > latestAllowed) {
+    const converted = toApplicable(decoded.event, options.policy);
+    if ('invalid' in converted) {
+      // Passed the wire schema but the model cannot apply it: it must not fail a batch forever.
+      deadLetters.push({ message, reason: 'schema_violation', detail: converted.invalid });
+      continue;
+    }
+    if (converted.event.occurredAtMs > options.wallNowMs + maxFutureSkewMs) {
       deadLetters.push({
         message,
         reason: 'future_timestamp',
-        detail: `occurredAt ${result.event.occurredAt} is more than ${options.maxFutureSkewMs / 1000} s ahead of the clock`,
+        detail: `occurredAt ${decoded.event.occurredAt} is more than ${maxFutureSkewMs / 1_000} s ahead of the clock`,
       });
       continue;
     }
-    accepted.push({ tenantId: result.event.tenantId, customerId: result.event.customerId, event });
+    accepted.push({ tenantId: decoded.event.tenantId, customerId: decoded.event.customerId, event: converted.event });
   }
   return { accepted, deadLetters };
+}
+
+function toApplicable(input: InputEvent, policy: Policy): { event: ModelEvent } | { invalid: string } {
+  try {
+    const event = toModelEvent(input);
+    const invalid = invalidEventReason(event, policy);
+    return invalid === null ? { event } : { invalid };
+  } catch (error) {
+    return { invalid: error instanceof Error ? error.message : String(error) };
+  }
 }

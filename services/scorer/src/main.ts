@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     handler: {
       classify: (messages) => classifyMessages(messages, decoder, {
         wallNowMs: Date.now(),
-        maxFutureSkewMs: policy.maxFutureSkewSeconds * 1_000,
+        policy,
       }),
       apply: (accepted) => applyBatch({
         redis, keyspace, policy, clock, metrics,
