@@ -161,3 +161,22 @@ export async function waitForOutcomes(scorerUrl: string, count: number, timeoutM
     return seen === count ? true : undefined;
   }, { timeoutMs, intervalMs: 200 });
 }
+
+/** Waits until a consumer group has committed every message of a topic (lag 0). */
+export async function waitForCommittedEnd(brokers: string, groupId: string, topic: string, timeoutMs = 180_000): Promise<void> {
+  const admin = new Kafka({ brokers: [brokers], clientId: 'test-lag', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await waitFor(`${groupId} to commit the end of ${topic}`, async () => {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const lag = ends.reduce((sum, end) => {
+        const c = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+        return sum + Number(end.high) - Math.max(0, Number(c));
+      }, 0);
+      return lag === 0 ? true : undefined;
+    }, { timeoutMs, intervalMs: 250 });
+  } finally {
+    await admin.disconnect();
+  }
+}
