@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { applyEvents, assignSegments, defaultPolicy, emptyState, evaluate } from '@bondstream/model';
+import { createLogger, createMetricsRegistry, startHttpServer } from '@bondstream/observability';
+import { KeySpace, loadCustomers, writeCustomers } from '@bondstream/redis-state';
+import { startRedis, type LocalRedis } from '@bondstream/testkit';
+import { registerApiRoutes } from '../src/routes.js';
+
+const keyspace = new KeySpace('apitest');
+const at = Date.UTC(2026, 10, 20, 10, 15);
+
+async function seedCustomer(redis: Redis, tenantId: string, customerId: string): Promise<void> {
+  const [stored] = await loadCustomers(redis, keyspace, [{ ref: { tenantId, customerId }, eventIds: ['o-1'] }]);
+  const updated = applyEvents(emptyState(), [{ eventId: 'o-1', type: 'order.placed', occurredAtMs: at, amountCents: 12_050, costCents: 7_010 }], at, defaultPolicy);
+  const evaluation = evaluate(updated, at, null, defaultPolicy);
+  const { state, changes } = assignSegments(updated, evaluation, at);
+  await writeCustomers(redis, [{
+    stored: stored!, newVersion: state.appliedEvents, state, appliedEventIds: ['o-1'], index: evaluation.index,
+    outbox: changes.map((c) => ({ fromKey: null, toKey: `${c.dimension}:${c.to}`, event: '{}' })),
+  }], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+}
+
+describe.each([
+  { name: 'without API_TOKEN', token: null },
+  { name: 'with API_TOKEN', token: 's3cret-token' },
+])('the read API $name', ({ token }) => {
+  let server: LocalRedis;
+  let redis: Redis;
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  const get = (path: string, bearer: string | null = token) =>
+    fetch(`http://127.0.0.1:${http.port}${path}`, bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {});
+
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+    await seedCustomer(redis, 'shop-1', 'c-42');
+    http = await startHttpServer({
+      port: 0, host: '127.0.0.1', logger: createLogger('api', 'silent'), registry: createMetricsRegistry('api'), ready: () => true,
+      routes: (app) => registerApiRoutes(app, { redis, keyspace, policy: defaultPolicy, apiToken: token }),
+    });
+  });
+  afterAll(async () => {
+    await http?.close();
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  it('serves the profile of DESIGN section 3', async () => {
+    const response = await get('/v1/customers/c-42?tenant=shop-1');
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toMatchObject({
+      tenantId: 'shop-1', customerId: 'c-42', stateVersion: 1,
+      firstPurchaseAt: '2026-11-20T10:15:00Z', lastPurchaseAt: '2026-11-20T10:15:00Z', lastEventAt: '2026-11-20T10:15:00Z',
+      lifetime: { orders: 1, revenue: 120.5, grossMargin: 50.4, refunds: 0, contacts: 0, contactCost: 0 },
+      window: { days: 365, orders: 1, monetary: 120.5, grossMargin: 50.4, refunds: 0, contacts: 0, contactCost: 0, profit: 50.4 },
+      scores: { recencyDays: 0, frequency: 1, monetary: 120.5, profit: 50.4 },
+      segments: { rfm: { value: 'new', since: '2026-11-20T10:15:00Z' } },
+    });
+    expect(Object.keys(body.segments)).toEqual(['relationship', 'pyramid', 'rfm']);
+  });
+
+  it('counts customers per segment value, zeros included', async () => {
+    const response = await get('/v1/segments?tenant=shop-1');
+    const body = await response.json();
+    expect(body.tenantId).toBe('shop-1');
+    expect(body.dimensions.rfm.new).toBe(1);
+    expect(body.dimensions.rfm.champions).toBe(0);
+    expect(Object.keys(body.dimensions.pyramid)).toEqual(['top', 'big', 'medium', 'small', 'inactive', 'prospect']);
+  });
+
+  it('answers 404 for an unknown customer or tenant and 400 for an unusable id', async () => {
+    expect((await get('/v1/customers/c-43?tenant=shop-1')).status).toBe(404);
+    expect((await get('/v1/customers/c-42?tenant=shop-2')).status).toBe(404);
+    expect((await get(`/v1/customers/${encodeURIComponent('c{1}')}`)).status).toBe(400);
+  });
+
+  it('asks for a bearer token exactly when API_TOKEN is set, never for health and metrics', async () => {
+    const missing = await get('/v1/customers/c-42?tenant=shop-1', null);
+    expect(missing.status).toBe(token === null ? 200 : 401);
+    if (token !== null) {
+      expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+      expect((await get('/v1/segments?tenant=shop-1', 'wrong-token')).status).toBe(401);
+    }
+    expect((await get('/healthz', null)).status).toBe(200);
+    expect((await get('/metrics', null)).status).toBe(200);
+  });
+});
