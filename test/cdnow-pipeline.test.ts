@@ -62,7 +62,7 @@ describe('CDNOW sample through the running services', () => {
       const total = Object.values(counts.dimensions[dimension]!).reduce((a, b) => a + b, 0);
       expect(total, dimension).toBe(customerIds.length);
     }
-  });
+  }, 180_000);
 
   it('publishes a first assignment in every dimension for every customer', async () => {
     const out = await collect(stack.kafka.brokers, [TOPICS.segmentChanges]);
@@ -77,7 +77,7 @@ describe('CDNOW sample through the running services', () => {
     } finally {
       await out.stop();
     }
-  });
+  }, 180_000);
 
   it('changes nothing when the same events are sent again', async () => {
     await kcatProduce(stack.kafka.brokers, TOPICS.orders, orders.map((o) => toOrderEvent(o)));
@@ -86,5 +86,5 @@ describe('CDNOW sample through the running services', () => {
     const secondPass = await fetchProfiles<Profile>(api.url, customerIds);
     const changed = customerIds.filter((id) => JSON.stringify(secondPass.get(id)) !== JSON.stringify(firstPass.get(id)));
     expect(changed).toEqual([]);
-  });
+  }, 180_000);
 });

@@ -64,5 +64,5 @@ describe('scorer killed mid-stream', () => {
 
     const { body: counts } = await getJson<{ dimensions: Record<string, Record<string, number>> }>(`${api.url}/v1/segments`);
     expect(Object.values(counts.dimensions.pyramid!).reduce((a, b) => a + b, 0)).toBe(23_570);
-  });
+  }, 300_000); // 69,659 events, a 30 s session timeout for the killed member, 23,570 profiles
 });
