@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { Partitioners } from 'kafkajs';
 import { loadConfigOrExit, loadPolicy, loadServiceConfig } from '@bondstream/config';
 import { createSchemaRegistryClient, InputDecoder, OutputEncoder } from '@bondstream/contracts';
 import { BatchConsumer, createKafka, DeadLetterPublisher, OutboxRelay } from '@bondstream/kafka-runner';
@@ -34,7 +35,13 @@ async function main(): Promise<void> {
   const encoder = new OutputEncoder({ registry: schemaRegistry, topics: config.topics });
 
   const kafka = createKafka(config.kafka, logger);
-  const producer = kafka.producer({ idempotent: config.kafka.idempotent, allowAutoTopicCreation: false, maxInFlightRequests: config.kafka.idempotent ? 5 : undefined });
+  // The Java-compatible murmur2 partitioner: segment changes keyed by customerId land on the same
+  // partition as a Java or librdkafka producer would put them.
+  const producer = kafka.producer({
+    idempotent: config.kafka.idempotent,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
 
   const clock = new EvaluationClock(config.clock, config.allowedLatenessSeconds * 1_000);

@@ -1,0 +1,19 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { track } from '@bondstream/testkit';
+import { root } from './harness.js';
+
+/** `npm run demo` after its setup and build steps: it must show segment changes, then stop cleanly. */
+describe('the demo', () => {
+  it('prints segment changes as they happen and exits 0 when --for is over', async () => {
+    const child = track(spawn(process.execPath, [`${root}scripts/demo.mjs`, '--for', '30'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code, out.slice(-3_000)).toBe(0);
+    const changeLines = out.split('\n').filter((line) => /demo\/c-\d+\s+(relationship|pyramid|rfm)\s+.*→/.test(line));
+    expect(changeLines.length).toBeGreaterThan(10);
+    expect(out).toContain('demo: stopped');
+  }, 180_000);
+});
