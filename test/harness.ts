@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { DEFAULT_TOPICS } from '@bondstream/contracts';
 import {
   freePort, startMockKafka, startRedis, stopProcess, track, waitFor,
   type LocalRedis, type MockKafka,
@@ -9,13 +10,7 @@ import {
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const datasets = fileURLToPath(new URL('../../shared/datasets/', import.meta.url));
-export const TOPICS = {
-  orders: 'crm.orders.v1',
-  interactions: 'crm.interactions.v1',
-  segmentChanges: 'crm.segment-changes.v1',
-  actions: 'crm.customer-actions.v1',
-  dlq: 'crm.dlq.v1',
-} as const;
+export const TOPICS = DEFAULT_TOPICS;
 
 export interface Stack {
   redis: LocalRedis;

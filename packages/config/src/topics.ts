@@ -1,14 +1,7 @@
-/**
- * Default topic names. They MUST match DESIGN.md section 3 ("Topics") and `DEFAULT_TOPICS` of
- * @bondstream/contracts; they are repeated here so that config does not depend on contracts.
- */
-export const TOPIC_DEFAULTS = {
-  orders: 'crm.orders.v1',
-  interactions: 'crm.interactions.v1',
-  segmentChanges: 'crm.segment-changes.v1',
-  actions: 'crm.customer-actions.v1',
-  dlq: 'crm.dlq.v1',
-} as const;
+import { DEFAULT_TOPICS } from '@bondstream/contracts';
+
+/** Default topic names: the contract's (DESIGN section 3). */
+export const TOPIC_DEFAULTS = DEFAULT_TOPICS;
 
 export type TopicKey = keyof typeof TOPIC_DEFAULTS;
 

@@ -1,6 +1,6 @@
 import { evaluate } from './evaluate.js';
 import type { Policy } from './policy.js';
-import { DIMENSIONS, type CustomerState, type Dimension } from './types.js';
+import { DIMENSIONS, type CustomerState, type Dimension, type Scores, type WindowTotals } from './types.js';
 import { fromCents, isoOrNull } from './units.js';
 
 /** The body of GET /v1/customers/{customerId} (DESIGN section 3), field for field. Money in major units. */
@@ -20,26 +20,9 @@ export interface CustomerProfile {
     contacts: number;
     contactCost: number;
   };
-  window: {
-    days: number;
-    orders: number;
-    monetary: number;
-    grossMargin: number;
-    refunds: number;
-    contacts: number;
-    contactCost: number;
-    profit: number;
-  };
-  scores: {
-    recencyDays: number | null;
-    frequency: number;
-    monetary: number;
-    profit: number;
-    loyalty: number;
-    r: number | null;
-    f: number | null;
-    m: number | null;
-  };
+  /** the window totals without mean satisfaction, which DESIGN's profile does not show */
+  window: Omit<WindowTotals, 'satisfaction'>;
+  scores: Scores;
   segments: { [D in Dimension]: { value: string; since: string } | null };
 }
 
