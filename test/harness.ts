@@ -38,7 +38,12 @@ export interface RunningService {
 }
 
 /** Runs a built service (services/<name>/dist/main.js) as a process and waits for /readyz. */
-export async function startService(name: 'scorer' | 'api' | 'actions', stack: Stack, env: Record<string, string> = {}): Promise<RunningService> {
+export async function startService(
+  name: 'scorer' | 'api' | 'actions',
+  stack: Stack,
+  env: Record<string, string> = {},
+  readyTimeoutMs = 60_000,
+): Promise<RunningService> {
   const port = await freePort();
   const logDir = `${root}.local/test-logs`;
   mkdirSync(logDir, { recursive: true });
@@ -64,7 +69,7 @@ export async function startService(name: 'scorer' | 'api' | 'actions', stack: St
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${readLog().slice(-2_000)}`);
     const response = await fetch(`${url}/readyz`).catch(() => null);
     return response?.status === 200 ? true : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 100 });
+  }, { timeoutMs: readyTimeoutMs, intervalMs: 100 });
   return {
     name, port, process: child, url, log: readLog,
     stop: () => stopProcess(child, 20_000),

@@ -42,27 +42,15 @@ export interface BatchConsumerOptions<T> {
  * (dedupe makes that harmless).
  */
 export class BatchConsumer<T> {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private joined = false;
+  private stopping = false;
   private pausedTopics = false;
+  private restarts = 0;
   private readonly retryWaiter = new Waiter();
 
   constructor(private readonly options: BatchConsumerOptions<T>) {
-    this.consumer = options.kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
-      // One customer's events stay on one partition; a bad producer that breaks this is still
-      // safe because the Redis step compares versions.
-      allowAutoTopicCreation: false,
-    });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
-      this.joined = true;
-    });
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      this.joined = false;
-      options.logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
-    });
+    this.consumer = this.createConsumer();
   }
 
   get ready(): boolean {
@@ -78,6 +66,50 @@ export class BatchConsumer<T> {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
       eachBatch: (payload) => this.onBatch(payload),
     });
+    if (this.pausedTopics) this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+  }
+
+  private createConsumer(): Consumer {
+    const consumer = this.options.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: 30_000,
+      // Frequent heartbeats let a member notice a rebalance (and rejoin) quickly; they are tiny.
+      heartbeatInterval: 1_000,
+      // One customer's events stay on one partition; a bad producer that breaks this is still
+      // safe because the Redis step compares versions.
+      allowAutoTopicCreation: false,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.joined = true;
+      this.restarts = 0;
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.joined = false;
+      this.options.logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+      // kafkajs restarts by itself only after retriable errors. After a non-retriable one (seen:
+      // a broker answering SyncGroup with INVALID_REQUEST in a rebalance) it stays disconnected,
+      // leaving a live process that consumes nothing. A fresh consumer is always safe:
+      // uncommitted batches are re-read and deduplicated.
+      if (!payload.restart && !this.stopping) void this.replaceConsumer();
+    });
+    return consumer;
+  }
+
+  private async replaceConsumer(): Promise<void> {
+    while (!this.stopping) {
+      await this.retryWaiter.wait(backoffMs(this.restarts++, 500, 30_000));
+      if (this.stopping) return;
+      try {
+        await this.consumer.disconnect().catch(() => undefined);
+        this.consumer = this.createConsumer();
+        await this.start();
+        this.options.logger.warn('consumer replaced after a crash');
+        return;
+      } catch (error) {
+        this.options.metrics.errors.inc({ stage: 'consumer' });
+        this.options.logger.error({ err: error }, 'could not restart the consumer, retrying');
+      }
+    }
   }
 
   /** Back-pressure: stop fetching (the in-flight batch still completes) until resumed. */
@@ -93,6 +125,7 @@ export class BatchConsumer<T> {
 
   /** Finishes the in-flight batches, commits them and leaves the group. */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.retryWaiter.wake();
     await this.consumer.disconnect();
     this.joined = false;
@@ -114,6 +147,13 @@ export class BatchConsumer<T> {
     const outcome = await this.retrying('apply', isRunning, isStale, heartbeat, () => handler.apply(classified.accepted, heartbeat));
     if (!outcome) return;
 
+    // The outcomes are durable from here on: count them whatever happens to the commit.
+    metrics.consumed.inc({ topic: batch.topic, outcome: 'applied' }, outcome.applied);
+    metrics.consumed.inc({ topic: batch.topic, outcome: 'duplicate' }, outcome.duplicates);
+    metrics.consumed.inc({ topic: batch.topic, outcome: 'dead_lettered' }, classified.deadLetters.length);
+    for (const letter of classified.deadLetters) metrics.deadLetters.inc({ reason: letter.reason });
+    stopTimer();
+
     const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
     resolveOffset(last.offset);
     try {
@@ -121,16 +161,16 @@ export class BatchConsumer<T> {
         { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
       ]);
     } catch (error) {
-      // Rebalance or broker trouble: the batch is durable, it will be re-read and deduplicated.
+      // Typically a rebalance. The commit error itself must not be rethrown: kafkajs wraps it
+      // as non-retriable and crashes the consumer. heartbeat() below raises the rebalance in
+      // the form kafkajs rejoins on. A lost commit is harmless: the next one supersedes it, or
+      // the partition's next owner re-reads the batch and finds every event already applied.
       metrics.errors.inc({ stage: 'commit' });
       logger.warn({ err: error, topic: batch.topic, partition: batch.partition }, 'offset commit failed');
     }
-    metrics.consumed.inc({ topic: batch.topic, outcome: 'applied' }, outcome.applied);
-    metrics.consumed.inc({ topic: batch.topic, outcome: 'duplicate' }, outcome.duplicates);
-    metrics.consumed.inc({ topic: batch.topic, outcome: 'dead_lettered' }, classified.deadLetters.length);
-    for (const letter of classified.deadLetters) metrics.deadLetters.inc({ reason: letter.reason });
-    stopTimer();
-    await heartbeat().catch(() => undefined);
+    // Throws when the group is rebalancing, which is how kafkajs ends the batch and rejoins
+    // (swallowing it left a member that never rejoined and stalled the whole group).
+    await heartbeat();
   }
 
   /** Runs a step until it succeeds; undefined when the batch must be abandoned uncommitted. */
@@ -149,7 +189,8 @@ export class BatchConsumer<T> {
         this.options.metrics.errors.inc({ stage });
         this.options.logger.error({ err: error, stage, attempt }, 'batch step failed, retrying');
         await this.retryWaiter.wait(backoffMs(attempt));
-        await heartbeat().catch(() => undefined);
+        // Keeps the membership while retrying; a rebalance error propagates and ends the batch.
+        await heartbeat();
       }
     }
   }

@@ -21,7 +21,8 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
     clientId: settings.clientId,
     brokers: settings.brokers,
     ssl: settings.ssl,
-    logLevel: logLevel.WARN,
+    // kafkajs is chatty at info: its own logs start at warn unless the service runs at debug/trace.
+    logLevel: ['debug', 'trace'].includes(logger.level) ? logLevel.DEBUG : logLevel.WARN,
     logCreator: () => ({ namespace, level, log }) => {
       const { message, ...extra } = log;
       logger[LEVELS[level] ?? 'info']({ kafkajs: namespace, ...extra }, message);
