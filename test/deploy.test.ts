@@ -77,6 +77,7 @@ interface ComposeService {
   healthcheck?: { test: string | string[] };
   restart?: string;
   volumes?: unknown[];
+  profiles?: string[];
 }
 
 interface ComposeConfig {
@@ -153,6 +154,13 @@ describe('docker-compose.yml', () => {
         TOPIC_DLQ: 'crm.dlq.v1',
       });
     }
+    // A plain `docker compose up --build` must work: a service whose source is not written yet
+    // is opt-in behind a profile, and one that exists is not hidden behind one.
+    for (const name of Object.keys(services)) {
+      const written = existsSync(join(root, 'services', name, 'src', 'main.ts'));
+      expect((config.services[name]?.profiles ?? []).length > 0, `${name}: opt-in profile exactly while unwritten`).toBe(!written);
+    }
+
     for (const name of ['scorer', 'actions']) {
       expect(config.services[name]?.depends_on?.['kafka-init']?.condition, `${name} waits for the topics`).toBe(
         'service_completed_successfully',
