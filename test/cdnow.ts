@@ -61,3 +61,27 @@ export function expectedTotals(orders: readonly CdnowOrder[]): Map<string, Expec
   }
   return totals;
 }
+
+export interface ProfileTotals {
+  firstPurchaseAt: string | null;
+  lastPurchaseAt: string | null;
+  lifetime: { orders: number; revenue: number };
+}
+
+/** Customers whose profile does not match the file's truth, with what was seen and expected. */
+export function profileMismatches(
+  profiles: Map<string, { status: number; body: ProfileTotals }>,
+  expected: Map<string, ExpectedCustomer>,
+): string[] {
+  const wrong: string[] = [];
+  for (const [id, truth] of expected) {
+    const seen = profiles.get(id);
+    const ok = seen?.status === 200
+      && seen.body.lifetime.orders === truth.orders
+      && Math.round(seen.body.lifetime.revenue * 100) === truth.revenueCents
+      && seen.body.firstPurchaseAt === `${truth.first}T00:00:00Z`
+      && seen.body.lastPurchaseAt === `${truth.last}T00:00:00Z`;
+    if (!ok) wrong.push(`${id}: ${seen?.status} ${JSON.stringify(seen?.body).slice(0, 300)} expected ${JSON.stringify(truth)}`);
+  }
+  return wrong;
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { applyEvents, assignSegments, defaultPolicy, emptyState, evaluate } from '@bondstream/model';
+import { applyEvents, assignSegments, defaultPolicy, emptyState, evaluate, type CustomerProfile } from '@bondstream/model';
 import { createLogger, createMetricsRegistry, startHttpServer } from '@bondstream/observability';
 import { KeySpace, loadCustomers, writeCustomers } from '@bondstream/redis-state';
 import { startRedis, type LocalRedis } from '@bondstream/testkit';
@@ -48,7 +48,7 @@ describe.each([
   it('serves the profile of DESIGN section 3', async () => {
     const response = await get('/v1/customers/c-42?tenant=shop-1');
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as CustomerProfile;
     expect(body).toMatchObject({
       tenantId: 'shop-1', customerId: 'c-42', stateVersion: 1,
       firstPurchaseAt: '2026-11-20T10:15:00Z', lastPurchaseAt: '2026-11-20T10:15:00Z', lastEventAt: '2026-11-20T10:15:00Z',
@@ -62,7 +62,7 @@ describe.each([
 
   it('counts customers per segment value, zeros included', async () => {
     const response = await get('/v1/segments?tenant=shop-1');
-    const body = await response.json();
+    const body = (await response.json()) as { tenantId: string; dimensions: Record<'relationship' | 'pyramid' | 'rfm', Record<string, number>> };
     expect(body.tenantId).toBe('shop-1');
     expect(body.dimensions.rfm.new).toBe(1);
     expect(body.dimensions.rfm.champions).toBe(0);
