@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Counter, Gauge } from 'prom-client';
+import type { Counter } from 'prom-client';
 import { backoffMs, Waiter } from './backoff.js';
 
 /** Where the relay reads from: the Redis outbox (packages/redis-state OutboxStore fits). */
@@ -8,7 +8,6 @@ export interface OutboxSource {
   leaseShards(): Promise<number[]>;
   read(shards: readonly number[], perShard: number): Promise<Map<number, { id: string; event: string }[]>>;
   ack(published: Map<number, string[]>): Promise<Map<number, boolean>>;
-  backlog(): Promise<number>;
   release(): Promise<void>;
 }
 
@@ -19,7 +18,7 @@ export interface OutboxRelayOptions {
   /** Turns a stored entry into the Kafka message (adds emittedAt, JSON or Avro). */
   encode(storedEvent: string): Promise<{ key: string; value: Buffer }>;
   logger: Logger;
-  metrics: { published: Counter; backlog: Gauge; errors: Counter<'stage'> };
+  metrics: { published: Counter; errors: Counter<'stage'> };
   /** How often leases are renewed; they are taken for three times this. */
   leaseRefreshMs?: number;
   /** Poll interval when idle and nobody calls wake(). */
@@ -86,7 +85,6 @@ export class OutboxRelay {
     if (Date.now() - this.leasedAt >= refreshMs) {
       this.shards = await source.leaseShards();
       this.leasedAt = Date.now();
-      metrics.backlog.set(await source.backlog());
     }
     if (this.shards.length === 0) return 0;
     const entries = await source.read(this.shards, this.options.perShard ?? 500);

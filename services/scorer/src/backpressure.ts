@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 /**
  * Pauses consumption while the outbox backlog is above `high` (the relay cannot publish, e.g.
  * Kafka is down) and resumes below `low`, so Redis does not fill with unpublished changes.
+ * Every reading is also reported (the backlog gauge).
  */
 export class OutboxBackPressure {
   private timer: NodeJS.Timeout | null = null;
@@ -10,6 +11,7 @@ export class OutboxBackPressure {
   constructor(
     private readonly backlog: () => Promise<number>,
     private readonly setPaused: (paused: boolean) => void,
+    private readonly report: (backlog: number) => void,
     private readonly logger: Logger,
     private readonly limits = { high: 100_000, low: 20_000, checkEveryMs: 1_000 },
   ) {}
@@ -19,6 +21,7 @@ export class OutboxBackPressure {
     this.timer = setInterval(() => {
       this.backlog()
         .then((waiting) => {
+          this.report(waiting);
           if (!paused && waiting > this.limits.high) paused = true;
           else if (paused && waiting < this.limits.low) paused = false;
           else return;

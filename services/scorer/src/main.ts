@@ -48,8 +48,9 @@ async function main(): Promise<void> {
   const thresholds = new ThresholdsCache(redis, keyspace, policy, clock, instance, logger, metrics);
   await thresholds.refresh();
 
+  const outbox = new OutboxStore(redis, keyspace, instance, 6_000);
   const relay = new OutboxRelay({
-    source: new OutboxStore(redis, keyspace, instance, 6_000),
+    source: outbox,
     producer,
     topic: config.topics.segmentChanges,
     encode: async (stored) => {
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
       return { key: change.customerId, value: await encoder.encodeSegmentChange(withEmittedAt(change, Date.now())) };
     },
     logger,
-    metrics: { published: metrics.published, backlog: metrics.backlog, errors: metrics.errors },
+    metrics: { published: metrics.published, errors: metrics.errors },
     leaseRefreshMs: 2_000,
   });
 
@@ -81,8 +82,12 @@ async function main(): Promise<void> {
       }, accepted),
     },
   });
-  const backPressure = new OutboxBackPressure(() => new OutboxStore(redis, keyspace, instance, 6_000).backlog(),
-    (paused) => consumer.setPaused(paused), logger);
+  const backPressure = new OutboxBackPressure(
+    () => outbox.backlog(),
+    (paused) => consumer.setPaused(paused),
+    (waiting) => metrics.backlog.set(waiting),
+    logger,
+  );
 
   const http = await startHttpServer({
     port: config.httpPort,

@@ -8,7 +8,8 @@ describe('outbox back-pressure', () => {
     let backlog = 0;
     let checks = 0;
     const decisions: boolean[] = [];
-    const control = new OutboxBackPressure(async () => (checks++, backlog), (paused) => decisions.push(paused), pino({ level: 'silent' }),
+    const reported: number[] = [];
+    const control = new OutboxBackPressure(async () => (checks++, backlog), (paused) => decisions.push(paused), (n) => reported.push(n), pino({ level: 'silent' }),
       { high: 100, low: 20, checkEveryMs: 5 });
     control.start();
     try {
@@ -21,6 +22,8 @@ describe('outbox back-pressure', () => {
       backlog = 10;
       await waitFor('a resume', () => (decisions.length === 2 ? true : undefined));
       expect(decisions).toEqual([true, false]);
+      expect(reported).toContain(150);
+      expect(reported.at(-1)).toBe(10);
     } finally {
       control.stop();
     }
