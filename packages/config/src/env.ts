@@ -148,41 +148,32 @@ function readSasl(r: EnvReader): ServiceConfig['kafka']['sasl'] {
   return { mechanism, username, password };
 }
 
-function readRedisUrl(r: EnvReader): string {
-  const value = r.get('REDIS_URL');
-  if (value === undefined) return DEFAULT_REDIS_URL;
+/**
+ * Reads an optional URL with one of the allowed protocols and a host. Bad values are never
+ * echoed whole: such URLs may carry a password.
+ */
+function readUrl(r: EnvReader, name: string, protocols: readonly string[], secret: string): string | undefined {
+  const value = r.get(name);
+  if (value === undefined) return undefined;
+  const expected = `expected a ${protocols.map((p) => `${p}//`).join(' or ')} URL`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    // Not echoed: a Redis URL may carry a password.
-    r.fail('REDIS_URL', 'expected a redis:// or rediss:// URL (value not shown, it may contain a password)');
-    return DEFAULT_REDIS_URL;
+    r.fail(name, `${expected} (value not shown, it may contain ${secret})`);
+    return undefined;
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    r.fail('REDIS_URL', `expected a redis:// or rediss:// URL, got ${redactUrl(url)}`);
-  } else if (url.hostname === '') {
-    r.fail('REDIS_URL', `has no host: ${redactUrl(url)}`);
-  }
+  if (!protocols.includes(url.protocol)) r.fail(name, `${expected}, got ${redactUrl(url)}`);
+  else if (url.hostname === '') r.fail(name, `has no host: ${redactUrl(url)}`);
   return value;
 }
 
+function readRedisUrl(r: EnvReader): string {
+  return readUrl(r, 'REDIS_URL', ['redis:', 'rediss:'], 'a password') ?? DEFAULT_REDIS_URL;
+}
+
 function readSchemaRegistryUrl(r: EnvReader): string | null {
-  const value = r.get('SCHEMA_REGISTRY_URL');
-  if (value === undefined) return null;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    r.fail('SCHEMA_REGISTRY_URL', 'expected an http:// or https:// URL (value not shown, it may contain credentials)');
-    return null;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    r.fail('SCHEMA_REGISTRY_URL', `expected an http:// or https:// URL, got ${redactUrl(url)}`);
-  } else if (url.hostname === '') {
-    r.fail('SCHEMA_REGISTRY_URL', `has no host: ${redactUrl(url)}`);
-  }
-  return value;
+  return readUrl(r, 'SCHEMA_REGISTRY_URL', ['http:', 'https:'], 'credentials') ?? null;
 }
 
 function readTopics(r: EnvReader): ServiceConfig['topics'] {
