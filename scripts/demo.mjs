@@ -128,7 +128,7 @@ for (const path of ['packages/testkit/dist/index.js', 'packages/simulator/dist/i
     process.exit(1);
   }
 }
-const { freePort, startMockKafka, startRedis, stopProcess, track, waitFor } = await import('../packages/testkit/dist/index.js');
+const { freePort, startLocalStack, stopProcess, track, waitFor } = await import('../packages/testkit/dist/index.js');
 const { LiveFeed, generateShoppers, mulberry32, publishEvents } = await import('../packages/simulator/dist/index.js');
 const { Kafka, logLevel, Partitioners } = await import('kafkajs');
 
@@ -240,12 +240,7 @@ takeOverSignals();
 mkdirSync(LOG_DIR, { recursive: true });
 say(`demo: starting Redis and the mock Kafka broker; service logs go to ${rel(LOG_DIR)}/`);
 try {
-  redis = await startRedis();
-  takeOverSignals();
-  broker = await startMockKafka({
-    topics: [TOPICS.orders, TOPICS.interactions, TOPICS.segmentChanges, TOPICS.actions, `${TOPICS.dlq}:1`],
-    partitions: 4,
-  });
+  ({ redis, kafka: broker } = await startLocalStack());
   takeOverSignals();
 } catch (error) {
   console.error(`demo: ${error.message}`);

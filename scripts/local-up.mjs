@@ -12,7 +12,7 @@ if (!existsSync(testkitEntry)) {
   console.error(`local-up: ${testkitEntry} is missing: run "npm run build" first`);
   process.exit(1);
 }
-const { startMockKafka, startRedis } = await import('../packages/testkit/dist/index.js');
+const { startLocalStack } = await import('../packages/testkit/dist/index.js');
 
 /** Topic names: the defaults of DESIGN section 3, overridable by the same env as the services. */
 const TOPICS = {
@@ -49,12 +49,7 @@ function takeOverSignals() {
 
 takeOverSignals();
 try {
-  redis = await startRedis();
-  takeOverSignals();
-  kafka = await startMockKafka({
-    topics: [TOPICS.orders, TOPICS.interactions, TOPICS.segmentChanges, TOPICS.actions, `${TOPICS.dlq}:1`],
-    partitions: 4,
-  });
+  ({ redis, kafka } = await startLocalStack());
   takeOverSignals();
 } catch (error) {
   console.error(`local-up: ${error instanceof Error ? error.message : String(error)}`);

@@ -4,28 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { DEFAULT_TOPICS } from '@bondstream/contracts';
 import {
-  freePort, startMockKafka, startRedis, stopProcess, track, waitFor,
-  type LocalRedis, type MockKafka,
+  freePort, stopProcess, track, waitFor, type LocalStack as Stack,
 } from '@bondstream/testkit';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const datasets = fileURLToPath(new URL('../../shared/datasets/', import.meta.url));
 export const TOPICS = DEFAULT_TOPICS;
 
-export interface Stack {
-  redis: LocalRedis;
-  kafka: MockKafka;
-  stop(): Promise<void>;
-}
-
-/** A private Redis and mock broker with the five topics. */
-export async function startStack(): Promise<Stack> {
-  const [redis, kafka] = await Promise.all([
-    startRedis(),
-    startMockKafka({ topics: [`${TOPICS.orders}:4`, `${TOPICS.interactions}:4`, `${TOPICS.segmentChanges}:4`, `${TOPICS.actions}:4`, `${TOPICS.dlq}:1`] }),
-  ]);
-  return { redis, kafka, stop: async () => void (await Promise.all([kafka.stop(), redis.stop()])) };
-}
+/** A private Redis and mock broker with the five topics (the testkit's local stack). */
+export { startLocalStack as startStack, type LocalStack as Stack } from '@bondstream/testkit';
 
 export interface RunningService {
   name: string;

@@ -1,3 +1,4 @@
 export * from './processes.js';
 export * from './redis.js';
 export * from './kafka.js';
+export * from './stack.js';

@@ -1,0 +1,35 @@
+import { DEFAULT_TOPICS } from '@bondstream/contracts';
+import { startMockKafka, type MockKafka } from './kafka.js';
+import { startRedis, type LocalRedis } from './redis.js';
+
+/** The five topics of DESIGN section 3 as local runs create them: 4 partitions, the DLQ 1. */
+export const LOCAL_TOPICS = [
+  `${DEFAULT_TOPICS.orders}:4`,
+  `${DEFAULT_TOPICS.interactions}:4`,
+  `${DEFAULT_TOPICS.segmentChanges}:4`,
+  `${DEFAULT_TOPICS.actions}:4`,
+  `${DEFAULT_TOPICS.dlq}:1`,
+];
+
+export interface LocalStack {
+  redis: LocalRedis;
+  kafka: MockKafka;
+  stop(): Promise<void>;
+}
+
+/**
+ * A private Redis and a mock broker with the five topics: what tests, `npm run demo` and
+ * `npm run local:up` all run on. If either fails to start, the other is stopped again.
+ */
+export async function startLocalStack(): Promise<LocalStack> {
+  const [redis, kafka] = await Promise.allSettled([startRedis(), startMockKafka({ topics: LOCAL_TOPICS })]);
+  if (redis.status === 'rejected' || kafka.status === 'rejected') {
+    await Promise.allSettled([redis, kafka].map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw redis.status === 'rejected' ? redis.reason : (kafka as PromiseRejectedResult).reason;
+  }
+  return {
+    redis: redis.value,
+    kafka: kafka.value,
+    stop: async () => void (await Promise.all([kafka.value.stop(), redis.value.stop()])),
+  };
+}
