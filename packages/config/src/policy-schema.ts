@@ -1,7 +1,7 @@
 /**
  * The policy file's schema: mirrors the `Policy` interface of @bondstream/model (a compile-time
  * check below fails when the two drift apart). Objects are strict, so a misspelt key is an
- * error instead of a silently ignored setting. New sections (hysteresis, action rules) are
+ * error instead of a silently ignored setting. New sections (such as the action rules) are
  * added here as their own `section(...)` next to the others.
  */
 import { z } from 'zod';
@@ -113,6 +113,11 @@ export const thresholdsSchema = section({
   refreshSeconds: positive(),
 });
 
+export const hysteresisSchema = section({
+  margin: atMost(nonNegative(), 0.5),
+  minDwellDays: atMost(nonNegative(), 3650),
+});
+
 export const policySchema = section({
   windowDays: atMost(atLeast(integer(), 1), 3650),
   defaultMarginRate: unitInterval(),
@@ -124,6 +129,7 @@ export const policySchema = section({
   pyramid: pyramidSchema,
   rfm: rfmSchema,
   thresholds: thresholdsSchema,
+  hysteresis: hysteresisSchema,
 });
 
 // The schema must describe exactly the Policy interface: adding a field to one without the

@@ -9,7 +9,8 @@ import { sumWindow } from './window.js';
 /**
  * Everything derived from a state at `nowMs`: window totals, scores, the segment of each
  * dimension and the values for the population indexes. Deterministic; `thresholds` is the
- * tenant's population snapshot (null: the policy's absolute cuts apply).
+ * tenant's population snapshot (null: the policy's absolute cuts apply). With a hysteresis
+ * margin the stored segments and R/F/M scores make the cut points sticky (see hysteresis.ts).
  */
 export function evaluate(
   state: CustomerState,
@@ -46,7 +47,7 @@ export function evaluate(
   const rfm =
     lastPurchaseDay === null || recencyDays === null
       ? null
-      : rfmScores({ lastPurchaseDay, recencyDays, frequency: orders, monetaryCents }, thresholds, policy);
+      : rfmScores({ nowDay, lastPurchaseDay, recencyDays, frequency: orders, monetaryCents }, thresholds, policy, state.rfmScores);
 
   const purchased = lastPurchaseDay !== null;
   return {
@@ -62,8 +63,8 @@ export function evaluate(
     },
     window,
     segments: {
-      relationship: relationshipSegment(profitCents, loyalty, thresholds, policy),
-      pyramid: pyramidSegment(purchased, orders, profitCents, thresholds, policy),
+      relationship: relationshipSegment(profitCents, loyalty, thresholds, policy, state.segments.relationship?.value ?? null),
+      pyramid: pyramidSegment(purchased, orders, profitCents, thresholds, policy, state.segments.pyramid?.value ?? null),
       rfm: rfm ? rfmSegment(rfm[0], rfm[1]) : null,
     },
     index: {

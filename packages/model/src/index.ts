@@ -4,12 +4,14 @@
  */
 export * from './types.js';
 export * from './policy.js';
-export { toCents, fromCents, utcDay, isoTime } from './units.js';
+export { toCents, fromCents, utcDay, isoTime, DAY_MS } from './units.js';
 export { emptyState } from './state.js';
 export { applyEvents, invalidEventReason } from './apply.js';
 export { pruneWindow } from './window.js';
 export { evaluate } from './evaluate.js';
-export { assignSegments } from './segments.js';
-export { computeThresholds, type PopulationSample } from './thresholds.js';
+export { assignSegments, medianProfitTrusted, pyramidRanksTrusted, type Assignment } from './segments.js';
+export { rfmQuantilesTrusted } from './rfm.js';
+export { nextDueMs } from './due.js';
+export { computeThresholds, movedCutBands, type BandIndex, type MovedBand, type PopulationSample } from './thresholds.js';
 export { encodeState, decodeState } from './codec.js';
 export { toProfile, type CustomerProfile } from './profile.js';

@@ -56,6 +56,21 @@ export interface Policy {
     /** How often the population cut points are recomputed. */
     refreshSeconds: number;
   };
+  /**
+   * Damping for customers hovering at a cut point. Both default to 0, which keeps DESIGN
+   * section 4's guarantee that any permutation of the same events gives the same final
+   * segments: a margin makes the segment depend on the segment before it, and a dwell holds a
+   * change back (the clock applies it when the dwell ends, so final values converge again).
+   */
+  hysteresis: {
+    /**
+     * To leave its segment a customer must be past the cut point by this fraction of the cut
+     * (0.05 = 5 %; for R, of the cut's recency in days).
+     */
+    margin: number;
+    /** A dimension keeps a value at least this long before it may change again (first assignments are never held). */
+    minDwellDays: number;
+  };
 }
 
 export const defaultPolicy: Policy = {
@@ -99,4 +114,5 @@ export const defaultPolicy: Policy = {
     },
   },
   thresholds: { refreshSeconds: 10 },
+  hysteresis: { margin: 0, minDwellDays: 0 },
 };

@@ -27,14 +27,22 @@ export interface CustomerProfile {
 }
 
 /**
- * The profile as of the last evaluation: window and scores are recomputed from the aggregates
- * at state.evaluatedAtMs, so the profile agrees with the segments stored then; R/F/M come from
- * the stored rfmScores because they depended on the population snapshot of that moment.
- * Null for a state that was never evaluated.
+ * The profile at `nowMs` (the service's evaluation clock: wall time, or the tenant's watermark
+ * with CRM_CLOCK=event), never earlier than the last evaluation: window totals, recency,
+ * loyalty and profit are recomputed from the aggregates then, so two runs that reached the same
+ * state give the same profile whenever each customer was last written. R/F/M and the segments
+ * are the stored ones: they depend on the population snapshot, and the clock and the
+ * thresholds refresh keep them current. Null for a state that was never evaluated.
  */
-export function toProfile(tenantId: string, customerId: string, state: CustomerState, policy: Policy): CustomerProfile | null {
+export function toProfile(
+  tenantId: string,
+  customerId: string,
+  state: CustomerState,
+  policy: Policy,
+  nowMs: number | null = null,
+): CustomerProfile | null {
   if (state.evaluatedAtMs === null) return null;
-  const e = evaluate(state, state.evaluatedAtMs, null, policy);
+  const e = evaluate(state, Math.max(nowMs ?? state.evaluatedAtMs, state.evaluatedAtMs), null, policy);
   const lt = state.lifetime;
   const [r, f, m] = state.rfmScores ?? [null, null, null];
   const segments = {} as CustomerProfile['segments'];

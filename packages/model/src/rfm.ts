@@ -1,8 +1,10 @@
+import { countPastSticky } from './hysteresis.js';
 import type { Policy } from './policy.js';
 import type { RfmSegment, Thresholds } from './types.js';
 import { toCents } from './units.js';
 
 export interface RfmInputs {
+  nowDay: number;
   lastPurchaseDay: number;
   recencyDays: number;
   /** window orders */
@@ -11,40 +13,51 @@ export interface RfmInputs {
   monetaryCents: number;
 }
 
-/** A score counts the cuts a value is *strictly* past: a value equal to a cut stays below it. */
-function countPast(cuts: readonly number[], value: number): number {
-  let n = 0;
-  for (const c of cuts) if (value > c) n++;
-  return n;
-}
-
 /**
  * R, F, M in 1..5. With a trusted population snapshot (enough purchasing customers, cuts
  * present) the tenant's quintiles apply; R compares the last purchase *day* with the quintiles
  * of the population's last purchase days, so the snapshot does not age as days pass.
  * Otherwise the policy's absolute cuts apply (recency: fewer days is better).
  */
-export function rfmScores(x: RfmInputs, thresholds: Thresholds | null, policy: Policy): [number, number, number] {
-  if (
-    thresholds &&
-    thresholds.purchasingCustomers >= policy.rfm.minPopulation &&
-    thresholds.lastPurchaseDayCuts &&
-    thresholds.frequencyCuts &&
-    thresholds.monetaryCutsCents
-  ) {
+export function rfmScores(
+  x: RfmInputs,
+  thresholds: Thresholds | null,
+  policy: Policy,
+  current: readonly [number, number, number] | null = null,
+): [number, number, number] {
+  // A score s means s − 1 cuts are strictly past (for absolute recency: 5 − s cuts, fewer days
+  // being better); with a hysteresis margin the current scores make their cuts sticky.
+  const past = (score: number | undefined): number | null => (score === undefined ? null : score - 1);
+  const [r, f, m] = current ?? [];
+  if (rfmQuantilesTrusted(thresholds, policy)) {
+    const { lastPurchaseDayCuts, frequencyCuts, monetaryCutsCents } = thresholds;
     return [
-      1 + countPast(thresholds.lastPurchaseDayCuts, x.lastPurchaseDay),
-      1 + countPast(thresholds.frequencyCuts, x.frequency),
-      1 + countPast(thresholds.monetaryCutsCents, x.monetaryCents),
+      1 + countPastSticky(lastPurchaseDayCuts, x.lastPurchaseDay, past(r), policy, true, (cut) => Math.abs(x.nowDay - cut)),
+      1 + countPastSticky(frequencyCuts, x.frequency, past(f), policy, true),
+      1 + countPastSticky(monetaryCutsCents, x.monetaryCents, past(m), policy, true),
     ];
   }
   const cuts = policy.rfm.absoluteCuts;
   return [
-    5 - countPast(cuts.recencyDays, x.recencyDays),
-    1 + countPast(cuts.frequency, x.frequency),
+    5 - countPastSticky(cuts.recencyDays, x.recencyDays, r === undefined ? null : 5 - r, policy, true),
+    1 + countPastSticky(cuts.frequency, x.frequency, past(f), policy, true),
     // compared in cents so that a policy cut like 0.29 is exact
-    1 + countPast(cuts.monetary.map(toCents), x.monetaryCents),
+    1 + countPastSticky(cuts.monetary.map(toCents), x.monetaryCents, past(m), policy, true),
   ];
+}
+
+/** Whether the tenant's quintiles apply (enough purchasing customers, cuts present). */
+export function rfmQuantilesTrusted(
+  thresholds: Thresholds | null,
+  policy: Policy,
+): thresholds is Thresholds & { lastPurchaseDayCuts: number[]; frequencyCuts: number[]; monetaryCutsCents: number[] } {
+  return (
+    thresholds !== null &&
+    thresholds.purchasingCustomers >= policy.rfm.minPopulation &&
+    thresholds.lastPurchaseDayCuts !== null &&
+    thresholds.frequencyCuts !== null &&
+    thresholds.monetaryCutsCents !== null
+  );
 }
 
 /**

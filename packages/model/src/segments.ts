@@ -1,7 +1,9 @@
+import { countPastSticky, stickyCut } from './hysteresis.js';
 import type { Policy } from './policy.js';
 import { cloneState } from './state.js';
 import {
   DIMENSIONS,
+  RELATIONSHIP_SEGMENTS,
   type CustomerState,
   type Evaluation,
   type PyramidSegment,
@@ -9,7 +11,26 @@ import {
   type SegmentChange,
   type Thresholds,
 } from './types.js';
-import { toCents } from './units.js';
+import { DAY_MS, toCents } from './units.js';
+
+/** Whether the tenant's median profit applies (else the policy's absolute minProfit). */
+export function medianProfitTrusted(thresholds: Thresholds | null, policy: Policy): thresholds is Thresholds & { medianProfitCents: number } {
+  return thresholds !== null && thresholds.activeCustomers >= policy.relationship.minPopulation && thresholds.medianProfitCents !== null;
+}
+
+/** Whether the tenant's profit ranks apply to the pyramid (else the policy's absolute cuts). */
+export function pyramidRanksTrusted(
+  thresholds: Thresholds | null,
+  policy: Policy,
+): thresholds is Thresholds & { pyramidProfitCutsCents: { medium: number; big: number; top: number } } {
+  return thresholds !== null && thresholds.activeCustomers >= policy.relationship.minPopulation && thresholds.pyramidProfitCutsCents !== null;
+}
+
+const RELATIONSHIP_VALUES: ReadonlySet<string> = new Set(RELATIONSHIP_SEGMENTS);
+const PROFITABLE: ReadonlySet<string> = new Set<RelationshipSegment>(['true_friend', 'butterfly']);
+const LOYAL: ReadonlySet<string> = new Set<RelationshipSegment>(['true_friend', 'barnacle']);
+/** Pyramid tiers of active customers, by how many profit cuts (medium, big, top) they are past. */
+const TIERS: readonly PyramidSegment[] = ['small', 'medium', 'big', 'top'];
 
 /**
  * Reinartz & Kumar's loyalty × profitability matrix. Profitable = window profit at or above
@@ -21,13 +42,12 @@ export function relationshipSegment(
   loyalty: number,
   thresholds: Thresholds | null,
   policy: Policy,
+  current: string | null = null,
 ): RelationshipSegment {
-  const cut =
-    thresholds && thresholds.activeCustomers >= policy.relationship.minPopulation && thresholds.medianProfitCents !== null
-      ? thresholds.medianProfitCents
-      : toCents(policy.relationship.minProfit);
-  const profitable = profitCents >= cut;
-  const loyal = loyalty >= policy.loyalty.loyalThreshold;
+  const cut = medianProfitTrusted(thresholds, policy) ? thresholds.medianProfitCents : toCents(policy.relationship.minProfit);
+  const known = current !== null && RELATIONSHIP_VALUES.has(current);
+  const profitable = profitCents >= stickyCut(cut, known ? PROFITABLE.has(current) : null, policy);
+  const loyal = loyalty >= stickyCut(policy.loyalty.loyalThreshold, known ? LOYAL.has(current) : null, policy);
   if (profitable) return loyal ? 'true_friend' : 'butterfly';
   return loyal ? 'barnacle' : 'stranger';
 }
@@ -43,46 +63,57 @@ export function pyramidSegment(
   profitCents: number,
   thresholds: Thresholds | null,
   policy: Policy,
+  current: string | null = null,
 ): PyramidSegment {
   if (!purchased) return 'prospect';
   if (windowOrders <= 0) return 'inactive';
   const abs = policy.pyramid.absoluteProfitCuts;
-  const cuts =
-    thresholds && thresholds.activeCustomers >= policy.relationship.minPopulation && thresholds.pyramidProfitCutsCents
-      ? thresholds.pyramidProfitCutsCents
-      : { top: toCents(abs.top), big: toCents(abs.big), medium: toCents(abs.medium) };
-  if (profitCents >= cuts.top) return 'top';
-  if (profitCents >= cuts.big) return 'big';
-  if (profitCents >= cuts.medium) return 'medium';
-  return 'small';
+  const cuts = pyramidRanksTrusted(thresholds, policy)
+    ? thresholds.pyramidProfitCutsCents
+    : { top: toCents(abs.top), big: toCents(abs.big), medium: toCents(abs.medium) };
+  // Only a tier of the active pyramid has cuts to stick to (not inactive or prospect).
+  const tier = current === null ? -1 : TIERS.indexOf(current as PyramidSegment);
+  return TIERS[countPastSticky([cuts.medium, cuts.big, cuts.top], profitCents, tier < 0 ? null : tier, policy, false)]!;
+}
+
+export interface Assignment {
+  state: CustomerState;
+  changes: SegmentChange[];
+  /**
+   * When a change held back by the minimum dwell may happen (the earliest, if several
+   * dimensions wait); null when nothing is held. The clock re-evaluates the customer then.
+   */
+  heldUntilMs: number | null;
 }
 
 /**
  * Stores an evaluation: every dimension whose evaluated value differs from the stored one gets
  * the new value with sinceMs = atMs, and a change is returned for it (from = null for a first
- * assignment). A dimension evaluated to null (rfm of a customer who never purchased) is left
- * as stored. evaluatedAtMs and the R/F/M scores are recorded so that a profile can be rebuilt
- * later without the population snapshot of this moment. Pure.
- *
- * No hysteresis here: this is the plain "value differs" rule of DESIGN section 1.
+ * assignment), unless the stored value is younger than policy.hysteresis.minDwellDays: then it
+ * is kept and `heldUntilMs` says when it may change. A dimension evaluated to null (rfm of a
+ * customer who never purchased) is left as stored. evaluatedAtMs and the R/F/M scores are
+ * recorded so that a profile can be rebuilt later without the population snapshot of this
+ * moment. Pure.
  */
-export function assignSegments(
-  state: CustomerState,
-  evaluation: Evaluation,
-  atMs: number,
-): { state: CustomerState; changes: SegmentChange[] } {
+export function assignSegments(state: CustomerState, evaluation: Evaluation, atMs: number, policy: Policy): Assignment {
   const next = cloneState(state);
   const changes: SegmentChange[] = [];
+  const dwellMs = policy.hysteresis.minDwellDays * DAY_MS;
+  let heldUntilMs: number | null = null;
   for (const dimension of DIMENSIONS) {
     const to = evaluation.segments[dimension];
     if (to === null) continue;
-    const from = next.segments[dimension]?.value ?? null;
-    if (from === to) continue;
+    const stored = next.segments[dimension];
+    if (stored?.value === to) continue;
+    if (stored && atMs < stored.sinceMs + dwellMs) {
+      heldUntilMs = Math.min(heldUntilMs ?? Infinity, stored.sinceMs + dwellMs);
+      continue;
+    }
     next.segments[dimension] = { value: to, sinceMs: atMs };
-    changes.push({ dimension, from, to, atMs });
+    changes.push({ dimension, from: stored?.value ?? null, to, atMs });
   }
   next.evaluatedAtMs = atMs;
   const { r, f, m } = evaluation.scores;
   next.rfmScores = r !== null && f !== null && m !== null ? [r, f, m] : null;
-  return { state: next, changes };
+  return { state: next, changes, heldUntilMs };
 }

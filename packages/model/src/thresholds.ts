@@ -1,5 +1,8 @@
 import type { Policy } from './policy.js';
+import { rfmQuantilesTrusted } from './rfm.js';
+import { medianProfitTrusted, pyramidRanksTrusted } from './segments.js';
 import type { Thresholds } from './types.js';
+import { utcDay } from './units.js';
 
 /** A tenant's population as the indexes hold it: unsorted values, one per customer. */
 export interface PopulationSample {
@@ -61,4 +64,54 @@ export function computeThresholds(population: PopulationSample, policy: Policy, 
           }
         : null,
   };
+}
+
+/** The population index a cut point is compared with. */
+export type BandIndex = 'recency' | 'frequency' | 'monetary' | 'profit';
+
+/** Index values (inclusive) between an old and a new cut: the only customers a move can re-segment. */
+export interface MovedBand {
+  index: BandIndex;
+  min: number;
+  max: number;
+}
+
+/**
+ * Which customers a new snapshot can move: `all` when a rule switches between the policy's
+ * absolute cuts and the tenant's own (population crossing minPopulation), else the bands
+ * between every cut point's old and new value, widened by the hysteresis margin (a customer
+ * just outside the raw band may sit on a sticky cut). A thresholds refresh re-scores only the
+ * customers whose index value lies in a band.
+ */
+export function movedCutBands(previous: Thresholds | null, next: Thresholds, policy: Policy): 'all' | MovedBand[] {
+  const trust = (t: Thresholds | null) => [medianProfitTrusted(t, policy), pyramidRanksTrusted(t, policy), rfmQuantilesTrusted(t, policy)];
+  const before = trust(previous);
+  const after = trust(next);
+  if (before.some((b, i) => b !== after[i])) return 'all';
+  const [median, pyramid, rfm] = after as [boolean, boolean, boolean];
+  const bands: MovedBand[] = [];
+  const m = policy.hysteresis.margin;
+  const add = (index: BandIndex, from: number | undefined, to: number | undefined, scale = Math.max(Math.abs(from ?? 0), Math.abs(to ?? 0))) => {
+    if (from === undefined || to === undefined || from === to) return;
+    bands.push({ index, min: Math.min(from, to) - m * scale, max: Math.max(from, to) + m * scale });
+  };
+  if (previous === null) return bands; // no snapshot before, none trusted now: absolute cuts both times
+  if (median) add('profit', previous.medianProfitCents ?? undefined, next.medianProfitCents ?? undefined);
+  if (pyramid) {
+    for (const tier of ['medium', 'big', 'top'] as const) {
+      add('profit', previous.pyramidProfitCutsCents?.[tier], next.pyramidProfitCutsCents?.[tier]);
+    }
+  }
+  if (rfm) {
+    const nowDay = utcDay(next.computedAtMs);
+    for (let i = 0; i < 4; i++) {
+      const from = previous.lastPurchaseDayCuts?.[i];
+      const to = next.lastPurchaseDayCuts?.[i];
+      // R's margin is a fraction of the cut's recency (see rfmScores)
+      add('recency', from, to, Math.max(Math.abs(nowDay - (from ?? nowDay)), Math.abs(nowDay - (to ?? nowDay))));
+      add('frequency', previous.frequencyCuts?.[i], next.frequencyCuts?.[i]);
+      add('monetary', previous.monetaryCutsCents?.[i], next.monetaryCutsCents?.[i]);
+    }
+  }
+  return bands;
 }

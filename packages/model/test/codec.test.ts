@@ -6,7 +6,7 @@ import { NOW, bigTenant, day, placed, stateOf } from './fixtures.js';
 function typicalCustomer() {
   const s = stateOf([placed(day(-70, 9), 120.5, 70.1), placed(day(-40, 14), 89.99, 52.3), placed(day(-10, 18), 230, 140.25)]);
   const evaluatedAt = NOW + 1234; // evaluated by the wall clock, shortly after the last event
-  return assignSegments(s, evaluate(s, evaluatedAt, bigTenant(), defaultPolicy), evaluatedAt).state;
+  return assignSegments(s, evaluate(s, evaluatedAt, bigTenant(), defaultPolicy), evaluatedAt, defaultPolicy).state;
 }
 
 describe('state codec', () => {

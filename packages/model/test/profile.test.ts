@@ -12,7 +12,7 @@ function evaluatedCustomer(): CustomerState {
     interaction(day(0, 11), 'call_center', { satisfaction: 7 }),
   ]);
   // population quintiles give other R/F/M than the absolute cuts would
-  return assignSegments(s, evaluate(s, NOW, bigTenant(), defaultPolicy), NOW).state;
+  return assignSegments(s, evaluate(s, NOW, bigTenant(), defaultPolicy), NOW, defaultPolicy).state;
 }
 
 describe('toProfile', () => {
@@ -51,7 +51,7 @@ describe('toProfile', () => {
   it('is null for a state never evaluated, with nulls for a prospect', () => {
     const s = stateOf([interaction(day(-1), 'web')]);
     expect(toProfile('t', 'c', s, defaultPolicy)).toBeNull();
-    const p = toProfile('t', 'c', assignSegments(s, evaluate(s, NOW + DAY, null, defaultPolicy), NOW + DAY).state, defaultPolicy)!;
+    const p = toProfile('t', 'c', assignSegments(s, evaluate(s, NOW + DAY, null, defaultPolicy), NOW + DAY, defaultPolicy).state, defaultPolicy)!;
     expect(p.firstPurchaseAt).toBeNull();
     expect(p.lastPurchaseAt).toBeNull();
     expect(p.scores).toMatchObject({ recencyDays: null, r: null, f: null, m: null, loyalty: 0 });

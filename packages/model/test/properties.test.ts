@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   applyEvents,
-  CHANNELS,
   computeThresholds,
   decodeState,
   defaultPolicy,
@@ -16,45 +15,11 @@ import {
   type DayBucket,
   type ModelEvent,
 } from '../src/index.js';
+import { eventsArb } from './arbitraries.js';
 import { DAY, NOW, NOW_DAY } from './fixtures.js';
 
 const policy = defaultPolicy;
 const W = policy.windowDays;
-
-/** Events from well before the window up to a day in the future; ids are assigned later. */
-const eventBody: fc.Arbitrary<Omit<ModelEvent, 'eventId'>> = fc
-  .record({
-    dayOffset: fc.integer({ min: -(W + 60), max: 1 }),
-    msInDay: fc.integer({ min: 0, max: DAY - 1 }),
-    kind: fc.constantFrom('order.placed', 'order.placed', 'order.cancelled', 'order.refunded', 'interaction'),
-    amountCents: fc.integer({ min: 1, max: 500_000 }),
-    costCents: fc.option(fc.integer({ min: 0, max: 500_000 }), { nil: undefined }),
-    channel: fc.constantFrom(...CHANNELS),
-    satisfactionTenths: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
-  })
-  .map((r) => {
-    const occurredAtMs = (NOW_DAY + r.dayOffset) * DAY + r.msInDay;
-    if (r.kind === 'interaction') {
-      return {
-        type: 'interaction' as const,
-        occurredAtMs,
-        channel: r.channel,
-        kind: 'support_ticket',
-        ...(r.costCents === undefined ? {} : { costCents: r.costCents % 5_000 }),
-        ...(r.satisfactionTenths === undefined ? {} : { satisfaction: r.satisfactionTenths / 10 }),
-      };
-    }
-    return {
-      type: r.kind,
-      occurredAtMs,
-      amountCents: r.amountCents,
-      ...(r.costCents === undefined ? {} : { costCents: r.costCents }),
-    };
-  });
-
-const eventsArb: fc.Arbitrary<ModelEvent[]> = fc
-  .array(eventBody, { maxLength: 40 })
-  .map((bodies) => bodies.map((b, i) => ({ ...b, eventId: `e${i}` }) as ModelEvent));
 
 /**
  * The same events as delivered by Kafka: shuffled, some duplicated, in batches, each batch

@@ -89,7 +89,7 @@ describe('customer pyramid', () => {
 describe('assignSegments', () => {
   it('first assignment: a change from null for every dimension, scores recorded', () => {
     const s = deepFreeze(stateOf([placed(day(-5), 200, 100)]));
-    const { state, changes } = assignSegments(s, evaluate(s, NOW, null, defaultPolicy), NOW);
+    const { state, changes } = assignSegments(s, evaluate(s, NOW, null, defaultPolicy), NOW, defaultPolicy);
     expect(changes).toEqual([
       { dimension: 'relationship', from: null, to: 'butterfly', atMs: NOW },
       { dimension: 'pyramid', from: null, to: 'medium', atMs: NOW },
@@ -103,20 +103,20 @@ describe('assignSegments', () => {
 
   it('changes only the dimensions whose value differs, keeping the others since their time', () => {
     const s0 = stateOf([placed(day(-5), 200, 100)]);
-    const first = assignSegments(s0, evaluate(s0, NOW, null, defaultPolicy), NOW).state;
+    const first = assignSegments(s0, evaluate(s0, NOW, null, defaultPolicy), NOW, defaultPolicy).state;
     const later = NOW + 200 * 86_400_000; // recency 205 days: rfm moves, the order still is in the window
-    const { state, changes } = assignSegments(first, evaluate(first, later, null, defaultPolicy), later);
+    const { state, changes } = assignSegments(first, evaluate(first, later, null, defaultPolicy), later, defaultPolicy);
     expect(changes).toEqual([{ dimension: 'rfm', from: 'new', to: 'hibernating', atMs: later }]);
     expect(state.segments.relationship).toEqual({ value: 'butterfly', sinceMs: NOW });
     expect(state.segments.rfm).toEqual({ value: 'hibernating', sinceMs: later });
     expect(state.rfmScores).toEqual([2, 1, 3]);
     // the same evaluation again changes nothing
-    expect(assignSegments(state, evaluate(state, later, null, defaultPolicy), later + 1).changes).toEqual([]);
+    expect(assignSegments(state, evaluate(state, later, null, defaultPolicy), later + 1, defaultPolicy).changes).toEqual([]);
   });
 
   it('leaves rfm unassigned for a customer who never purchased', () => {
     const s = stateOf([interaction(day(-1), 'web')]);
-    const { state, changes } = assignSegments(s, evaluate(s, NOW, null, defaultPolicy), NOW);
+    const { state, changes } = assignSegments(s, evaluate(s, NOW, null, defaultPolicy), NOW, defaultPolicy);
     expect(changes.map((c) => c.dimension)).toEqual(['relationship', 'pyramid']);
     expect(state.segments.rfm).toBeNull();
     expect(state.rfmScores).toBeNull();
