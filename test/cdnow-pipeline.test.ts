@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, fetchProfiles, getJson, kcatProduce, metricValue, startService, startStack, TOPICS, waitForOutcomes, type RunningService, type Stack } from './harness.js';
+import {
+  collect, fetchProfiles, getJson, kcatProduce, metricValue, startService, startStack, TOPICS, waitForOutcomes, waitForSettled, writePolicyFile,
+  type RunningService, type Stack,
+} from './harness.js';
 import { expectedTotals, profileMismatches, readCdnow, toOrderEvent, type ProfileTotals } from './cdnow.js';
 
 interface Profile extends ProfileTotals {
@@ -22,7 +25,8 @@ describe('CDNOW sample through the running services', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    scorer = await startService('scorer', stack, { CRM_CLOCK: 'event' });
+    // refreshed every second, so the scorer settles quickly after the last event
+    scorer = await startService('scorer', stack, { CRM_CLOCK: 'event', CRM_POLICY_FILE: writePolicyFile('cdnow', { thresholds: { refreshSeconds: 1 } }) });
     api = await startService('api', stack);
   });
   afterAll(async () => {
@@ -39,6 +43,7 @@ describe('CDNOW sample through the running services', () => {
     await kcatProduce(stack.kafka.brokers, TOPICS.orders, orders.map((o) => toOrderEvent(o)));
     await waitForOutcomes(scorer.url, orders.length);
     expect(await metricValue(scorer.url, 'bondstream_events_consumed_total', { outcome: 'applied' })).toBe(orders.length);
+    await waitForSettled(stack, scorer.url);
 
     firstPass = await fetchProfiles<Profile>(api.url, customerIds);
     expect(profileMismatches(firstPass, expected).slice(0, 5)).toEqual([]);
@@ -71,6 +76,7 @@ describe('CDNOW sample through the running services', () => {
     await kcatProduce(stack.kafka.brokers, TOPICS.orders, orders.map((o) => toOrderEvent(o)));
     await waitForOutcomes(scorer.url, orders.length * 2);
     expect(await metricValue(scorer.url, 'bondstream_events_consumed_total', { outcome: 'duplicate' })).toBe(orders.length);
+    await waitForSettled(stack, scorer.url);
     const secondPass = await fetchProfiles<Profile>(api.url, customerIds);
     const changed = customerIds.filter((id) => JSON.stringify(secondPass.get(id)) !== JSON.stringify(firstPass.get(id)));
     expect(changed).toEqual([]);

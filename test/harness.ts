@@ -1,8 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Redis } from 'ioredis';
 import { DEFAULT_TOPICS } from '@bondstream/contracts';
+import { computeThresholds, defaultPolicy, type Policy } from '@bondstream/model';
+import {
+  KeySpace, OutboxStore, STATE_SHARDS, readDueCustomers, readPopulation, readThresholds, readWatermark,
+} from '@bondstream/redis-state';
 import {
   freePort, stopProcess, track, waitFor, type LocalStack as Stack,
 } from '@bondstream/testkit';
@@ -165,5 +170,51 @@ export async function waitForCommittedEnd(brokers: string, groupId: string, topi
     }, { timeoutMs, intervalMs: 250 });
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Writes a policy file (partial: the rest are the defaults) for CRM_POLICY_FILE. */
+export function writePolicyFile(name: string, policy: Record<string, unknown>): string {
+  const dir = `${root}.local/test-policies`;
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}/${name}-${process.pid}.json`;
+  writeFileSync(file, JSON.stringify(policy));
+  return file;
+}
+
+/**
+ * Waits until a scorer has nothing left to do for a tenant: the outbox is published, no
+ * customer is due at the tenant's evaluation time (the clock caught up), the stored thresholds
+ * are exactly what the current population gives, and a further refresh has completed after that
+ * (so the re-score of the last moved band has finished: refreshes run one after another).
+ */
+export async function waitForSettled(
+  stack: Stack,
+  scorerUrl: string,
+  opts: { namespace?: string; tenant?: string; policy?: Policy; latenessMs?: number; timeoutMs?: number } = {},
+): Promise<void> {
+  const { namespace = 'bs', tenant = 'default', policy = defaultPolicy, latenessMs = 0, timeoutMs = 120_000 } = opts;
+  const redis = new Redis(stack.redis.url);
+  const keyspace = new KeySpace(namespace);
+  const shards = Array.from({ length: STATE_SHARDS }, (_, i) => i);
+  const settledNow = async (): Promise<boolean> => {
+    const outbox = await new OutboxStore(redis, keyspace, 'settle-probe', 1).backlog();
+    const nowMs = (await readWatermark(redis, keyspace, tenant)) - latenessMs;
+    const due = await readDueCustomers(redis, keyspace, tenant, shards, nowMs, 1);
+    const stored = await readThresholds(redis, keyspace, tenant);
+    if (outbox > 0 || due.length > 0 || stored === null) return false;
+    const fresh = computeThresholds(await readPopulation(redis, keyspace, tenant), policy, stored.version, stored.computedAtMs);
+    return JSON.stringify(fresh) === JSON.stringify(stored);
+  };
+  try {
+    const refreshes = await waitFor(`scorer settled (tenant ${tenant})`, async () =>
+      (await settledNow()) ? metricValue(scorerUrl, 'bondstream_thresholds_refreshes_total') : undefined, { timeoutMs, intervalMs: 250 });
+    await waitFor('one more thresholds refresh, still settled', async () => {
+      if ((await metricValue(scorerUrl, 'bondstream_thresholds_refreshes_total')) <= refreshes) return undefined;
+      if (!(await settledNow())) throw new Error('the scorer moved customers again after it had settled');
+      return true;
+    }, { timeoutMs, intervalMs: 250 });
+  } finally {
+    redis.disconnect();
   }
 }

@@ -12,7 +12,7 @@ export interface LoadRequest {
 export interface StoredCustomer {
   ref: CustomerRef;
   keys: CustomerKeys;
-  /** 0 for a customer never seen */
+  /** Writes so far (events, clock, thresholds): the compare-and-set version. 0 for a customer never seen. */
   version: number;
   state: CustomerState | null;
   alreadyApplied: Set<string>;
@@ -53,10 +53,12 @@ export interface OutboxAppend {
 
 export interface CustomerWrite {
   stored: StoredCustomer;
-  newVersion: number;
   state: CustomerState;
+  /** empty for a clock or thresholds re-evaluation */
   appliedEventIds: readonly string[];
   index: IndexValues;
+  /** when the clock should look at the customer again (null: only an event can change it) */
+  dueAtMs: number | null;
   outbox: readonly OutboxAppend[];
 }
 
@@ -78,16 +80,17 @@ export async function writeCustomers(
   for (const write of writes) {
     const k = write.stored.keys;
     const args: (string | number)[] = [
-      write.stored.version, write.newVersion, encodeState(write.state),
+      write.stored.version, write.stored.version + 1, encodeState(write.state),
       options.wallNowMs, options.dedupeRetentionMs, write.stored.ref.customerId,
       orEmpty(write.index.lastPurchaseDay), orEmpty(write.index.frequency),
       orEmpty(write.index.monetaryCents), orEmpty(write.index.profitCents),
+      orEmpty(write.dueAtMs),
       write.appliedEventIds.length, ...write.appliedEventIds,
       write.outbox.length,
     ];
     for (const change of write.outbox) args.push(change.fromKey ?? '', change.toKey, change.event);
     callScript(pipeline, 'applyCustomer', [
-      k.state, k.dedupe, k.outbox, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts,
+      k.state, k.dedupe, k.outbox, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts, k.due,
     ], args);
   }
   const replies = await execOrThrow(pipeline);

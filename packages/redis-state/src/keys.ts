@@ -23,7 +23,12 @@ export interface CustomerKeys {
   monetaryIndex: string;
   profitIndex: string;
   segmentCounts: string;
+  /** the tenant's due-time index of this shard (customer id → next time the clock looks at it) */
+  due: string;
 }
+
+/** What a per-shard lease is for: relaying the outbox, or running the clock. */
+export type ShardLeaseKind = 'relay' | 'clock';
 
 export type IndexName = 'recency' | 'frequency' | 'monetary' | 'profit';
 
@@ -53,6 +58,7 @@ export class KeySpace {
       monetaryIndex: this.index(shard, ref.tenantId, 'monetary'),
       profitIndex: this.index(shard, ref.tenantId, 'profit'),
       segmentCounts: this.segmentCounts(shard, ref.tenantId),
+      due: this.due(shard, ref.tenantId),
     };
   }
 
@@ -61,7 +67,15 @@ export class KeySpace {
   }
 
   relayLease(shard: number): string {
-    return `${this.tag(shard)}:relay-lease`;
+    return this.shardLease(shard, 'relay');
+  }
+
+  shardLease(shard: number, kind: ShardLeaseKind): string {
+    return `${this.tag(shard)}:${kind}-lease`;
+  }
+
+  due(shard: number, tenantId: string): string {
+    return `${this.tag(shard)}:due:${tenantId}`;
   }
 
   index(shard: number, tenantId: string, name: IndexName): string {

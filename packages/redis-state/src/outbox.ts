@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { STATE_SHARDS, type KeySpace } from './keys.js';
+import { STATE_SHARDS, type KeySpace, type ShardLeaseKind } from './keys.js';
 import { callScript, defineScripts } from './scripts.js';
 import { execOrThrow } from './customers.js';
 
@@ -25,13 +25,8 @@ export class OutboxStore {
   }
 
   /** The shards this relay holds (taking or renewing each lease), in one round trip. */
-  async leaseShards(): Promise<number[]> {
-    const pipeline = this.redis.pipeline();
-    for (let shard = 0; shard < STATE_SHARDS; shard++) {
-      callScript(pipeline, 'acquireLease', [this.keyspace.relayLease(shard)], [this.leaseToken, this.leaseMs]);
-    }
-    const replies = await execOrThrow(pipeline);
-    return replies.flatMap((held, shard) => (held === 1 ? [shard] : []));
+  leaseShards(): Promise<number[]> {
+    return leaseShards(this.redis, this.keyspace, 'relay', this.leaseToken, this.leaseMs);
   }
 
   /** Oldest entries of each given shard, one round trip. */
@@ -70,15 +65,33 @@ export class OutboxStore {
     return replies.reduce<number>((sum, n) => sum + Number(n), 0);
   }
 
-  async release(): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (let shard = 0; shard < STATE_SHARDS; shard++) {
-      // Only our own lease: compare-and-delete.
-      pipeline.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1,
-        this.keyspace.relayLease(shard), this.leaseToken);
-    }
-    await execOrThrow(pipeline);
+  release(): Promise<void> {
+    return releaseShards(this.redis, this.keyspace, 'relay', this.leaseToken);
   }
+}
+
+/**
+ * Takes or renews the per-shard leases of one kind (relay, clock) for a token, one round trip;
+ * returns the shards held. With several scorers each shard's work is done by one at a time.
+ */
+export async function leaseShards(redis: Redis, keyspace: KeySpace, kind: ShardLeaseKind, token: string, ms: number): Promise<number[]> {
+  defineScripts(redis);
+  const pipeline = redis.pipeline();
+  for (let shard = 0; shard < STATE_SHARDS; shard++) {
+    callScript(pipeline, 'acquireLease', [keyspace.shardLease(shard, kind)], [token, ms]);
+  }
+  const replies = await execOrThrow(pipeline);
+  return replies.flatMap((held, shard) => (held === 1 ? [shard] : []));
+}
+
+/** Gives back a token's leases of one kind (compare-and-delete: never another holder's). */
+export async function releaseShards(redis: Redis, keyspace: KeySpace, kind: ShardLeaseKind, token: string): Promise<void> {
+  const pipeline = redis.pipeline();
+  for (let shard = 0; shard < STATE_SHARDS; shard++) {
+    pipeline.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1,
+      keyspace.shardLease(shard, kind), token);
+  }
+  await execOrThrow(pipeline);
 }
 
 function fieldValue(fields: string[], name: string): string {

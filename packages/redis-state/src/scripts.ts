@@ -7,7 +7,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
  * failover, in pipelines too.
  */
 const SCRIPTS = {
-  applyCustomer: { file: 'apply-customer.lua', keys: 8 },
+  applyCustomer: { file: 'apply-customer.lua', keys: 9 },
   ackOutbox: { file: 'ack-outbox.lua', keys: 2 },
   acquireLease: { file: 'acquire-lease.lua', keys: 1 },
   raiseWatermark: { file: 'raise-watermark.lua', keys: 1 },

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { applyEvents, assignSegments, decodeState, defaultPolicy, emptyState, evaluate, type OrderEvent } from '@bondstream/model';
 import {
-  KeySpace, OutboxStore, STATE_SHARDS, loadCustomers, readCustomerState, readPopulation, readSegmentCounts, writeCustomers,
+  KeySpace, OutboxStore, STATE_SHARDS, leaseShards, loadCustomers, readBandCustomers, readCustomerState, readDueCustomers,
+  readPopulation, readPurchasingCustomers, readSegmentCounts, writeCustomers,
   type CustomerWrite, type StoredCustomer,
 } from '@bondstream/redis-state';
 import { startRedis, type LocalRedis } from '@bondstream/testkit';
@@ -12,12 +13,12 @@ const t0 = Date.UTC(2026, 0, 10);
 const ref = { tenantId: 'shop-1', customerId: 'c-42' };
 const order = (n: number, at = t0 + n * day): OrderEvent => ({ eventId: `o-${n}`, type: 'order.placed', occurredAtMs: at, amountCents: 10_000, costCents: 6_000 });
 
-function plan(stored: StoredCustomer, events: OrderEvent[], nowMs: number): CustomerWrite {
+function plan(stored: StoredCustomer, events: OrderEvent[], nowMs: number, dueAtMs: number | null = null): CustomerWrite {
   const updated = applyEvents(stored.state ?? emptyState(), events, nowMs, defaultPolicy);
   const evaluation = evaluate(updated, nowMs, null, defaultPolicy);
-  const { state, changes } = assignSegments(updated, evaluation, nowMs);
+  const { state, changes } = assignSegments(updated, evaluation, nowMs, defaultPolicy);
   return {
-    stored, newVersion: state.appliedEvents, state, appliedEventIds: events.map((e) => e.eventId), index: evaluation.index,
+    stored, dueAtMs, state, appliedEventIds: events.map((e) => e.eventId), index: evaluation.index,
     outbox: changes.map((c) => ({ fromKey: c.from ? `${c.dimension}:${c.from}` : null, toKey: `${c.dimension}:${c.to}`, event: JSON.stringify(c) })),
   };
 }
@@ -109,5 +110,41 @@ describe('the atomic customer step (real redis-server)', () => {
     expect(await a.backlog()).toBe(0);
     await a.release();
     expect(await b.leaseShards()).toHaveLength(STATE_SHARDS);
+  });
+
+  it('keeps the due-time index with the state: set, moved and removed by the same step', async () => {
+    const allShards = Array.from({ length: STATE_SHARDS }, (_, i) => i);
+    const [stored] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1'] }]);
+    await writeCustomers(redis, [plan(stored!, [order(1)], t0 + 2 * day, t0 + 30 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    expect(await readDueCustomers(redis, keyspace, 'shop-1', allShards, t0 + 30 * day - 1, 10)).toEqual([]);
+    expect(await readDueCustomers(redis, keyspace, 'shop-1', allShards, t0 + 30 * day, 10)).toEqual([ref]);
+    expect(await readDueCustomers(redis, keyspace, 'other-tenant', allShards, t0 + 30 * day, 10)).toEqual([]);
+    // a re-evaluation (no event ids) moves the version on and clears the due time
+    const [again] = await loadCustomers(redis, keyspace, [{ ref, eventIds: [] }]);
+    const rewrite = { ...plan(again!, [], t0 + 30 * day), appliedEventIds: [] };
+    expect((await writeCustomers(redis, [rewrite], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 })).written).toHaveLength(1);
+    expect((await loadCustomers(redis, keyspace, [{ ref, eventIds: [] }]))[0]!.version).toBe(2);
+    expect(await readDueCustomers(redis, keyspace, 'shop-1', allShards, t0 + 400 * day, 10)).toEqual([]);
+  });
+
+  it('reads the customers whose index value lies in a band, over all shards', async () => {
+    // customers c-1..c-40 with 1..40 orders in the window: frequency index = i
+    for (let i = 1; i <= 40; i++) {
+      const who = { tenantId: 'shop-1', customerId: `c-${i}` };
+      const ids = Array.from({ length: i }, (_, k) => `c${i}-o${k}`);
+      const [stored] = await loadCustomers(redis, keyspace, [{ ref: who, eventIds: ids }]);
+      const events = ids.map((eventId, k): OrderEvent => ({ eventId, type: 'order.placed', occurredAtMs: t0 + k * 3_600_000, amountCents: 1_000 }));
+      await writeCustomers(redis, [plan(stored!, events, t0 + day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    }
+    const band = await readBandCustomers(redis, keyspace, 'shop-1', [{ index: 'frequency', min: 10, max: 12.5 }, { index: 'frequency', min: 12, max: 13 }]);
+    expect(band.map((r) => r.customerId)).toEqual(['c-10', 'c-11', 'c-12', 'c-13']);
+    expect(await readPurchasingCustomers(redis, keyspace, 'shop-1')).toHaveLength(40);
+    expect(new Set((await readPurchasingCustomers(redis, keyspace, 'shop-1')).map((r) => keyspace.shardOf(r))).size).toBeGreaterThan(1);
+  });
+
+  it('clock leases are separate from relay leases', async () => {
+    expect(await leaseShards(redis, keyspace, 'relay', 'a', 60_000)).toHaveLength(STATE_SHARDS);
+    expect(await leaseShards(redis, keyspace, 'clock', 'b', 60_000)).toHaveLength(STATE_SHARDS);
+    expect(await leaseShards(redis, keyspace, 'clock', 'a', 60_000)).toHaveLength(0);
   });
 });

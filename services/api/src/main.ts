@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { loadConfigOrExit, loadPolicy, loadServiceConfig } from '@bondstream/config';
 import { createLogger, createMetricsRegistry, startHttpServer } from '@bondstream/observability';
-import { KeySpace } from '@bondstream/redis-state';
+import { KeySpace, readWatermark } from '@bondstream/redis-state';
 import { registerApiRoutes } from './routes.js';
 
 async function main(): Promise<void> {
@@ -19,7 +19,12 @@ async function main(): Promise<void> {
     logger,
     registry: createMetricsRegistry('api'),
     ready: () => redis.status === 'ready',
-    routes: (app) => registerApiRoutes(app, { redis, keyspace, policy, apiToken: config.apiToken }),
+    routes: (app) => registerApiRoutes(app, {
+      redis, keyspace, policy, apiToken: config.apiToken,
+      nowMs: async (tenantId) => config.clock === 'wall'
+        ? Date.now()
+        : (await readWatermark(redis, keyspace, tenantId)) - config.allowedLatenessSeconds * 1_000,
+    }),
   });
   logger.info({ port: http.port, namespace: config.redisNamespace, auth: config.apiToken !== null }, 'api started');
 

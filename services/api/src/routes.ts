@@ -15,6 +15,11 @@ export interface ApiDeps {
   keyspace: KeySpace;
   policy: Policy;
   apiToken: string | null;
+  /**
+   * The tenant's evaluation time (the scorer's clock: wall time, or the event-time watermark
+   * minus the allowed lateness with CRM_CLOCK=event): recency and window totals are as of then.
+   */
+  nowMs(tenantId: string): Promise<number>;
 }
 
 /** GET /v1/customers/{customerId}?tenant= and GET /v1/segments?tenant= (DESIGN section 3). */
@@ -36,7 +41,7 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
       const { customerId } = params.data;
       const { tenant } = query.data;
       const state = await readCustomerState(deps.redis, deps.keyspace, { tenantId: tenant, customerId });
-      const profile = state === null ? null : toProfile(tenant, customerId, state, deps.policy);
+      const profile = state === null ? null : toProfile(tenant, customerId, state, deps.policy, await deps.nowMs(tenant));
       if (profile === null) return reply.code(404).send({ error: 'not_found', message: `no customer ${customerId} in tenant ${tenant}` });
       return profile;
     });

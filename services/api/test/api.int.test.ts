@@ -13,9 +13,9 @@ async function seedCustomer(redis: Redis, tenantId: string, customerId: string):
   const [stored] = await loadCustomers(redis, keyspace, [{ ref: { tenantId, customerId }, eventIds: ['o-1'] }]);
   const updated = applyEvents(emptyState(), [{ eventId: 'o-1', type: 'order.placed', occurredAtMs: at, amountCents: 12_050, costCents: 7_010 }], at, defaultPolicy);
   const evaluation = evaluate(updated, at, null, defaultPolicy);
-  const { state, changes } = assignSegments(updated, evaluation, at);
+  const { state, changes } = assignSegments(updated, evaluation, at, defaultPolicy);
   await writeCustomers(redis, [{
-    stored: stored!, newVersion: state.appliedEvents, state, appliedEventIds: ['o-1'], index: evaluation.index,
+    stored: stored!, dueAtMs: null, state, appliedEventIds: ['o-1'], index: evaluation.index,
     outbox: changes.map((c) => ({ fromKey: null, toKey: `${c.dimension}:${c.to}`, event: '{}' })),
   }], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
 }
@@ -30,13 +30,16 @@ describe.each([
   const get = (path: string, bearer: string | null = token) =>
     fetch(`http://127.0.0.1:${http.port}${path}`, bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {});
 
+  // the tenant's evaluation time as the scorer's clock would give it
+  let nowMs = at;
+
   beforeAll(async () => {
     server = await startRedis();
     redis = new Redis(server.url);
     await seedCustomer(redis, 'shop-1', 'c-42');
     http = await startHttpServer({
       port: 0, host: '127.0.0.1', logger: createLogger('api', 'silent'), registry: createMetricsRegistry('api'), ready: () => true,
-      routes: (app) => registerApiRoutes(app, { redis, keyspace, policy: defaultPolicy, apiToken: token }),
+      routes: (app) => registerApiRoutes(app, { redis, keyspace, policy: defaultPolicy, apiToken: token, nowMs: async () => nowMs }),
     });
   });
   afterAll(async () => {
@@ -58,6 +61,18 @@ describe.each([
       segments: { rfm: { value: 'new', since: '2026-11-20T10:15:00Z' } },
     });
     expect(Object.keys(body.segments)).toEqual(['relationship', 'pyramid', 'rfm']);
+  });
+
+  it('gives recency and window totals as of the tenant\'s evaluation time, segments as stored', async () => {
+    nowMs = at + 400 * 86_400_000;
+    try {
+      const body = (await (await get('/v1/customers/c-42?tenant=shop-1')).json()) as CustomerProfile;
+      expect(body.scores.recencyDays).toBe(400);
+      expect(body.window.orders).toBe(0);
+      expect(body.segments.rfm?.value).toBe('new');
+    } finally {
+      nowMs = at;
+    }
   });
 
   it('counts customers per segment value, zeros included', async () => {

@@ -7,6 +7,9 @@ import { BatchConsumer, createKafka, DeadLetterPublisher, OutboxRelay } from '@b
 import { createLogger, createMetricsRegistry, startHttpServer } from '@bondstream/observability';
 import { KeySpace, OutboxStore } from '@bondstream/redis-state';
 import { applyBatch } from './apply-batch.js';
+import { DueClock } from './due-clock.js';
+import type { ScoringContext } from './plan.js';
+import { reevaluateCustomers } from './reevaluate.js';
 import { OutboxBackPressure } from './backpressure.js';
 import { classifyMessages, type AcceptedEvent } from './classify.js';
 import { EvaluationClock } from './clock.js';
@@ -16,6 +19,8 @@ import { ThresholdsCache } from './thresholds.js';
 
 /** Dedupe ids are kept for 8 days: longer than Kafka's default 7-day retention (DESIGN 4). */
 const DEDUPE_RETENTION_MS = 8 * 24 * 3_600_000;
+/** How often the clock looks for customers whose due time has come. */
+const CLOCK_TICK_MS = 1_000;
 
 async function main(): Promise<void> {
   const { config, policy } = loadConfigOrExit(() => {
@@ -45,8 +50,19 @@ async function main(): Promise<void> {
   await producer.connect();
 
   const clock = new EvaluationClock(config.clock, config.allowedLatenessSeconds * 1_000);
-  const thresholds = new ThresholdsCache(redis, keyspace, policy, clock, instance, logger, metrics);
+  // The relay is created below; segment changes written before it exists wait in the outbox.
+  let wakeRelay = (): void => undefined;
+  let thresholds: ThresholdsCache | null = null;
+  const scoring: ScoringContext = {
+    redis, keyspace, policy, clock, metrics,
+    thresholds: (tenantId) => thresholds?.get(tenantId) ?? null,
+    dedupeRetentionMs: DEDUPE_RETENTION_MS,
+    onOutboxWrite: () => wakeRelay(),
+  };
+  thresholds = new ThresholdsCache(redis, keyspace, policy, clock, instance, logger, metrics,
+    (refs) => reevaluateCustomers(scoring, refs, 'thresholds'));
   await thresholds.refresh();
+  const dueClock = new DueClock(scoring, instance, CLOCK_TICK_MS, logger);
 
   const outbox = new OutboxStore(redis, keyspace, instance, 6_000);
   const relay = new OutboxRelay({
@@ -74,12 +90,7 @@ async function main(): Promise<void> {
         wallNowMs: Date.now(),
         policy,
       }),
-      apply: (accepted) => applyBatch({
-        redis, keyspace, policy, clock, metrics,
-        thresholds: (tenantId) => thresholds.get(tenantId),
-        dedupeRetentionMs: DEDUPE_RETENTION_MS,
-        onOutboxWrite: () => relay.wake(),
-      }, accepted),
+      apply: (accepted) => applyBatch(scoring, accepted),
     },
   });
   const backPressure = new OutboxBackPressure(
@@ -96,8 +107,10 @@ async function main(): Promise<void> {
     ready: () => consumer.ready && redis.status === 'ready',
   });
 
+  wakeRelay = () => relay.wake();
   relay.start();
   thresholds.start();
+  dueClock.start();
   backPressure.start();
   await consumer.start();
   logger.info({ port: http.port, clock: config.clock, namespace: config.redisNamespace }, 'scorer started');
@@ -115,6 +128,7 @@ async function main(): Promise<void> {
     try {
       backPressure.stop();
       await consumer.stop();
+      await dueClock.stop();
       await thresholds.stop();
       await relay.drain().catch((error: unknown) => logger.warn({ err: error }, 'outbox not drained; the next start publishes it'));
       await relay.stop();

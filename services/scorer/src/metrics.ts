@@ -56,7 +56,22 @@ export function createScorerMetrics(registry: Registry) {
     }),
     thresholdRefreshes: new Counter({
       name: 'bondstream_thresholds_refreshes_total',
-      help: 'Population thresholds snapshots computed by this process',
+      help: 'Population thresholds snapshots computed by this process (counted when the re-score of the moved bands has finished)',
+      registers,
+    }),
+    thresholdsRescored: new Counter({
+      name: 'bondstream_thresholds_rescored_customers_total',
+      help: 'Customers re-scored because a cut point moved past their index value (the moved band only)',
+      registers,
+    }),
+    clockReevaluations: new Counter({
+      name: 'bondstream_clock_reevaluations_total',
+      help: 'Customers re-evaluated by the clock because their due time came (window expiry, recency, loyalty, dwell)',
+      registers,
+    }),
+    clockLag: new Gauge({
+      name: 'bondstream_clock_lag_seconds',
+      help: 'How far behind its evaluation time the clock was at the start of its last pass (oldest due time not yet handled)',
       registers,
     }),
   };

@@ -15,10 +15,14 @@ export interface StoredSegmentChange {
   stateVersion: number;
 }
 
-/** Same change (customer, dimension, from, to, at the same state version) ⇒ same id. */
+/**
+ * Same change (customer, dimension, from, to, state version and evaluation time) ⇒ same id. The
+ * time is part of it because the clock and the thresholds refresh change segments without a new
+ * event: a customer flipping A → B → A → B at one state version makes two different A → B changes.
+ */
 export function segmentChangeId(tenantId: string, customerId: string, change: SegmentChange, stateVersion: number): string {
   return createHash('sha256')
-    .update([tenantId, customerId, change.dimension, change.from ?? '', change.to, String(stateVersion)].join('\u0000'))
+    .update([tenantId, customerId, change.dimension, change.from ?? '', change.to, String(stateVersion), String(change.atMs)].join('\u0000'))
     .digest('hex')
     .slice(0, 32);
 }

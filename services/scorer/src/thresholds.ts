@@ -1,17 +1,23 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { computeThresholds, type Policy, type Thresholds } from '@bondstream/model';
+import { computeThresholds, movedCutBands, type Policy, type Thresholds } from '@bondstream/model';
 import {
-  acquireThresholdsLease, listTenants, readPopulation, readThresholds, writeThresholds, type KeySpace,
+  acquireThresholdsLease, listTenants, readBandCustomers, readPopulation, readPurchasingCustomers, readThresholds,
+  writeThresholds, type CustomerRef, type KeySpace,
 } from '@bondstream/redis-state';
 import type { EvaluationClock } from './clock.js';
 import type { ScorerMetrics } from './metrics.js';
+
+/** Re-scores customers whose index value a moved cut point passed (cause "thresholds"). */
+export type Rescore = (refs: readonly CustomerRef[]) => Promise<unknown>;
 
 /**
  * The population cut points (median profit, pyramid ranks, R/F/M quintiles) of each tenant as a
  * versioned snapshot. One scorer (holding the lease) recomputes it from the population indexes
  * every `policy.thresholds.refreshSeconds`; every scorer reloads it, so per-event scoring never
- * scans the population.
+ * scans the population. When a cut point moves, only the customers whose index value lies
+ * between its old and new value are re-scored (the moved band); the whole tenant only when a
+ * rule switches between the policy's absolute cuts and the tenant's own.
  */
 export class ThresholdsCache {
   private readonly snapshots = new Map<string, Thresholds | null>();
@@ -26,6 +32,7 @@ export class ThresholdsCache {
     private readonly leaseToken: string,
     private readonly logger: Logger,
     private readonly metrics: ScorerMetrics,
+    private readonly rescore: Rescore,
   ) {}
 
   get(tenantId: string): Thresholds | null {
@@ -62,9 +69,28 @@ export class ThresholdsCache {
         const population = await readPopulation(this.redis, this.keyspace, tenantId);
         const next = computeThresholds(population, this.policy, (previous?.version ?? 0) + 1, this.clock.now(tenantId));
         await writeThresholds(this.redis, this.keyspace, tenantId, next);
-        this.metrics.thresholdRefreshes.inc();
+        // From here on this process scores with the new cuts, so the band re-score below and
+        // every later event agree.
+        this.snapshots.set(tenantId, next);
+        await this.rescoreMovedBands(tenantId, previous, next);
+        this.metrics.thresholdRefreshes.inc(); // counted once its re-score is done
+        continue;
       }
       this.snapshots.set(tenantId, await readThresholds(this.redis, this.keyspace, tenantId));
     }
+  }
+
+  private async rescoreMovedBands(tenantId: string, previous: Thresholds | null, next: Thresholds): Promise<void> {
+    const bands = movedCutBands(previous, next, this.policy);
+    if (bands !== 'all' && bands.length === 0) return;
+    const refs = bands === 'all'
+      ? await readPurchasingCustomers(this.redis, this.keyspace, tenantId)
+      : await readBandCustomers(this.redis, this.keyspace, tenantId, bands);
+    if (refs.length > 0) await this.rescore(refs);
+    this.metrics.thresholdsRescored.inc(refs.length);
+    this.logger.info({
+      tenantId, version: next.version, bands: bands === 'all' ? 'all' : bands.length,
+      rescored: refs.length, purchasingCustomers: next.purchasingCustomers,
+    }, 'thresholds moved: re-scored the customers in the moved bands');
   }
 }

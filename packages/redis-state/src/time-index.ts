@@ -1,0 +1,50 @@
+import type { Redis } from 'ioredis';
+import type { MovedBand } from '@bondstream/model';
+import { STATE_SHARDS, type CustomerRef, type KeySpace } from './keys.js';
+import { execOrThrow } from './customers.js';
+
+/**
+ * Customers of a tenant whose due time has come in the given shards (the clock's work list),
+ * at most `limitPerShard` per shard, one round trip. Written by the atomic step, so a customer
+ * leaves the list only when a re-evaluation (or an event) wrote its next due time.
+ */
+export async function readDueCustomers(
+  redis: Redis,
+  keyspace: KeySpace,
+  tenantId: string,
+  shards: readonly number[],
+  nowMs: number,
+  limitPerShard: number,
+): Promise<CustomerRef[]> {
+  if (shards.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const shard of shards) pipeline.zrangebyscore(keyspace.due(shard, tenantId), '-inf', nowMs, 'LIMIT', 0, limitPerShard);
+  const replies = (await execOrThrow(pipeline)) as string[][];
+  return replies.flat().map((customerId) => ({ tenantId, customerId }));
+}
+
+/**
+ * Customers of a tenant whose population index value lies in one of the bands (inclusive), over
+ * all shards in one round trip: the only ones a moved cut point can re-segment.
+ */
+export async function readBandCustomers(redis: Redis, keyspace: KeySpace, tenantId: string, bands: readonly MovedBand[]): Promise<CustomerRef[]> {
+  if (bands.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (let shard = 0; shard < STATE_SHARDS; shard++) {
+    for (const band of bands) pipeline.zrangebyscore(keyspace.index(shard, tenantId, band.index), band.min, band.max);
+  }
+  const replies = (await execOrThrow(pipeline)) as string[][];
+  return [...new Set(replies.flat())].sort().map((customerId) => ({ tenantId, customerId }));
+}
+
+/**
+ * Every customer of a tenant with a purchase (all of them are in the recency index), for a
+ * rule that switches between the policy's absolute cuts and the tenant's own. Customers known
+ * only from interactions are prospects whatever the cuts say.
+ */
+export async function readPurchasingCustomers(redis: Redis, keyspace: KeySpace, tenantId: string): Promise<CustomerRef[]> {
+  const pipeline = redis.pipeline();
+  for (let shard = 0; shard < STATE_SHARDS; shard++) pipeline.zrange(keyspace.index(shard, tenantId, 'recency'), 0, -1);
+  const replies = (await execOrThrow(pipeline)) as string[][];
+  return replies.flat().sort().map((customerId) => ({ tenantId, customerId }));
+}

@@ -1,0 +1,126 @@
+import type { Redis } from 'ioredis';
+import {
+  assignSegments, evaluate, nextDueMs,
+  type ChangeCauseKind, type CustomerState, type Policy, type Thresholds,
+} from '@bondstream/model';
+import {
+  loadCustomers, writeCustomers,
+  type CustomerWrite, type KeySpace, type LoadRequest, type StoredCustomer,
+} from '@bondstream/redis-state';
+import type { EvaluationClock } from './clock.js';
+import type { ScorerMetrics } from './metrics.js';
+import { buildSegmentChange } from './segment-change.js';
+
+/** What every way of writing a customer (events, the clock, a thresholds refresh) needs. */
+export interface ScoringContext {
+  redis: Redis;
+  keyspace: KeySpace;
+  policy: Policy;
+  clock: EvaluationClock;
+  thresholds(tenantId: string): Thresholds | null;
+  metrics: ScorerMetrics;
+  dedupeRetentionMs: number;
+  /** Called after segment changes were written, so the relay publishes them right away. */
+  onOutboxWrite(): void;
+}
+
+export type WriteCause =
+  | { kind: 'event'; eventId: string; occurredAtMs: number }
+  | { kind: Exclude<ChangeCauseKind, 'event'> };
+
+/**
+ * The tenant's evaluation time for a customer: the clock, but never before the customer's last
+ * evaluation (another scorer's clock may be a little behind), so `since` times never go back.
+ */
+export function evaluationTime(ctx: ScoringContext, tenantId: string, state: CustomerState | null): number {
+  return Math.max(ctx.clock.now(tenantId), state?.evaluatedAtMs ?? -Infinity);
+}
+
+/**
+ * Evaluates a customer's (updated) state at `nowMs` and builds the atomic step: new segments
+ * (with the policy's hysteresis), index values, the next due time for the clock and the
+ * segment changes for the outbox.
+ */
+export function planWrite(
+  ctx: ScoringContext,
+  stored: StoredCustomer,
+  state: CustomerState,
+  nowMs: number,
+  appliedEventIds: readonly string[],
+  cause: WriteCause,
+): CustomerWrite {
+  const { tenantId, customerId } = stored.ref;
+  const thresholds = ctx.thresholds(tenantId);
+  const evaluation = evaluate(state, nowMs, thresholds, ctx.policy);
+  const assigned = assignSegments(state, evaluation, nowMs, ctx.policy);
+  const occurredAtMs = cause.kind === 'event' ? cause.occurredAtMs : nowMs;
+  const published = cause.kind === 'event' ? { kind: cause.kind, eventId: cause.eventId } : { kind: cause.kind };
+  return {
+    stored,
+    state: assigned.state,
+    appliedEventIds,
+    index: evaluation.index,
+    dueAtMs: nextDueMs(assigned.state, nowMs, thresholds, ctx.policy, assigned.heldUntilMs),
+    outbox: assigned.changes.map((change) => ({
+      fromKey: change.from === null ? null : `${change.dimension}:${change.from}`,
+      toKey: `${change.dimension}:${change.to}`,
+      event: JSON.stringify(buildSegmentChange({
+        tenantId, customerId, change, stateVersion: assigned.state.appliedEvents,
+        occurredAtMs, cause: published, scores: evaluation.scores,
+      })),
+    })),
+  };
+}
+
+/** After this many version conflicts in a row something is badly wrong: fail (the caller retries). */
+const MAX_CONFLICT_ROUNDS = 20;
+
+/**
+ * Reads, plans and writes many customers with compare-and-set: one read and one write round
+ * trip per round; customers whose version moved meanwhile (another scorer, the clock) are read
+ * and planned again. `plan` returns null for a customer that needs no write. Returns the writes
+ * that were stored, with the item each came from.
+ */
+export async function writeUntilStored<T>(
+  ctx: ScoringContext,
+  items: readonly T[],
+  request: (item: T) => LoadRequest,
+  plan: (item: T, stored: StoredCustomer) => CustomerWrite | null,
+): Promise<{ item: T; write: CustomerWrite }[]> {
+  const stored: { item: T; write: CustomerWrite }[] = [];
+  let pending = items;
+  for (let round = 0; pending.length > 0; round++) {
+    if (round >= MAX_CONFLICT_ROUNDS) throw new Error(`state version kept moving for ${pending.length} customers`);
+    if (round > 0) ctx.metrics.conflicts.inc(pending.length);
+    const loaded = await loadCustomers(ctx.redis, ctx.keyspace, pending.map(request));
+    const planned = new Map<CustomerWrite, T>();
+    loaded.forEach((customer, i) => {
+      const write = plan(pending[i] as T, customer);
+      if (write !== null) planned.set(write, pending[i] as T);
+    });
+    const result = await writeCustomers(ctx.redis, [...planned.keys()], {
+      wallNowMs: Date.now(),
+      dedupeRetentionMs: ctx.dedupeRetentionMs,
+    });
+    let changes = 0;
+    for (const write of result.written) {
+      stored.push({ item: planned.get(write) as T, write });
+      changes += write.outbox.length;
+    }
+    if (changes > 0) ctx.onOutboxWrite();
+    pending = result.conflicts.map((w) => planned.get(w) as T);
+  }
+  return stored;
+}
+
+/** Counts written segment changes by dimension and cause. */
+export function countChanges(ctx: ScoringContext, writes: readonly { write: CustomerWrite }[], cause: ChangeCauseKind): number {
+  let n = 0;
+  for (const { write } of writes) {
+    for (const change of write.outbox) {
+      ctx.metrics.segmentChanges.inc({ dimension: change.toKey.slice(0, change.toKey.indexOf(':')), cause });
+      n++;
+    }
+  }
+  return n;
+}
