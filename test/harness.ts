@@ -73,9 +73,10 @@ export async function startService(
   };
 }
 
-/** Produces "key<TAB>value" lines with kcat, an independent Kafka client. */
-export async function kcatProduce(brokers: string, topic: string, records: { key: string; value: string }[]): Promise<void> {
-  const child = track(spawn('kcat', ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-X', 'acks=all'], { stdio: ['pipe', 'ignore', 'pipe'] }));
+/** Produces "key<TAB>value" lines with kcat, an independent Kafka client (to one partition if given). */
+export async function kcatProduce(brokers: string, topic: string, records: { key: string; value: string }[], partition?: number): Promise<void> {
+  const args = ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-X', 'acks=all', ...(partition === undefined ? [] : ['-p', String(partition)])];
+  const child = track(spawn('kcat', args, { stdio: ['pipe', 'ignore', 'pipe'] }));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

@@ -4,7 +4,8 @@
   append, and the customer's next due time for the clock all happen together or not at all.
   The scoring math is not here: the new state and the changes are computed by packages/model
   in the scorer and passed in. Clock and thresholds re-evaluations use the same step with no
-  event ids. The version in field `v` counts writes (any kind), so it moves with every step.
+  event ids. The version in field `v` counts writes (any kind), so it moves with every step;
+  field `d` repeats the due time, so a re-evaluation knows whether time was due.
 
   KEYS: 1 customer hash, 2 dedupe zset, 3 outbox stream, 4 recency index, 5 frequency index,
         6 monetary index, 7 profit index, 8 segment counts hash, 9 due-time zset
@@ -50,8 +51,10 @@ end
 
 if ARGV[11] == '' then
   redis.call('ZREM', KEYS[9], member)
+  redis.call('HDEL', KEYS[1], 'd')
 else
   redis.call('ZADD', KEYS[9], ARGV[11], member)
+  redis.call('HSET', KEYS[1], 'd', ARGV[11])
 end
 
 local m = tonumber(ARGV[i])

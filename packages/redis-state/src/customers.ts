@@ -16,6 +16,8 @@ export interface StoredCustomer {
   version: number;
   state: CustomerState | null;
   alreadyApplied: Set<string>;
+  /** when the clock is to look at the customer (null: nothing due) */
+  dueAtMs: number | null;
 }
 
 /** Reads the state and the dedupe verdicts of many customers in one round trip. */
@@ -25,13 +27,13 @@ export async function loadCustomers(redis: Redis, keyspace: KeySpace, requests: 
   const keys = requests.map((r) => keyspace.customer(r.ref));
   requests.forEach((request, i) => {
     const k = keys[i] as CustomerKeys;
-    pipeline.hmget(k.state, 'v', 's');
+    pipeline.hmget(k.state, 'v', 's', 'd');
     if (request.eventIds.length > 0) pipeline.zmscore(k.dedupe, ...request.eventIds);
   });
   const replies = await execOrThrow(pipeline);
   let at = 0;
   return requests.map((request, i) => {
-    const [version, encoded] = replies[at++] as [string | null, string | null];
+    const [version, encoded, due] = replies[at++] as [string | null, string | null, string | null];
     const seen = request.eventIds.length > 0 ? (replies[at++] as (string | null)[]) : [];
     return {
       ref: request.ref,
@@ -39,6 +41,7 @@ export async function loadCustomers(redis: Redis, keyspace: KeySpace, requests: 
       version: version === null ? 0 : Number(version),
       state: encoded === null ? null : decodeState(encoded),
       alreadyApplied: new Set(request.eventIds.filter((_, j) => seen[j] !== null)),
+      dueAtMs: due === null ? null : Number(due),
     };
   });
 }

@@ -1,5 +1,5 @@
 import { applyEvents, emptyState, type ModelEvent } from '@bondstream/model';
-import { raiseWatermark, type CustomerRef } from '@bondstream/redis-state';
+import { defineScripts, raiseWatermark, type CustomerRef } from '@bondstream/redis-state';
 import type { AcceptedEvent } from './classify.js';
 import { countChanges, evaluationTime, planWrite, writeUntilStored, type ScoringContext } from './plan.js';
 
@@ -18,7 +18,7 @@ interface CustomerBatch {
 export async function applyBatch(ctx: ApplyContext, accepted: readonly AcceptedEvent[]): Promise<{ applied: number; duplicates: number }> {
   const { customers, duplicatesInBatch } = groupByCustomer(accepted);
   if (customers.length === 0) return { applied: 0, duplicates: duplicatesInBatch };
-  await registerTenants(ctx, customers);
+  const watermarkBefore = await registerTenants(ctx, customers);
 
   const written = await writeUntilStored(
     ctx,
@@ -27,13 +27,15 @@ export async function applyBatch(ctx: ApplyContext, accepted: readonly AcceptedE
     (batch, stored) => {
       const fresh = batch.events.filter((e) => !stored.alreadyApplied.has(e.eventId));
       if (fresh.length === 0) return null;
-      const nowMs = evaluationTime(ctx, batch.ref.tenantId, stored.state);
       const cause = latest(fresh);
+      const clockNow = ctx.clock.nowFor(watermarkBefore.get(batch.ref.tenantId) ?? 0, cause.occurredAtMs);
+      const nowMs = evaluationTime(clockNow, stored.state);
       return planWrite(ctx, stored, applyEvents(stored.state ?? emptyState(), fresh, nowMs, ctx.policy), nowMs,
         fresh.map((e) => e.eventId), { kind: 'event', eventId: cause.eventId, occurredAtMs: cause.occurredAtMs });
     },
   );
   countChanges(ctx, written, 'event');
+  for (const c of customers) for (const e of c.events) ctx.clock.observe(c.ref.tenantId, e.occurredAtMs);
   const events = customers.reduce((n, c) => n + c.events.length, 0);
   const applied = written.reduce((n, { write }) => n + write.appliedEventIds.length, 0);
   return { applied, duplicates: duplicatesInBatch + events - applied };
@@ -65,21 +67,28 @@ function groupByCustomer(accepted: readonly AcceptedEvent[]): { customers: Custo
   return { customers: [...byCustomer.values()].map(({ ref, events }) => ({ ref, events })), duplicatesInBatch };
 }
 
-/** Records new tenants and, with the event clock, raises their watermarks (one round trip). */
-async function registerTenants(ctx: ApplyContext, customers: readonly CustomerBatch[]): Promise<void> {
+/**
+ * Records new tenants and raises their watermarks (one round trip). The clock learns the
+ * watermark as it was before this batch; the batch's own event times count once it is applied.
+ */
+async function registerTenants(ctx: ApplyContext, customers: readonly CustomerBatch[]): Promise<Map<string, number>> {
   const newest = new Map<string, number>();
   for (const c of customers) {
     for (const e of c.events) newest.set(c.ref.tenantId, Math.max(newest.get(c.ref.tenantId) ?? 0, e.occurredAtMs));
   }
+  defineScripts(ctx.redis); // the pipeline inherits the connection's scripts
   const pipeline = ctx.redis.pipeline();
   pipeline.sadd(ctx.keyspace.tenants(), ...newest.keys());
   const tenants = [...newest.keys()];
   for (const tenantId of tenants) raiseWatermark(pipeline, ctx.keyspace, tenantId, newest.get(tenantId) as number);
   const replies = await pipeline.exec();
+  const before = new Map<string, number>();
   tenants.forEach((tenantId, i) => {
     const [error, watermark] = replies?.[i + 1] ?? [new Error('no reply'), null];
     if (error) throw error;
     // The stored watermark includes what other scorer processes have seen.
     ctx.clock.observe(tenantId, Number(watermark));
+    before.set(tenantId, Number(watermark));
   });
+  return before;
 }

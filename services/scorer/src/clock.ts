@@ -29,4 +29,16 @@ export class EvaluationClock {
     if (this.mode === 'wall') return this.wallNow();
     return (this.newestEventMs.get(tenantId) ?? 0) - this.allowedLatenessMs;
   }
+
+  /**
+   * The evaluation time for a customer whose newest event in hand is `newestEventMs`: with the
+   * event clock, the tenant's watermark as of before this batch (taken when the batch raised
+   * it: the clock loop may raise the shared value meanwhile), or the customer's own newest event
+   * if that is later, less the allowed lateness. A batch can span months of
+   * history in a replay; judging its oldest events at its newest time would make them late.
+   */
+  nowFor(watermarkBeforeMs: number, newestEventMs: number): number {
+    if (this.mode === 'wall') return this.wallNow();
+    return Math.max(watermarkBeforeMs, newestEventMs) - this.allowedLatenessMs;
+  }
 }

@@ -29,11 +29,11 @@ export type WriteCause =
   | { kind: Exclude<ChangeCauseKind, 'event'> };
 
 /**
- * The tenant's evaluation time for a customer: the clock, but never before the customer's last
+ * The evaluation time for a customer: the clock's time, but never before the customer's last
  * evaluation (another scorer's clock may be a little behind), so `since` times never go back.
  */
-export function evaluationTime(ctx: ScoringContext, tenantId: string, state: CustomerState | null): number {
-  return Math.max(ctx.clock.now(tenantId), state?.evaluatedAtMs ?? -Infinity);
+export function evaluationTime(clockNowMs: number, state: CustomerState | null): number {
+  return Math.max(clockNowMs, state?.evaluatedAtMs ?? -Infinity);
 }
 
 /**

@@ -18,17 +18,24 @@ export async function reevaluateCustomers(
   let customers = 0;
   let changes = 0;
   const missing: CustomerRef[] = [];
+  const causes = new Map<CustomerRef, 'clock' | 'thresholds'>();
   for (let i = 0; i < refs.length; i += CHUNK) {
     const written = await writeUntilStored(ctx, refs.slice(i, i + CHUNK), (ref) => ({ ref, eventIds: [] }), (ref, stored) => {
       if (stored.state === null) {
         missing.push(ref);
         return null;
       }
-      const nowMs = evaluationTime(ctx, ref.tenantId, stored.state);
-      return planWrite(ctx, stored, pruneWindow(stored.state, nowMs, ctx.policy), nowMs, [], { kind });
+      const nowMs = evaluationTime(ctx.clock.now(ref.tenantId), stored.state);
+      // A customer whose due time has come would change with time alone: that is the clock's
+      // change, even when a thresholds refresh gets there first.
+      const cause = stored.dueAtMs !== null && stored.dueAtMs <= nowMs ? 'clock' : kind;
+      causes.set(ref, cause);
+      return planWrite(ctx, stored, pruneWindow(stored.state, nowMs, ctx.policy), nowMs, [], { kind: cause });
     });
     customers += written.length;
-    changes += countChanges(ctx, written, kind);
+    for (const cause of ['clock', 'thresholds'] as const) {
+      changes += countChanges(ctx, written.filter(({ item }) => causes.get(item) === cause), cause);
+    }
   }
   return { customers, changes, missing };
 }

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { computeThresholds, defaultPolicy, evaluate, type ModelEvent, type Thresholds } from '@bondstream/model';
+import { createLogger, createMetricsRegistry } from '@bondstream/observability';
+import { KeySpace, readCustomerState, readPopulation, readThresholds } from '@bondstream/redis-state';
+import { startRedis, type LocalRedis } from '@bondstream/testkit';
+import { applyBatch } from '../src/apply-batch.js';
+import { EvaluationClock } from '../src/clock.js';
+import { createScorerMetrics } from '../src/metrics.js';
+import type { ScoringContext } from '../src/plan.js';
+import { reevaluateCustomers } from '../src/reevaluate.js';
+import { ThresholdsCache } from '../src/thresholds.js';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 0, 1);
+const TENANT = 'shop-1';
+const BASE = 2_000;
+
+/** Customer i: one to four orders over the last 300 days, amounts spread so the cuts are distinct. */
+function ordersOf(i: number, prefix = 'c'): ModelEvent[] {
+  const n = 1 + (i % 4);
+  return Array.from({ length: n }, (_, k): ModelEvent => ({
+    eventId: `${prefix}${i}-o${k}`, type: 'order.placed',
+    occurredAtMs: T0 + 300 * DAY - ((i * 7 + k * 53) % 300) * DAY,
+    amountCents: 1_000 + ((i * 7_919 + k * 104_729) % 60_000),
+  }));
+}
+
+describe('thresholds refresh re-scores only the moved band (real redis-server)', () => {
+  let server: LocalRedis;
+  let redis: Redis;
+  let ctx: ScoringContext;
+  let cache: ThresholdsCache;
+  let metrics: ReturnType<typeof createScorerMetrics>;
+  const keyspace = new KeySpace('bs');
+  const rescored = async () => (await metrics.thresholdsRescored.get()).values[0]?.value ?? 0;
+  const thresholdChanges = async () =>
+    (await metrics.segmentChanges.get()).values.filter((v) => v.labels.cause === 'thresholds').reduce((n, v) => n + v.value, 0);
+  const send = (customers: number[], prefix = 'c') =>
+    applyBatch(ctx, customers.flatMap((i) => ordersOf(i, prefix).map((event) => ({ tenantId: TENANT, customerId: `${prefix}-${i}`, event }))));
+
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+    metrics = createScorerMetrics(createMetricsRegistry('scorer'));
+    const clock = new EvaluationClock('event', 0);
+    const logger = createLogger('scorer', 'silent');
+    ctx = {
+      redis, keyspace, policy: defaultPolicy, clock, metrics,
+      thresholds: (tenantId) => cache.get(tenantId),
+      dedupeRetentionMs: 8 * DAY,
+      onOutboxWrite: () => undefined,
+    };
+    cache = new ThresholdsCache(redis, keyspace, defaultPolicy, clock, 'test', logger, metrics,
+      (refs) => reevaluateCustomers(ctx, refs, 'thresholds'));
+    for (let i = 0; i < BASE; i += 250) await send(Array.from({ length: 250 }, (_, k) => i + k));
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  it('the first trusted snapshot switches from absolute to population cuts: everyone is re-scored once', async () => {
+    await cache.refresh();
+    expect((await readThresholds(redis, keyspace, TENANT))?.activeCustomers).toBe(BASE);
+    expect(await rescored()).toBe(BASE);
+  });
+
+  it('a small shift of the population re-scores the customers between the old and new cuts, not the base', async () => {
+    const before = (await readThresholds(redis, keyspace, TENANT)) as Thresholds;
+    const rescoredBefore = await rescored();
+    const changesBefore = await thresholdChanges();
+    // 40 newcomers with big orders: the profit and monetary cuts move up a little
+    await send(Array.from({ length: 40 }, (_, k) => BASE + k * 4 + 3), 'big');
+    await cache.refresh();
+    const after = (await readThresholds(redis, keyspace, TENANT)) as Thresholds;
+    expect(after.version).toBe(before.version + 1);
+    expect(after.medianProfitCents).not.toBe(before.medianProfitCents);
+
+    // the band, counted independently from the population indexes: every customer with an index
+    // value between an old and a new cut (inclusive)
+    const population = await readPopulation(redis, keyspace, TENANT);
+    expect(population.lastPurchaseDays).toHaveLength(BASE + 40);
+    const between = (v: number, a: number | undefined, b: number | undefined) =>
+      a !== undefined && b !== undefined && a !== b && v >= Math.min(a, b) && v <= Math.max(a, b);
+    const profitCuts = (t: Thresholds) => [t.medianProfitCents!, t.pyramidProfitCutsCents!.medium, t.pyramidProfitCutsCents!.big, t.pyramidProfitCutsCents!.top];
+    const expectedBand = new Set<string>();
+    const members = await Promise.all(['recency', 'frequency', 'monetary', 'profit'].map(async (index) => {
+      const pairs: [string, number][] = [];
+      for (let shard = 0; shard < 16; shard++) {
+        const flat = await redis.zrange(keyspace.index(shard, TENANT, index as 'profit'), 0, -1, 'WITHSCORES');
+        for (let j = 0; j < flat.length; j += 2) pairs.push([flat[j]!, Number(flat[j + 1])]);
+      }
+      return [index, pairs] as const;
+    }));
+    for (const [index, pairs] of members) {
+      const cuts: [number[], number[]] =
+        index === 'profit' ? [profitCuts(before), profitCuts(after)]
+        : index === 'recency' ? [before.lastPurchaseDayCuts!, after.lastPurchaseDayCuts!]
+        : index === 'frequency' ? [before.frequencyCuts!, after.frequencyCuts!]
+        : [before.monetaryCutsCents!, after.monetaryCutsCents!];
+      for (const [customerId, value] of pairs) {
+        if (cuts[0].some((c, j) => between(value, c, cuts[1][j]))) expectedBand.add(customerId);
+      }
+    }
+    const rescoredNow = (await rescored()) - rescoredBefore;
+    expect(rescoredNow).toBe(expectedBand.size);
+    expect(rescoredNow).toBeGreaterThan(0);
+    // the counted figure: a small fraction of the base
+    expect(rescoredNow / (BASE + 40)).toBeLessThan(0.25);
+    console.log(`thresholds refresh re-scored ${rescoredNow} of ${BASE + 40} customers; ${(await thresholdChanges()) - changesBefore} segment changes with cause "thresholds"`);
+
+    // and nobody outside the band needed it: every stored customer agrees with the new snapshot
+    const nowMs = ctx.clock.now(TENANT);
+    for (let i = 0; i < BASE; i += 7) {
+      const state = (await readCustomerState(redis, keyspace, { tenantId: TENANT, customerId: `c-${i}` }))!;
+      const fresh = evaluate(state, Math.max(nowMs, state.evaluatedAtMs!), after, defaultPolicy);
+      expect({ i, segments: Object.fromEntries(Object.entries(state.segments).map(([d, s]) => [d, s?.value])), rfm: state.rfmScores })
+        .toEqual({ i, segments: fresh.segments, rfm: [fresh.scores.r, fresh.scores.f, fresh.scores.m] });
+    }
+  });
+
+  it('a refresh with an unchanged population moves no cut and re-scores nobody', async () => {
+    const rescoredBefore = await rescored();
+    await cache.refresh();
+    expect(await rescored()).toBe(rescoredBefore);
+    const stored = (await readThresholds(redis, keyspace, TENANT))!;
+    const { version, computedAtMs, ...cuts } = stored;
+    const recomputed = computeThresholds(await readPopulation(redis, keyspace, TENANT), defaultPolicy, version, computedAtMs);
+    expect(recomputed).toMatchObject(cuts);
+  });
+});
