@@ -75,6 +75,10 @@ export class BatchConsumer<T> {
       sessionTimeout: 30_000,
       // Frequent heartbeats let a member notice a rebalance (and rejoin) quickly; they are tiny.
       heartbeatInterval: 1_000,
+      // How long a fetch may wait for data. A broker answers as soon as minBytes (1) arrive, but
+      // librdkafka's mock cluster holds every fetch for the full wait: a short wait keeps the
+      // latency from produce to segment change low there, at the price of a few empty fetches.
+      maxWaitTimeInMs: 100,
       // One customer's events stay on one partition; a bad producer that breaks this is still
       // safe because the Redis step compares versions.
       allowAutoTopicCreation: false,
