@@ -1,3 +1,4 @@
+import { defaultActionsPolicy, type ActionsPolicy } from './actions.js';
 import type { Channel } from './types.js';
 
 /**
@@ -56,6 +57,8 @@ export interface Policy {
     /** How often the population cut points are recomputed. */
     refreshSeconds: number;
   };
+  /** Segment transitions → customer actions (services/actions; DESIGN section 5). */
+  actions: ActionsPolicy;
 }
 
 export const defaultPolicy: Policy = {
@@ -99,4 +102,5 @@ export const defaultPolicy: Policy = {
     },
   },
   thresholds: { refreshSeconds: 10 },
+  actions: defaultActionsPolicy,
 };
