@@ -5,3 +5,4 @@ export * from './outbox.js';
 export * from './population.js';
 export * from './read-model.js';
 export * from './watermark.js';
+export * from './actions.js';

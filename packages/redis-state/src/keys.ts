@@ -25,6 +25,21 @@ export interface CustomerKeys {
   segmentCounts: string;
 }
 
+/** Per-shard streams: the segment-change outbox, the customer-action outbox, the webhook queue. */
+export const STREAMS = ['outbox', 'actions-outbox', 'webhooks'] as const;
+export type StreamName = (typeof STREAMS)[number];
+
+/** The keys of one customer's actions (services/actions), all under the customer's shard tag. */
+export interface ActionKeys {
+  shard: number;
+  /** hash: action name → occurredAt ms of the last emitted one (cooldown) */
+  cooldown: string;
+  /** sorted set: emitted actionIds → wall-clock ms (idempotency) */
+  dedupe: string;
+  outbox: string;
+  webhooks: string;
+}
+
 export type IndexName = 'recency' | 'frequency' | 'monetary' | 'profit';
 
 /** The Redis key layout of one namespace (REDIS_NAMESPACE; replays go into a fresh one). */
@@ -56,12 +71,27 @@ export class KeySpace {
     };
   }
 
-  outbox(shard: number): string {
-    return `${this.tag(shard)}:outbox`;
+  actions(ref: CustomerRef): ActionKeys {
+    const shard = this.shardOf(ref);
+    const tag = this.tag(shard);
+    const who = `${ref.tenantId}:${ref.customerId}`;
+    return {
+      shard,
+      cooldown: `${tag}:ac:${who}`,
+      dedupe: `${tag}:ad:${who}`,
+      outbox: this.outbox(shard, 'actions-outbox'),
+      webhooks: this.outbox(shard, 'webhooks'),
+    };
   }
 
-  relayLease(shard: number): string {
-    return `${this.tag(shard)}:relay-lease`;
+  /** A shard's stream: `outbox` (segment changes) by default. */
+  outbox(shard: number, stream: StreamName = 'outbox'): string {
+    return `${this.tag(shard)}:${stream}`;
+  }
+
+  /** The lease of whoever drains a shard's stream (one process per shard at a time). */
+  relayLease(shard: number, stream: StreamName = 'outbox'): string {
+    return stream === 'outbox' ? `${this.tag(shard)}:relay-lease` : `${this.tag(shard)}:${stream}-lease`;
   }
 
   index(shard: number, tenantId: string, name: IndexName): string {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { STATE_SHARDS, type KeySpace } from './keys.js';
+import { STATE_SHARDS, type KeySpace, type StreamName } from './keys.js';
 import { callScript, defineScripts } from './scripts.js';
 import { execOrThrow } from './customers.js';
 
@@ -20,6 +20,8 @@ export class OutboxStore {
     private readonly keyspace: KeySpace,
     private readonly leaseToken: string,
     private readonly leaseMs: number,
+    /** Which per-shard stream: the scorer's segment-change outbox by default. */
+    private readonly stream: StreamName = 'outbox',
   ) {
     defineScripts(redis);
   }
@@ -28,16 +30,19 @@ export class OutboxStore {
   async leaseShards(): Promise<number[]> {
     const pipeline = this.redis.pipeline();
     for (let shard = 0; shard < STATE_SHARDS; shard++) {
-      callScript(pipeline, 'acquireLease', [this.keyspace.relayLease(shard)], [this.leaseToken, this.leaseMs]);
+      callScript(pipeline, 'acquireLease', [this.keyspace.relayLease(shard, this.stream)], [this.leaseToken, this.leaseMs]);
     }
     const replies = await execOrThrow(pipeline);
     return replies.flatMap((held, shard) => (held === 1 ? [shard] : []));
   }
 
-  /** Oldest entries of each given shard, one round trip. */
-  async read(shards: readonly number[], perShard: number): Promise<Map<number, OutboxEntry[]>> {
+  /** Oldest entries of each given shard (after `after`'s id, when given), one round trip. */
+  async read(shards: readonly number[], perShard: number, after?: ReadonlyMap<number, string>): Promise<Map<number, OutboxEntry[]>> {
     const pipeline = this.redis.pipeline();
-    for (const shard of shards) pipeline.xrange(this.keyspace.outbox(shard), '-', '+', 'COUNT', perShard);
+    for (const shard of shards) {
+      const from = after?.get(shard);
+      pipeline.xrange(this.keyspace.outbox(shard, this.stream), from === undefined ? '-' : `(${from}`, '+', 'COUNT', perShard);
+    }
     const replies = await execOrThrow(pipeline);
     const entries = new Map<number, OutboxEntry[]>();
     shards.forEach((shard, i) => {
@@ -54,7 +59,7 @@ export class OutboxStore {
     const pipeline = this.redis.pipeline();
     const shards = [...published.keys()];
     for (const shard of shards) {
-      callScript(pipeline, 'ackOutbox', [this.keyspace.outbox(shard), this.keyspace.relayLease(shard)], [
+      callScript(pipeline, 'ackOutbox', [this.keyspace.outbox(shard, this.stream), this.keyspace.relayLease(shard, this.stream)], [
         this.leaseToken, ...(published.get(shard) ?? []),
       ]);
     }
@@ -65,7 +70,7 @@ export class OutboxStore {
   /** Entries waiting in all shards (the backlog gauge and back-pressure signal). */
   async backlog(): Promise<number> {
     const pipeline = this.redis.pipeline();
-    for (let shard = 0; shard < STATE_SHARDS; shard++) pipeline.xlen(this.keyspace.outbox(shard));
+    for (let shard = 0; shard < STATE_SHARDS; shard++) pipeline.xlen(this.keyspace.outbox(shard, this.stream));
     const replies = await execOrThrow(pipeline);
     return replies.reduce<number>((sum, n) => sum + Number(n), 0);
   }
@@ -75,7 +80,7 @@ export class OutboxStore {
     for (let shard = 0; shard < STATE_SHARDS; shard++) {
       // Only our own lease: compare-and-delete.
       pipeline.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1,
-        this.keyspace.relayLease(shard), this.leaseToken);
+        this.keyspace.relayLease(shard, this.stream), this.leaseToken);
     }
     await execOrThrow(pipeline);
   }
