@@ -4,7 +4,7 @@
  */
 export * from './types.js';
 export * from './policy.js';
-export { toCents, fromCents, utcDay, isoTime } from './units.js';
+export { toCents, fromCents, utcDay, isoTime, DAY_MS } from './units.js';
 export { emptyState } from './state.js';
 export { applyEvents, invalidEventReason } from './apply.js';
 export { pruneWindow } from './window.js';
