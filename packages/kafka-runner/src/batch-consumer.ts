@@ -32,6 +32,12 @@ export interface BatchConsumerOptions<T> {
   logger: Logger;
   metrics: ConsumerMetrics;
   partitionsConsumedConcurrently?: number;
+  /**
+   * How long a fetch may wait for data (kafkajs default 5,000 ms). A real broker answers as soon
+   * as data arrives, so this only bounds idle fetches; librdkafka's mock cluster always waits it
+   * out, so a low-volume, latency-minded consumer sets it lower.
+   */
+  maxWaitTimeInMs?: number;
 }
 
 /**
@@ -78,6 +84,7 @@ export class BatchConsumer<T> {
       // One customer's events stay on one partition; a bad producer that breaks this is still
       // safe because the Redis step compares versions.
       allowAutoTopicCreation: false,
+      ...(this.options.maxWaitTimeInMs === undefined ? {} : { maxWaitTimeInMs: this.options.maxWaitTimeInMs }),
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.joined = true;

@@ -67,6 +67,9 @@ async function main(): Promise<void> {
     kafka,
     groupId: config.kafka.groupId,
     topics: [config.topics.segmentChanges],
+    // Segment changes are a low-volume topic; actions should follow them within a second even
+    // where idle fetches are held for their full wait (the local mock broker).
+    maxWaitTimeInMs: 500,
     deadLetters,
     logger,
     metrics,
