@@ -5,3 +5,4 @@ export * from './batch-consumer.js';
 export * from './outbox-relay.js';
 export * from './backoff.js';
 export * from './metrics.js';
+export * from './polling-loop.js';

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { Partitioners } from 'kafkajs';
 import { loadActionsConfig, loadConfigOrExit, loadPolicy } from '@bondstream/config';
 import { createSchemaRegistryClient, OutputEncoder, SegmentChangeDecoder, type CustomerAction } from '@bondstream/contracts';
-import { BatchConsumer, createKafka, DeadLetterPublisher, OutboxRelay } from '@bondstream/kafka-runner';
+import { BatchConsumer, connectProducer, createKafka, DeadLetterPublisher, OutboxRelay } from '@bondstream/kafka-runner';
 import type { ActionTrigger } from '@bondstream/model';
-import { createLogger, createMetricsRegistry, startHttpServer } from '@bondstream/observability';
+import { createLogger, createMetricsRegistry, exitOnSignals, startHttpServer } from '@bondstream/observability';
 import { KeySpace, OutboxStore } from '@bondstream/redis-state';
 import { applyBatch } from './apply-batch.js';
 import { classifyChanges } from './classify.js';
@@ -33,12 +32,7 @@ async function main(): Promise<void> {
   const encoder = new OutputEncoder({ registry: schemaRegistry, topics: config.topics });
 
   const kafka = createKafka(config.kafka, logger);
-  const producer = kafka.producer({
-    idempotent: config.kafka.idempotent,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
+  const producer = await connectProducer(kafka, config.kafka.idempotent);
   const deadLetters = new DeadLetterPublisher(producer, config.topics.dlq);
 
   const relay = new OutboxRelay({
@@ -106,33 +100,15 @@ async function main(): Promise<void> {
     webhook: config.webhook === null ? null : { host: new URL(config.webhook.url).host, maxAttempts: config.webhook.maxAttempts },
   }, 'actions started');
 
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'actions stopping');
-    const force = setTimeout(() => {
-      logger.error('shutdown took too long, exiting');
-      process.exit(1);
-    }, 25_000);
-    force.unref();
-    try {
-      await consumer.stop();
-      await webhooks?.stop();
-      await relay.drain().catch((error: unknown) => logger.warn({ err: error }, 'action outbox not drained; the next start publishes it'));
-      await relay.stop();
-      await producer.disconnect();
-      await http.close();
-      await redis.quit();
-      logger.info('actions stopped');
-      process.exit(0);
-    } catch (error) {
-      logger.error({ err: error }, 'unclean shutdown');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  exitOnSignals('actions', logger, async () => {
+    await consumer.stop();
+    await webhooks?.stop();
+    await relay.drain().catch((error: unknown) => logger.warn({ err: error }, 'action outbox not drained; the next start publishes it'));
+    await relay.stop();
+    await producer.disconnect();
+    await http.close();
+    await redis.quit();
+  });
 }
 
 main().catch((error: unknown) => {

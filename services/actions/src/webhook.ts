@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebhookConfig } from '@bondstream/config';
-import { backoffMs, Waiter, type DeadLetterPublisher } from '@bondstream/kafka-runner';
+import { backoffMs, PollingLoop, type DeadLetterPublisher } from '@bondstream/kafka-runner';
 import type { OutboxEntry } from '@bondstream/redis-state';
 import type { Logger } from 'pino';
 import type { ActionsMetrics } from './metrics.js';
@@ -97,9 +97,7 @@ export interface WebhookWorkerOptions {
  * it (at-least-once; receivers deduplicate on the Idempotency-Key, the actionId).
  */
 export class WebhookWorker {
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private readonly waiter = new Waiter();
+  private readonly loop: PollingLoop;
   private readonly stopping = new AbortController();
   private shards: number[] = [];
   private leasedAt = 0;
@@ -108,42 +106,29 @@ export class WebhookWorker {
   private readonly inFlight = new Set<string>();
   private readonly deliveries = new Set<Promise<void>>();
 
-  constructor(private readonly options: WebhookWorkerOptions) {}
+  constructor(private readonly options: WebhookWorkerOptions) {
+    this.loop = new PollingLoop(() => this.takeOnce(), (error) => {
+      options.metrics.errors.inc({ stage: 'webhook' });
+      options.logger.error({ err: error }, 'webhook queue read failed, retrying');
+    }, options.idleMs ?? 100);
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** New entries were queued: look now instead of at the next poll. */
   wake(): void {
-    this.waiter.wake();
+    this.loop.wake();
   }
 
   /** Stops taking entries and abandons in-flight deliveries (they stay queued for the next start). */
   async stop(): Promise<void> {
-    this.running = false;
+    const stopped = this.loop.stop();
     this.stopping.abort();
-    this.waiter.wake();
-    await this.loop;
+    await stopped;
     await Promise.allSettled([...this.deliveries]);
     await this.options.queue.release().catch(() => undefined);
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        const started = await this.takeOnce();
-        failures = 0;
-        if (started === 0) await this.waiter.wait(this.options.idleMs ?? 100);
-      } catch (error) {
-        this.options.metrics.errors.inc({ stage: 'webhook' });
-        this.options.logger.error({ err: error }, 'webhook queue read failed, retrying');
-        await this.waiter.wait(backoffMs(failures++));
-      }
-    }
   }
 
   /** Starts deliveries for queued entries while there are free slots; returns how many. */
@@ -170,7 +155,7 @@ export class WebhookWorker {
         const delivery = this.deliver(shard, row).finally(() => {
           this.inFlight.delete(key);
           this.deliveries.delete(delivery);
-          this.waiter.wake();
+          this.loop.wake();
         });
         this.deliveries.add(delivery);
         started++;
@@ -183,10 +168,10 @@ export class WebhookWorker {
     const { config, metrics, logger } = this.options;
     const action = JSON.parse(entry.event) as { actionId: string; customerId: string; action: string };
     for (let attempt = 1; ; attempt++) {
-      if (!this.running) return;
+      if (!this.loop.running) return;
       const stopTimer = metrics.webhookDuration.startTimer();
       const result = await postAction(config, entry.event, action.actionId, attempt, this.stopping.signal);
-      if (!this.running) return; // aborted by stop(): left queued
+      if (!this.loop.running) return; // aborted by stop(): left queued
       stopTimer({ outcome: result.ok ? 'success' : 'failure' });
       if (result.ok) {
         metrics.webhookDelivered.inc();
