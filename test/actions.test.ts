@@ -1,4 +1,6 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeySpace, STATE_SHARDS } from '@bondstream/redis-state';
 import { decodeCustomerAction, type CustomerAction, type SegmentChangeEvent } from '@bondstream/contracts';
 import { waitFor } from '@bondstream/testkit';
 import {
@@ -135,6 +137,25 @@ describe('actions service: topic output, idempotency, cooldown, webhooks with re
       ['c-3', 'downgrade_service_level', new Date(T0 + 10 * DAY).toISOString().replace('.000Z', 'Z')],
     ]);
     expect(onTopic()).toHaveLength(5);
+  });
+
+  it('stops cleanly on SIGTERM, with nothing left in its action outbox or webhook queue', async () => {
+    await waitFor('every action delivered', () => (receiver.accepted().size >= 5 ? true : undefined), { timeoutMs: 30_000 });
+    await actions.stop();
+    expect(actions.process.exitCode).toBe(0);
+    expect(actions.log()).toContain('actions stopped');
+    expect(actions.log()).not.toContain(SECRET);
+    const redis = new Redis(stack.redis.url);
+    try {
+      const keyspace = new KeySpace('bs');
+      const lengths = await Promise.all(Array.from({ length: STATE_SHARDS }, (_, shard) =>
+        Promise.all([redis.xlen(keyspace.outbox(shard, 'actions-outbox')), redis.xlen(keyspace.outbox(shard, 'webhooks'))])));
+      expect(lengths.flat().reduce((a, b) => a + b, 0)).toBe(0);
+      // What was written there: the claims of the five emitted actions.
+      expect(await redis.keys('bs:{s*}:ad:shop-1:*')).toHaveLength(3);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
