@@ -148,7 +148,7 @@ export const actionRuleSchema = section({
   for (const key of ['to', 'from'] as const) {
     (rule[key] ?? []).forEach((value, i) => {
       if (!known.includes(value)) {
-        ctx.addIssue({ code: 'custom', path: [key, i], message: `not a ${rule.dimension} segment (known: ${known.join(', ')}), got ${describeValue(value)}` });
+        ctx.addIssue({ code: 'custom', path: [key, i], message: `not a segment of ${rule.dimension} (known: ${known.join(', ')}), got ${describeValue(value)}` });
       }
     });
   }

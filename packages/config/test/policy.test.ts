@@ -110,7 +110,7 @@ describe('loadPolicy', () => {
     ['actions:\n  definitions:\n    short_term_offer:\n      priority: 0', 'actions.definitions.short_term_offer.priority: must be >= 1, got 0'],
     ['actions:\n  definitions:\n    short_term_offer:\n      channel: loudest', 'actions.definitions.short_term_offer.channel: expected a channel choice (cheapest, most_personal), got "loudest"'],
     ['actions:\n  definitions:\n    short_term_offer:\n      among: [fax]', 'actions.definitions.short_term_offer.among[0]: expected a channel (account_manager, call_center, helpdesk, chat, email, direct_mail, social, web, app, store), got "fax"'],
-    ['actions:\n  rules:\n    - { dimension: relationship, to: [best_friend], onFirstAssignment: true, action: vip_recognition }', 'actions.rules[0].to[0]: not a relationship segment (known: true_friend, butterfly, barnacle, stranger), got "best_friend"'],
+    ['actions:\n  rules:\n    - { dimension: relationship, to: [best_friend], onFirstAssignment: true, action: vip_recognition }', 'actions.rules[0].to[0]: not a segment of relationship (known: true_friend, butterfly, barnacle, stranger), got "best_friend"'],
     ['actions:\n  rules:\n    - { dimension: rfm, move: up, onFirstAssignment: false, action: vip_recognition }', 'actions.rules[0].move: only the pyramid has up and down, got dimension rfm'],
     ['actions:\n  rules:\n    - { dimension: rfm, to: [champions], onFirstAssignment: true, action: party }', 'actions.rules[0].action: expected an action (enroll_loyalty_program, short_term_offer, reduce_cost_to_serve, downgrade_service_level, upgrade_service_level, win_back, win_back_campaign, vip_recognition), got "party"'],
   ])('rejects %j with the path and the problem', (text, expected) => {
