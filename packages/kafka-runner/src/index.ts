@@ -6,3 +6,4 @@ export * from './outbox-relay.js';
 export * from './backoff.js';
 export * from './metrics.js';
 export * from './polling-loop.js';
+export * from './backpressure.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadActionsConfig, loadConfigOrExit, loadPolicy } from '@bondstream/config';
 import { createSchemaRegistryClient, OutputEncoder, SegmentChangeDecoder, type CustomerAction } from '@bondstream/contracts';
-import { BatchConsumer, connectProducer, createKafka, DeadLetterPublisher, OutboxRelay } from '@bondstream/kafka-runner';
+import { BatchConsumer, connectProducer, createKafka, DeadLetterPublisher, OutboxBackPressure, OutboxRelay } from '@bondstream/kafka-runner';
 import type { ActionTrigger } from '@bondstream/model';
 import { createLogger, createMetricsRegistry, exitOnSignals, startHttpServer } from '@bondstream/observability';
 import { KeySpace, OutboxStore } from '@bondstream/redis-state';
@@ -35,8 +35,9 @@ async function main(): Promise<void> {
   const producer = await connectProducer(kafka, config.kafka.idempotent);
   const deadLetters = new DeadLetterPublisher(producer, config.topics.dlq);
 
+  const outbox = new OutboxStore(redis, keyspace, instance, 6_000, 'actions-outbox');
   const relay = new OutboxRelay({
-    source: new OutboxStore(redis, keyspace, instance, 6_000, 'actions-outbox'),
+    source: outbox,
     producer,
     topic: config.topics.actions,
     encode: async (stored) => {
@@ -81,6 +82,15 @@ async function main(): Promise<void> {
     },
   });
 
+  // Kafka refusing the actions must not fill Redis: consumption pauses on a large outbox backlog.
+  // The webhook queue never pauses it (webhook failures end in the DLQ instead).
+  const backPressure = new OutboxBackPressure(
+    () => outbox.backlog(),
+    (paused) => consumer.setPaused(paused),
+    (waiting) => metrics.backlog.set(waiting),
+    logger,
+  );
+
   const http = await startHttpServer({
     port: config.httpPort,
     logger,
@@ -90,6 +100,7 @@ async function main(): Promise<void> {
 
   relay.start();
   webhooks?.start();
+  backPressure.start();
   await consumer.start();
   logger.info({
     port: http.port,
@@ -101,6 +112,7 @@ async function main(): Promise<void> {
   }, 'actions started');
 
   exitOnSignals('actions', logger, async () => {
+    backPressure.stop();
     await consumer.stop();
     await webhooks?.stop();
     await relay.drain().catch((error: unknown) => logger.warn({ err: error }, 'action outbox not drained; the next start publishes it'));

@@ -17,6 +17,11 @@ export function createActionsMetrics(registry: Registry) {
       help: 'Customer actions published from the action outbox to Kafka',
       registers,
     }),
+    backlog: new Gauge({
+      name: 'bondstream_actions_outbox_backlog',
+      help: 'Actions written to the outbox and not yet published (consumption pauses above 100,000)',
+      registers,
+    }),
     webhookDuration: new Histogram({
       name: 'bondstream_webhook_delivery_seconds',
       help: 'Duration of one webhook delivery attempt, by outcome (success, failure)',

@@ -152,7 +152,11 @@ export class WebhookWorker {
         const key = `${shard}/${row.id}`;
         if (this.inFlight.has(key)) continue;
         this.inFlight.add(key);
-        const delivery = this.deliver(shard, row).finally(() => {
+        const delivery = this.deliver(shard, row).catch((error: unknown) => {
+          // Not expected (the entries are our own JSON); it stays queued for the next start.
+          this.options.metrics.errors.inc({ stage: 'webhook' });
+          this.options.logger.error({ err: error, shard, entry: row.id }, 'webhook delivery crashed');
+        }).finally(() => {
           this.inFlight.delete(key);
           this.deliveries.delete(delivery);
           this.loop.wake();
