@@ -2,8 +2,8 @@
 // `npm run demo` (after setup and build): the whole pipeline on this machine, watched live.
 //
 // Starts a private Redis and librdkafka's mock Kafka cluster, the scorer (CRM_CLOCK=event, so a
-// compressed simulated history scores as it would have in real time), the API and, when it is
-// built, the actions service. Then it publishes ~400 days of synthetic history of ~200 shoppers
+// compressed simulated history scores as it would have in real time), the API and the actions
+// service. Then it publishes ~400 days of synthetic history of ~200 shoppers
 // of known archetypes in about 75 s, followed by a trickle of live events, and prints one line
 // per segment change (and per customer action) as they come out of Kafka, plus a summary every
 // 15 s. Service logs go to .local/demo-logs/. Ctrl-C stops everything (exit 0); a service that
@@ -34,9 +34,9 @@ const TOPICS = {
   dlq: 'crm.dlq.v1',
 };
 const SERVICES = [
-  { name: 'scorer', main: 'services/scorer/dist/main.js', required: true },
-  { name: 'api', main: 'services/api/dist/main.js', required: true },
-  { name: 'actions', main: 'services/actions/dist/main.js', required: false },
+  { name: 'scorer', main: 'services/scorer/dist/main.js' },
+  { name: 'api', main: 'services/api/dist/main.js' },
+  { name: 'actions', main: 'services/actions/dist/main.js' },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ for (const d of shownDimensions) if (!DIMENSIONS.includes(d)) usageError(`--dime
 // ---------------------------------------------------------------------------------------------
 // What must be built
 
-for (const path of ['packages/testkit/dist/index.js', 'packages/simulator/dist/index.js', ...SERVICES.filter((s) => s.required).map((s) => s.main)]) {
+for (const path of ['packages/testkit/dist/index.js', 'packages/simulator/dist/index.js', ...SERVICES.map((s) => s.main)]) {
   if (!existsSync(join(ROOT, path))) {
     console.error(`demo: ${path} is missing: run "npm run build" first (npm run demo does)`);
     process.exit(1);
@@ -300,9 +300,8 @@ async function waitReady(service) {
   }, { timeoutMs: 60_000, intervalMs: 250 });
 }
 
-const toStart = SERVICES.filter((s) => s.required || existsSync(join(ROOT, s.main)));
-for (const s of toStart) await startService(s);
-say(`demo: starting ${toStart.map((s) => s.name).join(', ')}${toStart.length < SERVICES.length ? ' (actions is not built: skipped)' : ''}`);
+for (const s of SERVICES) await startService(s);
+say(`demo: starting ${SERVICES.map((s) => s.name).join(', ')}`);
 try {
   await Promise.all(running.map(waitReady));
 } catch (error) {

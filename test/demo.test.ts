@@ -5,7 +5,7 @@ import { root } from './harness.js';
 
 /** `npm run demo` after its setup and build steps: it must show segment changes, then stop cleanly. */
 describe('the demo', () => {
-  it('prints segment changes as they happen and exits 0 when --for is over', async () => {
+  it('prints segment changes and actions as they happen and exits 0 when --for is over', async () => {
     const child = track(spawn(process.execPath, [`${root}scripts/demo.mjs`, '--for', '30'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -14,6 +14,9 @@ describe('the demo', () => {
     expect(code, out.slice(-3_000)).toBe(0);
     const changeLines = out.split('\n').filter((line) => /demo\/c-\d+\s+(relationship|pyramid|rfm)\s+.*→/.test(line));
     expect(changeLines.length).toBeGreaterThan(10);
+    // The actions service runs too: transitions become actions as they happen.
+    const actionLines = out.split('\n').filter((line) => /→ action [a-z_]+ for demo\/c-\d+ via [a-z_]+/.test(line));
+    expect(actionLines.length, out.slice(-3_000)).toBeGreaterThan(0);
     expect(out).toContain('demo: stopped');
   }, 180_000);
 });

@@ -39,6 +39,21 @@ describe('configuration errors stop a service at start, naming the variable', ()
     expect(stderr).toContain('loyalty.loyalThreshold');
   });
 
+  it('refuses a webhook without its secret, and a bad action rule, for the actions service', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bondstream-policy-'));
+    const file = join(dir, 'policy.yaml');
+    writeFileSync(file, 'actions:\n  rules:\n    - { dimension: rfm, to: [champion], onFirstAssignment: true, action: vip_recognition }\n');
+    const { code, stderr } = await runToExit('actions', {
+      KAFKA_BROKERS: 'localhost:9092', WEBHOOK_URL: 'https://crm.example.com/hook', WEBHOOK_MAX_ATTEMPTS: 'many', CRM_POLICY_FILE: file,
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain('WEBHOOK_SECRET: required when WEBHOOK_URL is set');
+    expect(stderr).toContain('WEBHOOK_MAX_ATTEMPTS');
+    const policy = await runToExit('actions', { KAFKA_BROKERS: 'localhost:9092', CRM_POLICY_FILE: file });
+    expect(policy.code).toBe(2);
+    expect(policy.stderr).toContain('actions.rules[0].to[0]: not a segment of rfm');
+  });
+
   it('rejects a REDIS_URL that is not redis:// for the api', async () => {
     const { code, stderr } = await runToExit('api', { REDIS_URL: 'http://localhost:6379' });
     expect(code).toBe(2);

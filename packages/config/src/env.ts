@@ -250,6 +250,12 @@ function readApiToken(r: EnvReader): string | null {
  */
 export function loadServiceConfig(env: Env, defaults: ServiceDefaults): ServiceConfig {
   const r = new EnvReader(env);
+  const config = readServiceConfig(r, defaults);
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConfig {
   const needsKafka = defaults.needsKafka !== false;
 
   const brokers = readBrokers(r, needsKafka);
@@ -273,7 +279,6 @@ export function loadServiceConfig(env: Env, defaults: ServiceDefaults): ServiceC
   const clock = r.choice('CRM_CLOCK', CLOCKS) ?? 'wall';
   const allowedLatenessSeconds = readLateness(r);
 
-  if (r.problems.length > 0) throw new ConfigError(r.problems);
   return {
     service: defaults.service,
     kafka: { brokers, clientId, groupId, ssl, sasl, idempotent },
@@ -288,4 +293,67 @@ export function loadServiceConfig(env: Env, defaults: ServiceDefaults): ServiceC
     clock,
     allowedLatenessSeconds,
   };
+}
+
+export interface WebhookConfig {
+  url: string;
+  /** HMAC-SHA256 key of the signature header; never logged. */
+  secret: string;
+  maxAttempts: number;
+  timeoutMs: number;
+  /** First retry delay; doubles per attempt (with full jitter) up to maxBackoffMs. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** Deliveries in flight at once. */
+  concurrency: number;
+}
+
+export interface ActionsConfig extends ServiceConfig {
+  /** null: no webhook, actions go to the topic only. */
+  webhook: WebhookConfig | null;
+}
+
+function readInt(r: EnvReader, name: string, fallback: number, min: number, max: number): number {
+  const value = r.get(name);
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    r.fail(name, `expected an integer ${min}..${max}, got ${show(value)}`);
+    return fallback;
+  }
+  return n;
+}
+
+function readWebhook(r: EnvReader): WebhookConfig | null {
+  const url = readUrl(r, 'WEBHOOK_URL', ['http:', 'https:'], 'credentials');
+  const secret = r.secret('WEBHOOK_SECRET');
+  const maxAttempts = readInt(r, 'WEBHOOK_MAX_ATTEMPTS', 6, 1, 100);
+  const timeoutMs = readInt(r, 'WEBHOOK_TIMEOUT_MS', 5_000, 1, 600_000);
+  const backoffMs = readInt(r, 'WEBHOOK_BACKOFF_MS', 1_000, 1, 3_600_000);
+  const maxBackoffMs = readInt(r, 'WEBHOOK_MAX_BACKOFF_MS', 60_000, 1, 86_400_000);
+  const concurrency = readInt(r, 'WEBHOOK_CONCURRENCY', 16, 1, 1_000);
+  if (maxBackoffMs < backoffMs) r.fail('WEBHOOK_MAX_BACKOFF_MS', `must be >= WEBHOOK_BACKOFF_MS (${backoffMs}), got ${maxBackoffMs}`);
+  if (url === undefined) {
+    if (secret !== undefined) r.fail('WEBHOOK_SECRET', 'set, but WEBHOOK_URL is not');
+    return null;
+  }
+  if (secret === undefined) {
+    r.fail('WEBHOOK_SECRET', 'required when WEBHOOK_URL is set: receivers verify the signature with it');
+    return null;
+  }
+  // Short keys make the HMAC guessable; 16 bytes is the floor most webhook senders enforce.
+  if (Buffer.byteLength(secret) < 16) r.fail('WEBHOOK_SECRET', 'must be at least 16 bytes (value not shown)');
+  return { url, secret, maxAttempts, timeoutMs, backoffMs, maxBackoffMs, concurrency };
+}
+
+/**
+ * The actions service's configuration: the common variables (loadServiceConfig) plus the
+ * webhook ones. Every problem of either is reported in one ConfigError.
+ */
+export function loadActionsConfig(env: Env, defaults: ServiceDefaults): ActionsConfig {
+  const r = new EnvReader(env);
+  const config = readServiceConfig(r, defaults);
+  const webhook = readWebhook(r);
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return { ...config, webhook };
 }

@@ -1,6 +1,7 @@
 export { ConfigError } from './errors.js';
 export {
   loadServiceConfig,
+  loadActionsConfig,
   LOG_LEVELS,
   SASL_MECHANISMS,
   CLOCKS,
@@ -12,6 +13,8 @@ export {
   type ClockMode,
   type ServiceConfig,
   type ServiceDefaults,
+  type ActionsConfig,
+  type WebhookConfig,
 } from './env.js';
 export { TOPIC_DEFAULTS, TOPIC_ENV, type TopicKey } from './topics.js';
 export { loadPolicy, resolvePolicy, deepMerge } from './policy.js';

@@ -5,7 +5,10 @@
  * added here as their own `section(...)` next to the others.
  */
 import { z } from 'zod';
-import { CHANNELS, type Channel, type Policy } from '@bondstream/model';
+import {
+  ACTION_NAMES, CHANNEL_CHOICES, CHANNELS, DIMENSIONS, MOVES, SEGMENTS,
+  type ActionName, type Channel, type Policy,
+} from '@bondstream/model';
 
 /** A value as it would be written in the file, for error messages. */
 export function describeValue(value: unknown): string {
@@ -118,6 +121,56 @@ export const hysteresisSchema = section({
   minDwellDays: atMost(nonNegative(), 3650),
 });
 
+const oneOf = <T extends string>(values: readonly T[], noun: string) =>
+  z.enum(values as [T, ...T[]], {
+    error: (iss) => `expected ${noun} (${values.join(', ')}), got ${describeValue(iss.input)}`,
+  });
+const flag = () => z.boolean({ error: (iss) => `expected true or false, got ${describeValue(iss.input)}` });
+
+export const actionDefinitionSchema = section({
+  priority: atLeast(integer(), 1),
+  expiresInDays: positive(),
+  channel: oneOf(CHANNEL_CHOICES, 'a channel choice'),
+  among: z.array(oneOf(CHANNELS, 'a channel'), { error: (iss) => `expected a list of channels, got ${describeValue(iss.input)}` }),
+  downgrade: flag(),
+});
+
+const segmentList = () =>
+  z.array(z.string({ error: (iss) => `expected a segment name, got ${describeValue(iss.input)}` }), {
+    error: (iss) => `expected a list of segment names, got ${describeValue(iss.input)}`,
+  }).min(1, { error: 'must name at least one segment' });
+
+export const actionRuleSchema = section({
+  dimension: oneOf(DIMENSIONS, 'a dimension'),
+  to: segmentList().optional(),
+  from: segmentList().optional(),
+  move: oneOf(MOVES, 'a move').optional(),
+  onFirstAssignment: flag(),
+  action: oneOf(ACTION_NAMES, 'an action'),
+}).superRefine((rule, ctx) => {
+  // A segment name that does not exist in the dimension would make a rule that never fires.
+  const known = SEGMENTS[rule.dimension];
+  for (const key of ['to', 'from'] as const) {
+    (rule[key] ?? []).forEach((value, i) => {
+      if (!known.includes(value)) {
+        ctx.addIssue({ code: 'custom', path: [key, i], message: `not a segment of ${rule.dimension} (known: ${known.join(', ')}), got ${describeValue(value)}` });
+      }
+    });
+  }
+  if (rule.move !== undefined && rule.dimension !== 'pyramid') {
+    ctx.addIssue({ code: 'custom', path: ['move'], message: `only the pyramid has up and down, got dimension ${rule.dimension}` });
+  }
+});
+
+export const actionsSchema = section({
+  cooldownDays: nonNegative(),
+  definitions: section(
+    Object.fromEntries(ACTION_NAMES.map((a) => [a, actionDefinitionSchema])) as Record<ActionName, typeof actionDefinitionSchema>,
+    'action',
+  ),
+  rules: z.array(actionRuleSchema, { error: (iss) => `expected a list of rules, got ${describeValue(iss.input)}` }),
+});
+
 export const policySchema = section({
   windowDays: atMost(atLeast(integer(), 1), 3650),
   defaultMarginRate: unitInterval(),
@@ -130,6 +183,7 @@ export const policySchema = section({
   rfm: rfmSchema,
   thresholds: thresholdsSchema,
   hysteresis: hysteresisSchema,
+  actions: actionsSchema,
 });
 
 // The schema must describe exactly the Policy interface: adding a field to one without the

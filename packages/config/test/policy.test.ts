@@ -106,6 +106,13 @@ describe('loadPolicy', () => {
     ['rfm:\n  absoluteCuts:\n    monetary: [50, 40, 500, 1500]', 'rfm.absoluteCuts.monetary: must be strictly ascending, got [50, 40, 500, 1500]'],
     ['rfm:\n  absoluteCuts:\n    recencyDays: [-1, 90, 180, 365]', 'rfm.absoluteCuts.recencyDays[0]: must be >= 0, got -1'],
     ['thresholds:\n  refreshSeconds: 0', 'thresholds.refreshSeconds: must be > 0, got 0'],
+    ['actions:\n  cooldownDays: -1', 'actions.cooldownDays: must be >= 0, got -1'],
+    ['actions:\n  definitions:\n    short_term_offer:\n      priority: 0', 'actions.definitions.short_term_offer.priority: must be >= 1, got 0'],
+    ['actions:\n  definitions:\n    short_term_offer:\n      channel: loudest', 'actions.definitions.short_term_offer.channel: expected a channel choice (cheapest, most_personal), got "loudest"'],
+    ['actions:\n  definitions:\n    short_term_offer:\n      among: [fax]', 'actions.definitions.short_term_offer.among[0]: expected a channel (account_manager, call_center, helpdesk, chat, email, direct_mail, social, web, app, store), got "fax"'],
+    ['actions:\n  rules:\n    - { dimension: relationship, to: [best_friend], onFirstAssignment: true, action: vip_recognition }', 'actions.rules[0].to[0]: not a segment of relationship (known: true_friend, butterfly, barnacle, stranger), got "best_friend"'],
+    ['actions:\n  rules:\n    - { dimension: rfm, move: up, onFirstAssignment: false, action: vip_recognition }', 'actions.rules[0].move: only the pyramid has up and down, got dimension rfm'],
+    ['actions:\n  rules:\n    - { dimension: rfm, to: [champions], onFirstAssignment: true, action: party }', 'actions.rules[0].action: expected an action (enroll_loyalty_program, short_term_offer, reduce_cost_to_serve, downgrade_service_level, upgrade_service_level, win_back, win_back_campaign, vip_recognition), got "party"'],
   ])('rejects %j with the path and the problem', (text, expected) => {
     const path = file(text);
     expect(problemsOf(path)).toEqual([`CRM_POLICY_FILE (${path}): ${expected}`]);
@@ -140,6 +147,27 @@ describe('loadPolicy', () => {
     const path = file('{"__proto__": {"windowDays": 1}}', 'json');
     expect(problemsOf(path)).toEqual([expect.stringMatching(/: __proto__: unknown key/)]);
     expect(({} as Record<string, unknown>).windowDays).toBeUndefined();
+  });
+});
+
+describe('the actions section', () => {
+  it('merges definitions key by key and replaces the rule list', () => {
+    const policy = loadPolicy(file([
+      'actions:',
+      '  cooldownDays: 7',
+      '  definitions:',
+      '    short_term_offer: { expiresInDays: 3 }',
+      '  rules:',
+      '    - { dimension: rfm, to: [champions], onFirstAssignment: true, action: vip_recognition }',
+    ].join('\n')));
+    expect(policy.actions.cooldownDays).toBe(7);
+    expect(policy.actions.definitions.short_term_offer).toEqual({ ...defaultPolicy.actions.definitions.short_term_offer, expiresInDays: 3 });
+    expect(policy.actions.rules).toEqual([{ dimension: 'rfm', to: ['champions'], onFirstAssignment: true, action: 'vip_recognition' }]);
+  });
+
+  it('rejects an unknown key in a rule', () => {
+    const problems = problemsOf(file('actions:\n  rules:\n    - { dimension: rfm, to: [champions], onFirstAssignment: true, action: vip_recognition, when: now }\n'));
+    expect(problems).toEqual([expect.stringMatching(/: actions\.rules\[0\]\.when: unknown key \(known: dimension, to, from, move, onFirstAssignment, action\)$/)]);
   });
 });
 

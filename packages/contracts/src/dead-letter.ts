@@ -11,6 +11,9 @@ export const DEAD_LETTER_REASONS = [
   'empty_message',
   // Produced by the scorer (it needs the clock and the policy's allowed skew), not the decoder.
   'future_timestamp',
+  // Produced by the actions service: a webhook delivery failed on its last attempt (the dead
+  // letter holds the action as JSON, keyed by customerId).
+  'webhook_failed',
 ] as const;
 
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];

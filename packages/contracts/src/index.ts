@@ -53,7 +53,14 @@ export {
   type RestSchemaRegistryOptions,
 } from './schema-registry.js';
 export type { ConfluentClientFits } from './registry-compat.js';
-export { InputDecoder, decodeJsonInput, type DecodeResult, type InputDecoderOptions } from './input-decoder.js';
+export {
+  InputDecoder,
+  SegmentChangeDecoder,
+  decodeJsonInput,
+  type Decoded,
+  type DecodeResult,
+  type InputDecoderOptions,
+} from './input-decoder.js';
 export {
   OutputEncoder,
   decodeSegmentChange,

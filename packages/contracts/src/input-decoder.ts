@@ -1,11 +1,15 @@
+import type { z } from 'zod';
 import { avroToPlain, confluentSchemaId, CONFLUENT_HEADER_LENGTH, isConfluentFramed } from './avro.js';
 import { describeZodError, errorText, truncateDetail, type DeadLetterReason } from './dead-letter.js';
 import { inputEventSchema, type InputEvent } from './input-events.js';
+import { segmentChangeEventSchema, type SegmentChangeEvent } from './output-events.js';
 import type { SchemaRegistryClient } from './schema-registry.js';
 
-export type DecodeResult =
-  | { ok: true; event: InputEvent }
+export type Decoded<T> =
+  | { ok: true; event: T }
   | { ok: false; reason: DeadLetterReason; detail: string };
+
+export type DecodeResult = Decoded<InputEvent>;
 
 export interface InputDecoderOptions {
   /** Needed only for Avro input (SCHEMA_REGISTRY_URL); JSON needs none. */
@@ -14,35 +18,42 @@ export interface InputDecoderOptions {
 
 const UTF8_BOM = '\uFEFF';
 
+/** How one contract is read: its schema, how a parsed JSON value is prepared, Avro nullables. */
+interface ContractReading<T> {
+  schema: z.ZodType<T>;
+  fromJson(parsed: unknown): unknown;
+  /** Fields whose Avro null stays null (nullable, not optional, in the contract). */
+  avroNullable: ReadonlySet<string>;
+}
+
 /**
- * Turns the value of an orders or interactions message into a validated event, or into the
- * dead-letter reason that explains why not. Never throws and never rejects: a bad message must
- * not crash a consumer or block its partition (DESIGN section 4).
+ * Turns a consumed message value (JSON, or Confluent-framed Avro) into a validated event, or
+ * into the dead-letter reason that explains why not. Never throws and never rejects: a bad
+ * message must not crash a consumer or block its partition (DESIGN section 4).
  *
  * A registry that cannot be reached gives `unknown_schema` with the error in the detail; the
  * dead letter keeps the original bytes, so such messages can be replayed from the DLQ.
  */
-export class InputDecoder {
-  private readonly registry: SchemaRegistryClient | undefined;
+class ContractDecoder<T> {
+  constructor(
+    private readonly reading: ContractReading<T>,
+    private readonly registry: SchemaRegistryClient | undefined,
+  ) {}
 
-  constructor(options: InputDecoderOptions = {}) {
-    this.registry = options.registry;
-  }
-
-  async decode(value: Buffer | null): Promise<DecodeResult> {
+  async decode(value: Buffer | null): Promise<Decoded<T>> {
     try {
       if (value === null || value.length === 0) {
         return { ok: false, reason: 'empty_message', detail: 'message has no value' };
       }
       if (isConfluentFramed(value)) return await this.decodeAvro(value);
-      return decodeJsonInput(value);
+      return decodeJson(value, this.reading);
     } catch (error) {
       // Defensive: the branches above return results for every input we know of.
       return { ok: false, reason: 'schema_violation', detail: truncateDetail(`undecodable message: ${errorText(error)}`) };
     }
   }
 
-  private async decodeAvro(value: Buffer): Promise<DecodeResult> {
+  private async decodeAvro(value: Buffer): Promise<Decoded<T>> {
     const id = confluentSchemaId(value);
     if (this.registry === undefined) {
       return {
@@ -67,12 +78,46 @@ export class InputDecoder {
         detail: truncateDetail(`Avro body does not match schema id ${id}: ${errorText(error)}`),
       };
     }
-    return validate(avroToPlain(record));
+    return validate(avroToPlain(record, this.reading.avroNullable), this.reading.schema);
+  }
+}
+
+const INPUT_READING: ContractReading<InputEvent> = {
+  schema: inputEventSchema,
+  fromJson: (parsed) => dropNulls(parsed),
+  avroNullable: new Set(),
+};
+
+/** Contract fields of a segment change that are nullable (not optional). */
+export const SEGMENT_CHANGE_NULLABLE: ReadonlySet<string> = new Set(['from', 'recencyDays', 'r', 'f', 'm']);
+
+const SEGMENT_CHANGE_READING: ContractReading<SegmentChangeEvent> = {
+  schema: segmentChangeEventSchema,
+  // Nulls are meaningful here (`from` of a first assignment): kept as they are.
+  fromJson: (parsed) => parsed,
+  avroNullable: SEGMENT_CHANGE_NULLABLE,
+};
+
+/** Decodes orders and interactions (the scorer's inputs). */
+export class InputDecoder extends ContractDecoder<InputEvent> {
+  constructor(options: InputDecoderOptions = {}) {
+    super(INPUT_READING, options.registry);
+  }
+}
+
+/** Decodes segment changes (the actions service's input), JSON or Avro, without throwing. */
+export class SegmentChangeDecoder extends ContractDecoder<SegmentChangeEvent> {
+  constructor(options: InputDecoderOptions = {}) {
+    super(SEGMENT_CHANGE_READING, options.registry);
   }
 }
 
 /** The JSON path on its own, synchronous: the common case needs no registry and no await. */
 export function decodeJsonInput(value: Buffer): DecodeResult {
+  return decodeJson(value, INPUT_READING);
+}
+
+function decodeJson<T>(value: Buffer, reading: ContractReading<T>): Decoded<T> {
   let text = value.toString('utf8');
   if (text.startsWith(UTF8_BOM)) text = text.slice(1);
   let parsed: unknown;
@@ -81,11 +126,11 @@ export function decodeJsonInput(value: Buffer): DecodeResult {
   } catch (error) {
     return { ok: false, reason: 'invalid_json', detail: truncateDetail(errorText(error)) };
   }
-  return validate(dropNulls(parsed));
+  return validate(reading.fromJson(parsed), reading.schema);
 }
 
-function validate(candidate: unknown): DecodeResult {
-  const result = inputEventSchema.safeParse(candidate);
+function validate<T>(candidate: unknown, schema: z.ZodType<T>): Decoded<T> {
+  const result = schema.safeParse(candidate);
   if (result.success) return { ok: true, event: result.data };
   return { ok: false, reason: 'schema_violation', detail: describeZodError(result.error) };
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { AVRO_SCHEMAS, avroToPlain, type AvroRecordSchema, confluentSchemaId, CONFLUENT_HEADER_LENGTH, isConfluentFramed } from './avro.js';
 import { describeZodError, errorText } from './dead-letter.js';
+import { SEGMENT_CHANGE_NULLABLE } from './input-decoder.js';
 import {
   customerActionSchema,
   segmentChangeEventSchema,
@@ -75,8 +76,6 @@ export interface DecodeOutputOptions {
   registry?: SchemaRegistryClient;
 }
 
-/** Contract fields that are nullable (not optional), so an Avro null must stay null. */
-const SEGMENT_CHANGE_NULLABLE = new Set(['from', 'recencyDays', 'r', 'f', 'm']);
 
 /**
  * Reads a segment change as published, JSON or Confluent Avro, for tests and downstream

@@ -32,7 +32,16 @@ export interface BatchConsumerOptions<T> {
   logger: Logger;
   metrics: ConsumerMetrics;
   partitionsConsumedConcurrently?: number;
+  /** How long a fetch may wait for data; default DEFAULT_MAX_WAIT_MS (100 ms) below. */
+  maxWaitTimeInMs?: number;
 }
+
+/**
+ * A broker answers a fetch as soon as minBytes (1) arrive, but librdkafka's mock cluster holds
+ * every fetch for the full wait (kafkajs' default is 5 s): a short wait keeps the latency from
+ * produce to output low there, at the price of a few empty fetches on an idle topic.
+ */
+const DEFAULT_MAX_WAIT_MS = 100;
 
 /**
  * Consumes with eachBatch and explicit commits: a batch's offsets are committed only after its
@@ -75,13 +84,10 @@ export class BatchConsumer<T> {
       sessionTimeout: 30_000,
       // Frequent heartbeats let a member notice a rebalance (and rejoin) quickly; they are tiny.
       heartbeatInterval: 1_000,
-      // How long a fetch may wait for data. A broker answers as soon as minBytes (1) arrive, but
-      // librdkafka's mock cluster holds every fetch for the full wait: a short wait keeps the
-      // latency from produce to segment change low there, at the price of a few empty fetches.
-      maxWaitTimeInMs: 100,
       // One customer's events stay on one partition; a bad producer that breaks this is still
       // safe because the Redis step compares versions.
       allowAutoTopicCreation: false,
+      maxWaitTimeInMs: this.options.maxWaitTimeInMs ?? DEFAULT_MAX_WAIT_MS,
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.joined = true;

@@ -4,3 +4,6 @@ export * from './dead-letters.js';
 export * from './batch-consumer.js';
 export * from './outbox-relay.js';
 export * from './backoff.js';
+export * from './metrics.js';
+export * from './polling-loop.js';
+export * from './backpressure.js';

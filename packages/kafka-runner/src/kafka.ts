@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 
 export interface KafkaSettings {
@@ -30,4 +30,19 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   };
   if (settings.sasl) config.sasl = { ...settings.sasl } as SASLOptions;
   return new Kafka(config);
+}
+
+/**
+ * The connected producer a service publishes with (outputs and dead letters). The Java-compatible
+ * murmur2 partitioner: messages keyed by customerId land on the same partition as a Java or
+ * librdkafka producer would put them.
+ */
+export async function connectProducer(kafka: Kafka, idempotent: boolean): Promise<Producer> {
+  const producer = kafka.producer({
+    idempotent,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  return producer;
 }

@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
-import { backoffMs, Waiter } from './backoff.js';
+import { PollingLoop } from './polling-loop.js';
 
 /** Where the relay reads from: the Redis outbox (packages/redis-state OutboxStore fits). */
 export interface OutboxSource {
@@ -32,50 +32,34 @@ export interface OutboxRelayOptions {
  * event id is deterministic, so consumers deduplicate).
  */
 export class OutboxRelay {
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private readonly waiter = new Waiter();
+  private readonly loop: PollingLoop;
   private shards: number[] = [];
   private leasedAt = 0;
 
-  constructor(private readonly options: OutboxRelayOptions) {}
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.loop = new PollingLoop(() => this.publishOnce(), (error) => {
+      options.metrics.errors.inc({ stage: 'relay' });
+      options.logger.error({ err: error }, 'outbox relay failed, retrying');
+    }, options.idleMs ?? 100);
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Something was just written to the outbox: publish now instead of at the next poll. */
   wake(): void {
-    this.waiter.wake();
+    this.loop.wake();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.waiter.wake();
-    await this.loop;
+    await this.loop.stop();
     await this.options.source.release().catch(() => undefined);
   }
 
   /** Publishes until the outbox is empty (used on shutdown and in tests). */
   async drain(): Promise<void> {
     while ((await this.publishOnce()) > 0);
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        const published = await this.publishOnce();
-        failures = 0;
-        if (published === 0) await this.waiter.wait(this.options.idleMs ?? 100);
-      } catch (error) {
-        this.options.metrics.errors.inc({ stage: 'relay' });
-        this.options.logger.error({ err: error }, 'outbox relay failed, retrying');
-        await this.waiter.wait(backoffMs(failures++));
-      }
-    }
   }
 
   /** One read-produce-delete cycle; returns how many entries it published. */

@@ -15,3 +15,9 @@ export { nextDueMs } from './due.js';
 export { computeThresholds, movedCutBands, type BandIndex, type MovedBand, type PopulationSample } from './thresholds.js';
 export { encodeState, decodeState } from './codec.js';
 export { toProfile, type CustomerProfile } from './profile.js';
+export {
+  ACTION_NAMES, CHANNEL_CHOICES, PYRAMID_TIERS, MOVES, defaultActionsPolicy,
+  actionFor, actionIdFor, chooseChannel, matchRule, transitionReason,
+  type ActionName, type ChannelChoice, type ActionDefinition, type Move, type ActionRule,
+  type ActionsPolicy, type ActionTrigger, type CustomerAction,
+} from './actions.js';

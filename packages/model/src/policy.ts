@@ -1,3 +1,4 @@
+import { defaultActionsPolicy, type ActionsPolicy } from './actions.js';
 import type { Channel } from './types.js';
 
 /**
@@ -71,6 +72,8 @@ export interface Policy {
     /** A dimension keeps a value at least this long before it may change again (first assignments are never held). */
     minDwellDays: number;
   };
+  /** Segment transitions → customer actions (services/actions; DESIGN section 5). */
+  actions: ActionsPolicy;
 }
 
 export const defaultPolicy: Policy = {
@@ -115,4 +118,5 @@ export const defaultPolicy: Policy = {
   },
   thresholds: { refreshSeconds: 10 },
   hysteresis: { margin: 0, minDwellDays: 0 },
+  actions: defaultActionsPolicy,
 };

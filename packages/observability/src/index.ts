@@ -9,3 +9,4 @@ export {
   type Registry,
 } from './metrics.js';
 export { startHttpServer, type HttpServerOptions, type RunningHttpServer } from './http.js';
+export { exitOnSignals } from './shutdown.js';

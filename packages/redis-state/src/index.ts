@@ -6,3 +6,4 @@ export * from './population.js';
 export * from './read-model.js';
 export * from './watermark.js';
 export * from './time-index.js';
+export * from './actions.js';

@@ -27,8 +27,20 @@ export interface CustomerKeys {
   due: string;
 }
 
-/** What a per-shard lease is for: relaying the outbox, or running the clock. */
-export type ShardLeaseKind = 'relay' | 'clock';
+/** Per-shard streams: the segment-change outbox, the customer-action outbox, the webhook queue. */
+export const STREAMS = ['outbox', 'actions-outbox', 'webhooks'] as const;
+export type StreamName = (typeof STREAMS)[number];
+
+/** The keys of one customer's actions (services/actions), all under the customer's shard tag. */
+export interface ActionKeys {
+  shard: number;
+  /** hash: action name → occurredAt ms of the last emitted one (cooldown) */
+  cooldown: string;
+  /** sorted set: emitted actionIds → wall-clock ms (idempotency) */
+  dedupe: string;
+  outbox: string;
+  webhooks: string;
+}
 
 export type IndexName = 'recency' | 'frequency' | 'monetary' | 'profit';
 
@@ -62,16 +74,32 @@ export class KeySpace {
     };
   }
 
-  outbox(shard: number): string {
-    return `${this.tag(shard)}:outbox`;
+  actions(ref: CustomerRef): ActionKeys {
+    const shard = this.shardOf(ref);
+    const tag = this.tag(shard);
+    const who = `${ref.tenantId}:${ref.customerId}`;
+    return {
+      shard,
+      cooldown: `${tag}:ac:${who}`,
+      dedupe: `${tag}:ad:${who}`,
+      outbox: this.outbox(shard, 'actions-outbox'),
+      webhooks: this.outbox(shard, 'webhooks'),
+    };
   }
 
-  relayLease(shard: number): string {
-    return this.shardLease(shard, 'relay');
+  /** A shard's stream: `outbox` (segment changes) by default. */
+  outbox(shard: number, stream: StreamName = 'outbox'): string {
+    return `${this.tag(shard)}:${stream}`;
   }
 
-  shardLease(shard: number, kind: ShardLeaseKind): string {
-    return `${this.tag(shard)}:${kind}-lease`;
+  /** The lease of whoever drains a shard's stream (one process per shard at a time). */
+  relayLease(shard: number, stream: StreamName = 'outbox'): string {
+    return stream === 'outbox' ? `${this.tag(shard)}:relay-lease` : `${this.tag(shard)}:${stream}-lease`;
+  }
+
+  /** The lease of whoever runs the clock of a shard (one process per shard at a time). */
+  clockLease(shard: number): string {
+    return `${this.tag(shard)}:clock-lease`;
   }
 
   due(shard: number, tenantId: string): string {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { STATE_SHARDS, type KeySpace, type ShardLeaseKind } from './keys.js';
+import { STATE_SHARDS, type KeySpace, type StreamName } from './keys.js';
 import { callScript, defineScripts } from './scripts.js';
 import { execOrThrow } from './customers.js';
 
@@ -20,19 +20,24 @@ export class OutboxStore {
     private readonly keyspace: KeySpace,
     private readonly leaseToken: string,
     private readonly leaseMs: number,
+    /** Which per-shard stream: the scorer's segment-change outbox by default. */
+    private readonly stream: StreamName = 'outbox',
   ) {
     defineScripts(redis);
   }
 
   /** The shards this relay holds (taking or renewing each lease), in one round trip. */
   leaseShards(): Promise<number[]> {
-    return leaseShards(this.redis, this.keyspace, 'relay', this.leaseToken, this.leaseMs);
+    return leaseShards(this.redis, (shard) => this.keyspace.relayLease(shard, this.stream), this.leaseToken, this.leaseMs);
   }
 
-  /** Oldest entries of each given shard, one round trip. */
-  async read(shards: readonly number[], perShard: number): Promise<Map<number, OutboxEntry[]>> {
+  /** Oldest entries of each given shard (after `after`'s id, when given), one round trip. */
+  async read(shards: readonly number[], perShard: number, after?: ReadonlyMap<number, string>): Promise<Map<number, OutboxEntry[]>> {
     const pipeline = this.redis.pipeline();
-    for (const shard of shards) pipeline.xrange(this.keyspace.outbox(shard), '-', '+', 'COUNT', perShard);
+    for (const shard of shards) {
+      const from = after?.get(shard);
+      pipeline.xrange(this.keyspace.outbox(shard, this.stream), from === undefined ? '-' : `(${from}`, '+', 'COUNT', perShard);
+    }
     const replies = await execOrThrow(pipeline);
     const entries = new Map<number, OutboxEntry[]>();
     shards.forEach((shard, i) => {
@@ -49,7 +54,7 @@ export class OutboxStore {
     const pipeline = this.redis.pipeline();
     const shards = [...published.keys()];
     for (const shard of shards) {
-      callScript(pipeline, 'ackOutbox', [this.keyspace.outbox(shard), this.keyspace.relayLease(shard)], [
+      callScript(pipeline, 'ackOutbox', [this.keyspace.outbox(shard, this.stream), this.keyspace.relayLease(shard, this.stream)], [
         this.leaseToken, ...(published.get(shard) ?? []),
       ]);
     }
@@ -60,36 +65,39 @@ export class OutboxStore {
   /** Entries waiting in all shards (the backlog gauge and back-pressure signal). */
   async backlog(): Promise<number> {
     const pipeline = this.redis.pipeline();
-    for (let shard = 0; shard < STATE_SHARDS; shard++) pipeline.xlen(this.keyspace.outbox(shard));
+    for (let shard = 0; shard < STATE_SHARDS; shard++) pipeline.xlen(this.keyspace.outbox(shard, this.stream));
     const replies = await execOrThrow(pipeline);
     return replies.reduce<number>((sum, n) => sum + Number(n), 0);
   }
 
   release(): Promise<void> {
-    return releaseShards(this.redis, this.keyspace, 'relay', this.leaseToken);
+    return releaseShards(this.redis, (shard) => this.keyspace.relayLease(shard, this.stream), this.leaseToken);
   }
 }
 
+/** The lease key of a shard for one kind of work (a stream's relay, the clock). */
+export type ShardLease = (shard: number) => string;
+
 /**
- * Takes or renews the per-shard leases of one kind (relay, clock) for a token, one round trip;
- * returns the shards held. With several scorers each shard's work is done by one at a time.
+ * Takes or renews a token's per-shard leases of one kind, one round trip; returns the shards
+ * held. With several processes each shard's work is done by one of them at a time.
  */
-export async function leaseShards(redis: Redis, keyspace: KeySpace, kind: ShardLeaseKind, token: string, ms: number): Promise<number[]> {
+export async function leaseShards(redis: Redis, leaseKey: ShardLease, token: string, ms: number): Promise<number[]> {
   defineScripts(redis);
   const pipeline = redis.pipeline();
   for (let shard = 0; shard < STATE_SHARDS; shard++) {
-    callScript(pipeline, 'acquireLease', [keyspace.shardLease(shard, kind)], [token, ms]);
+    callScript(pipeline, 'acquireLease', [leaseKey(shard)], [token, ms]);
   }
   const replies = await execOrThrow(pipeline);
   return replies.flatMap((held, shard) => (held === 1 ? [shard] : []));
 }
 
 /** Gives back a token's leases of one kind (compare-and-delete: never another holder's). */
-export async function releaseShards(redis: Redis, keyspace: KeySpace, kind: ShardLeaseKind, token: string): Promise<void> {
+export async function releaseShards(redis: Redis, leaseKey: ShardLease, token: string): Promise<void> {
   const pipeline = redis.pipeline();
   for (let shard = 0; shard < STATE_SHARDS; shard++) {
     pipeline.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1,
-      keyspace.shardLease(shard, kind), token);
+      leaseKey(shard), token);
   }
   await execOrThrow(pipeline);
 }

@@ -11,6 +11,7 @@ const SCRIPTS = {
   ackOutbox: { file: 'ack-outbox.lua', keys: 2 },
   acquireLease: { file: 'acquire-lease.lua', keys: 1 },
   raiseWatermark: { file: 'raise-watermark.lua', keys: 1 },
+  claimAction: { file: 'claim-action.lua', keys: 4 },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -143,8 +143,8 @@ describe('the atomic customer step (real redis-server)', () => {
   });
 
   it('clock leases are separate from relay leases', async () => {
-    expect(await leaseShards(redis, keyspace, 'relay', 'a', 60_000)).toHaveLength(STATE_SHARDS);
-    expect(await leaseShards(redis, keyspace, 'clock', 'b', 60_000)).toHaveLength(STATE_SHARDS);
-    expect(await leaseShards(redis, keyspace, 'clock', 'a', 60_000)).toHaveLength(0);
+    expect(await leaseShards(redis, (s) => keyspace.relayLease(s), 'a', 60_000)).toHaveLength(STATE_SHARDS);
+    expect(await leaseShards(redis, (s) => keyspace.clockLease(s), 'b', 60_000)).toHaveLength(STATE_SHARDS);
+    expect(await leaseShards(redis, (s) => keyspace.clockLease(s), 'a', 60_000)).toHaveLength(0);
   });
 });

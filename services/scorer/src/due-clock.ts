@@ -52,13 +52,13 @@ export class DueClock {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.pass;
-    await releaseShards(this.ctx.redis, this.ctx.keyspace, 'clock', this.leaseToken).catch(() => undefined);
+    await releaseShards(this.ctx.redis, (shard) => this.ctx.keyspace.clockLease(shard), this.leaseToken).catch(() => undefined);
   }
 
   /** One pass over every tenant; returns how many customers were re-evaluated. */
   async runPass(): Promise<number> {
     const { redis, keyspace, clock, metrics } = this.ctx;
-    const shards = await leaseShards(redis, keyspace, 'clock', this.leaseToken, Math.max(5_000, this.tickMs * 5));
+    const shards = await leaseShards(redis, (shard) => keyspace.clockLease(shard), this.leaseToken, Math.max(5_000, this.tickMs * 5));
     if (shards.length === 0) return 0;
     let total = 0;
     let lagMs = 0;

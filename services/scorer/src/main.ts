@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { Partitioners } from 'kafkajs';
 import { loadConfigOrExit, loadPolicy, loadServiceConfig } from '@bondstream/config';
 import { createSchemaRegistryClient, InputDecoder, OutputEncoder } from '@bondstream/contracts';
-import { BatchConsumer, createKafka, DeadLetterPublisher, OutboxRelay } from '@bondstream/kafka-runner';
-import { createLogger, createMetricsRegistry, startHttpServer } from '@bondstream/observability';
+import { BatchConsumer, connectProducer, createKafka, DeadLetterPublisher, OutboxBackPressure, OutboxRelay } from '@bondstream/kafka-runner';
+import { createLogger, createMetricsRegistry, exitOnSignals, startHttpServer } from '@bondstream/observability';
 import { KeySpace, OutboxStore } from '@bondstream/redis-state';
 import { applyBatch } from './apply-batch.js';
 import { DueClock } from './due-clock.js';
 import type { ScoringContext } from './plan.js';
 import { reevaluateCustomers } from './reevaluate.js';
-import { OutboxBackPressure } from './backpressure.js';
 import { classifyMessages, type AcceptedEvent } from './classify.js';
 import { EvaluationClock } from './clock.js';
 import { createScorerMetrics } from './metrics.js';
@@ -40,14 +38,7 @@ async function main(): Promise<void> {
   const encoder = new OutputEncoder({ registry: schemaRegistry, topics: config.topics });
 
   const kafka = createKafka(config.kafka, logger);
-  // The Java-compatible murmur2 partitioner: segment changes keyed by customerId land on the same
-  // partition as a Java or librdkafka producer would put them.
-  const producer = kafka.producer({
-    idempotent: config.kafka.idempotent,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
+  const producer = await connectProducer(kafka, config.kafka.idempotent);
 
   const clock = new EvaluationClock(config.clock, config.allowedLatenessSeconds * 1_000);
   // The relay is created below; segment changes written before it exists wait in the outbox.
@@ -115,35 +106,17 @@ async function main(): Promise<void> {
   await consumer.start();
   logger.info({ port: http.port, clock: config.clock, namespace: config.redisNamespace }, 'scorer started');
 
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'scorer stopping');
-    const force = setTimeout(() => {
-      logger.error('shutdown took too long, exiting');
-      process.exit(1);
-    }, 25_000);
-    force.unref();
-    try {
-      backPressure.stop();
-      await consumer.stop();
-      await dueClock.stop();
-      await thresholds.stop();
-      await relay.drain().catch((error: unknown) => logger.warn({ err: error }, 'outbox not drained; the next start publishes it'));
-      await relay.stop();
-      await producer.disconnect();
-      await http.close();
-      await redis.quit();
-      logger.info('scorer stopped');
-      process.exit(0);
-    } catch (error) {
-      logger.error({ err: error }, 'unclean shutdown');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  exitOnSignals('scorer', logger, async () => {
+    backPressure.stop();
+    await consumer.stop();
+    await dueClock.stop();
+    await thresholds.stop();
+    await relay.drain().catch((error: unknown) => logger.warn({ err: error }, 'outbox not drained; the next start publishes it'));
+    await relay.stop();
+    await producer.disconnect();
+    await http.close();
+    await redis.quit();
+  });
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { waitFor } from '@bondstream/testkit';
-import { OutboxBackPressure } from '../src/backpressure.js';
+import { OutboxBackPressure } from '../src/index.js';
 
 describe('outbox back-pressure', () => {
   it('pauses above the high mark, stays paused until below the low mark, then resumes', async () => {

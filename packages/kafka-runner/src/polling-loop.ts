@@ -1,0 +1,54 @@
+import { backoffMs, Waiter } from './backoff.js';
+
+/**
+ * Runs `step` over and over in the background: at once again while it finds work (returns > 0),
+ * after `idleMs` or a wake() when it found none, and with backoff after a failure (reported to
+ * `onError`, never thrown). The loop of the outbox relay and the webhook worker.
+ */
+export class PollingLoop {
+  private active = false;
+  private loop: Promise<void> | null = null;
+  private readonly waiter = new Waiter();
+
+  constructor(
+    private readonly step: () => Promise<number>,
+    private readonly onError: (error: unknown) => void,
+    private readonly idleMs = 100,
+  ) {}
+
+  get running(): boolean {
+    return this.active;
+  }
+
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.loop = this.run();
+  }
+
+  /** Work arrived: run the step now instead of at the next poll. */
+  wake(): void {
+    this.waiter.wake();
+  }
+
+  /** Resolves when the step in progress (if any) has finished; no step starts afterwards. */
+  async stop(): Promise<void> {
+    this.active = false;
+    this.waiter.wake();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.active) {
+      try {
+        const done = await this.step();
+        failures = 0;
+        if (done === 0) await this.waiter.wait(this.idleMs);
+      } catch (error) {
+        this.onError(error);
+        await this.waiter.wait(backoffMs(failures++));
+      }
+    }
+  }
+}
