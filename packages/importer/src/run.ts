@@ -83,11 +83,12 @@ export async function importFile(producer: OrderProducer, options: ImportOptions
   const loaded = options.checkpointPath === null || options.restart ? null : loadCheckpoint(options.checkpointPath, identity);
   const checkpoint: Checkpoint = loaded ?? fresh(identity);
   const resumedAfterLine = checkpoint.line;
+  const before = { produced: checkpoint.produced, badRows: checkpoint.badRows };
   const summary = (rows: number, interrupted: boolean, alreadyComplete = false): ImportSummary => {
     const seconds = (performance.now() - started) / 1000;
     return {
       file: options.file, format: options.format, topic: options.topic, resumedAfterLine, lastLine: checkpoint.line,
-      rows, produced: checkpoint.produced - (loaded?.produced ?? 0), badRows: checkpoint.badRows - (loaded?.badRows ?? 0),
+      rows, produced: checkpoint.produced - before.produced, badRows: checkpoint.badRows - before.badRows,
       totalProduced: checkpoint.produced, totalBadRows: checkpoint.badRows, complete: checkpoint.complete,
       interrupted, alreadyComplete, seconds: Math.round(seconds * 1000) / 1000, rowsPerSecond: Math.round(rows / Math.max(seconds, 0.001)),
     };
