@@ -1,0 +1,485 @@
+#!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { z } from 'zod';
+import { loadPolicy } from '@bondstream/config';
+import { decodeJsonInput, DEFAULT_TOPICS } from '@bondstream/contracts';
+import { importFile } from '@bondstream/importer';
+import {
+  applyEvents, assignSegments, decodeState, emptyState, encodeState, evaluate, toCents, type ModelEvent,
+} from '@bondstream/model';
+import { KeySpace, writeCustomers, type CustomerWrite } from '@bondstream/redis-state';
+import { freePort, spawnTracked, startLocalStack, stopProcess, waitFor, type LocalStack } from '@bondstream/testkit';
+import { hotSpots, type HotSpot } from './profile.js';
+import { startRoundTripProxy } from './proxy.js';
+import { evaluateTargets, percentile, rate, round, TARGETS, type Figures } from './stats.js';
+import { renderChart } from './svg.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const DATASETS = resolve(root, '../shared/datasets');
+const MASTER = join(DATASETS, 'CDNOW_master.txt');
+const MASTER_EVENTS = 69_659;
+const MASTER_CUSTOMERS = 23_570;
+const TOPICS = DEFAULT_TOPICS;
+
+const USAGE = `usage: npm run bench [-- options]
+
+Measures, in one run on this machine with a private redis-server and the mock broker, the
+figures of DESIGN section 7 and writes bench-results/bench-<time>.json and .svg. The last
+stdout line is one JSON object with the figures and a pass/fail per target.
+
+  --latency-seconds <n>   steady 2,000 events/s phase length (default 20)
+  --latency-rate <n>      events/s of that phase (default 2000)
+  --naive-events <n>      events the naive baseline processes (default 20000)
+  --cpu-prof              run the scorer under node --cpu-prof; lists its hottest functions
+  --out <dir>             results folder (default bench-results)
+  --help                  this text`;
+
+const argsSchema = z.object({
+  'latency-seconds': z.coerce.number({ error: '--latency-seconds must be a number' }).min(3, '--latency-seconds must be ≥ 3').max(600).default(20),
+  'latency-rate': z.coerce.number({ error: '--latency-rate must be a number' }).positive('--latency-rate must be > 0').max(50_000).default(2_000),
+  'naive-events': z.coerce.number({ error: '--naive-events must be a number' }).int().min(1_000, '--naive-events must be ≥ 1000').max(MASTER_EVENTS).default(20_000),
+  'cpu-prof': z.boolean().default(false),
+  out: z.string().min(1).default(join(root, 'bench-results')),
+});
+type Args = z.infer<typeof argsSchema>;
+
+const log = (text: string): void => void process.stderr.write(`bench: ${text}\n`);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Scorer {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The built scorer as a process, configured like the end-to-end tests (mock broker: not idempotent). */
+async function startScorer(stack: LocalStack, name: string, env: Record<string, string>, out: string, nodeArgs: string[] = []): Promise<Scorer> {
+  const port = await freePort();
+  mkdirSync(join(out, 'logs'), { recursive: true });
+  const logFile = createWriteStream(join(out, 'logs', `${name}.log`));
+  const child = spawnTracked(process.execPath, [...nodeArgs, join(root, 'services/scorer/dist/main.js')], {
+    PATH: process.env.PATH,
+    KAFKA_BROKERS: stack.kafka.brokers,
+    KAFKA_IDEMPOTENT: 'false',
+    REDIS_URL: stack.redis.url,
+    HTTP_PORT: String(port),
+    LOG_LEVEL: 'warn',
+    CRM_CLOCK: 'event',
+    ...env,
+  });
+  child.stdout?.pipe(logFile);
+  child.stderr?.pipe(logFile);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${name} /readyz`, async () => {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} (see ${out}/logs/${name}.log)`);
+    const response = await fetch(`${url}/readyz`).catch(() => null);
+    return response?.status === 200 ? true : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 100 });
+  return { url, process: child, stop: () => stopProcess(child, 20_000) };
+}
+
+/** Sum of a metric's samples whose labels include `labels`. */
+async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (!m || m[1] !== name) continue;
+    if (Object.entries(labels).every(([k, v]) => (m[2] ?? '').includes(`${k}="${v}"`))) sum += Number(m[3]);
+  }
+  return sum;
+}
+
+async function redisInfo(redis: Redis, section: string): Promise<Record<string, string>> {
+  const text = await redis.info(section);
+  return Object.fromEntries(text.split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+}
+
+/** Phase 0: CDNOW_master through the importer into the orders topic (also measures the importer). */
+async function preload(producer: Producer): Promise<{ events: number; eventsPerSecond: number }> {
+  const summary = await importFile(producer, {
+    file: MASTER, format: 'cdnow', source: 'CDNOW_master.txt', tenantId: 'default', currency: 'USD',
+    topic: TOPICS.orders, checkpointPath: null, restart: false, batchSize: 2_000, maxInFlight: 4,
+  }, { onBadRow: (row) => { throw new Error(`CDNOW_master.txt:${row.line} is a bad row`); } });
+  if (summary.produced !== MASTER_EVENTS) throw new Error(`expected ${MASTER_EVENTS} events, produced ${summary.produced}`);
+  return { events: summary.produced, eventsPerSecond: summary.rowsPerSecond };
+}
+
+/** A kafkajs consumer that only JSON-decodes the messages: the raw Kafka ceiling, from the first message to the last. */
+async function kafkaCeiling(kafka: Kafka): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `bench-ceiling-${randomUUID()}` });
+  let count = 0;
+  let first = 0;
+  let last = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: TOPICS.orders, fromBeginning: true });
+    await consumer.run({
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async ({ batch }) => {
+        if (first === 0) first = performance.now();
+        for (const m of batch.messages) JSON.parse((m.value as Buffer).toString('utf8'));
+        count += batch.messages.length;
+        if (count >= MASTER_EVENTS && last === 0) last = performance.now();
+      },
+    });
+    await waitFor('the ceiling consumer to read every message', () => (last > 0 ? true : undefined), { timeoutMs: 120_000, intervalMs: 20 });
+  } finally {
+    await consumer.disconnect();
+  }
+  return rate(count, last - first);
+}
+
+interface ScorerRun {
+  eventsPerSecond: number;
+  batches: number;
+  eventsPerBatch: number;
+  commandsPerBatch: number;
+  redisBytesPerCustomer: number;
+  usedMemoryBefore: number;
+  usedMemoryAfter: number;
+}
+
+/** Samples the scorer's consumed counter (and anything else) every 20 ms until every event has an outcome. */
+async function drain(scorer: Scorer, sample: () => Promise<Record<string, number>> = async () => ({})) {
+  let firstSample: { t: number; n: number; extra: Record<string, number> } | null = null;
+  let lastSample = { t: 0, n: 0, extra: {} as Record<string, number> };
+  await waitFor('the scorer to consume CDNOW_master', async () => {
+    const n = await metric(scorer.url, 'bondstream_events_consumed_total');
+    const t = performance.now();
+    const extra = await sample();
+    if (n > 0 && firstSample === null) firstSample = { t, n, extra };
+    lastSample = { t, n, extra };
+    return n >= MASTER_EVENTS ? true : undefined;
+  }, { timeoutMs: 300_000, intervalMs: 20 });
+  const first = firstSample ?? lastSample;
+  return { first, last: lastSample, eventsPerSecond: rate(lastSample.n - first.n, lastSample.t - first.t) };
+}
+
+/** Phase 1: one scorer drains the preloaded topic; throughput, batches, commands, memory per customer. */
+async function scorerThroughput(stack: LocalStack, redis: Redis, args: Args): Promise<{ run: ScorerRun; scorer: Scorer }> {
+  await redis.flushall();
+  const usedMemoryBefore = Number((await redisInfo(redis, 'memory')).used_memory);
+  const commandsBefore = Number((await redisInfo(redis, 'stats')).total_commands_processed);
+  const scorer = await startScorer(stack, 'scorer-throughput', { REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: 'bench-scorer' }, args.out,
+    args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(args.out, 'profiles')}`] : []);
+  const { eventsPerSecond } = await drain(scorer);
+  const batches = await metric(scorer.url, 'bondstream_batch_duration_seconds_count');
+  const commands = Number((await redisInfo(redis, 'stats')).total_commands_processed) - commandsBefore;
+  await waitFor('every segment change published from the outbox', async () => {
+    const [written, published] = await Promise.all([metric(scorer.url, 'bondstream_segment_changes_total'), metric(scorer.url, 'bondstream_outbox_published_total')]);
+    return published >= written ? true : undefined;
+  }, { timeoutMs: 120_000, intervalMs: 100 });
+  const usedMemoryAfter = Number((await redisInfo(redis, 'memory')).used_memory);
+  return {
+    scorer,
+    run: {
+      eventsPerSecond, batches, eventsPerBatch: round(MASTER_EVENTS / batches, 1), commandsPerBatch: round(commands / batches, 1),
+      usedMemoryBefore, usedMemoryAfter, redisBytesPerCustomer: Math.round((usedMemoryAfter - usedMemoryBefore) / MASTER_CUSTOMERS),
+    },
+  };
+}
+
+/** Phase 2: steady produce rate into the running scorer; latency until the segment change is read back. */
+async function latency(kafka: Kafka, producer: Producer, args: Args) {
+  const run = randomUUID().slice(0, 8);
+  const sentAt = new Map<string, number>();
+  const latencies = new Map<string, number>();
+  const collector: Consumer = kafka.consumer({ groupId: `bench-latency-${run}`, maxWaitTimeInMs: 20, minBytes: 1 });
+  await collector.connect();
+  try {
+    await collector.subscribe({ topic: TOPICS.segmentChanges, fromBeginning: false });
+    await collector.run({
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async ({ batch }) => {
+        const now = performance.now();
+        for (const m of batch.messages) {
+          const id = (JSON.parse((m.value as Buffer).toString('utf8')) as { cause?: { eventId?: string } }).cause?.eventId;
+          const at = id === undefined ? undefined : sentAt.get(id);
+          if (id !== undefined && at !== undefined && !latencies.has(id)) latencies.set(id, now - at);
+        }
+      },
+    });
+    const send = async (ids: string[]): Promise<void> => {
+      const now = performance.now();
+      const occurredAt = new Date().toISOString();
+      for (const id of ids) sentAt.set(id, now);
+      await producer.send({
+        topic: TOPICS.orders, acks: -1,
+        messages: ids.map((id) => ({ key: id, value: JSON.stringify({ eventId: id, type: 'order.placed', tenantId: 'latency', customerId: id, orderId: id, occurredAt, amount: 25 }) })),
+      });
+    };
+    // The collector joins its group and starts at the end of the topic: probe until it sees a change.
+    let probe = 0;
+    await waitFor('the latency collector to receive a probe', async () => {
+      const id = `probe-${run}-${probe++}`;
+      await send([id]);
+      await sleep(300);
+      return latencies.has(id) ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 0 });
+
+    const perSecond = args['latency-rate'];
+    const durationMs = args['latency-seconds'] * 1000;
+    const warmupMs = Math.min(2_000, durationMs / 5);
+    const measured: string[] = [];
+    const started = performance.now();
+    let sent = 0;
+    for (let elapsed = 0; elapsed < durationMs; elapsed = performance.now() - started) {
+      const due = Math.floor((elapsed / 1000) * perSecond);
+      if (due > sent) {
+        const ids: string[] = [];
+        for (; sent < due; sent++) ids.push(`lat-${run}-${sent}`);
+        if (elapsed >= warmupMs) measured.push(...ids);
+        await send(ids);
+      } else {
+        await sleep(1);
+      }
+    }
+    const sendSeconds = (performance.now() - started) / 1000;
+    await waitFor('a segment change for every measured event', () => (measured.every((id) => latencies.has(id)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 })
+      .catch(() => log(`only ${measured.filter((id) => latencies.has(id)).length} of ${measured.length} latency events came back within 30 s`));
+    const values = measured.map((id) => latencies.get(id)).filter((v): v is number => v !== undefined);
+    return {
+      p50: round(percentile(values, 50), 2), p90: round(percentile(values, 90), 2), p99: round(percentile(values, 99), 2),
+      max: round(Math.max(...values), 2), measured: measured.length, missing: measured.length - values.length,
+      achievedRate: Math.round(sent / sendSeconds),
+    };
+  } finally {
+    await collector.disconnect();
+  }
+}
+
+/** Phase 3: a second scorer behind a counting proxy: Redis round trips per consumed batch. */
+async function roundTrips(stack: LocalStack, args: Args) {
+  const proxy = await startRoundTripProxy(stack.redis.port);
+  const scorer = await startScorer(stack, 'scorer-round-trips', {
+    REDIS_URL: `redis://127.0.0.1:${proxy.port}`, REDIS_NAMESPACE: 'rt', KAFKA_GROUP_ID: 'bench-round-trips',
+  }, args.out);
+  try {
+    const { first, last } = await drain(scorer, async () => ({
+      trips: proxy.roundTrips(), batches: await metric(scorer.url, 'bondstream_batch_duration_seconds_count'),
+    }));
+    const trips = (last.extra.trips as number) - (first.extra.trips as number);
+    const batches = (last.extra.batches as number) - (first.extra.batches as number);
+    return { roundTripsPerBatch: round(trips / batches, 2), trips, batches, eventsPerBatch: round((last.n - first.n) / batches, 1) };
+  } finally {
+    await scorer.stop();
+    await proxy.close();
+  }
+}
+
+/** Phase 4: the scorer's own atomic per-customer step (writeCustomers) alone, with synthetic one-event writes. */
+async function redisCeiling(redisUrl: string) {
+  const redis = new Redis(redisUrl);
+  try {
+    const policy = loadPolicy(null);
+    const keyspace = new KeySpace('rceil');
+    const nowMs = Date.parse('1998-06-30T00:00:00Z');
+    const build = (prefix: string, n: number): CustomerWrite[] => Array.from({ length: n }, (_, i) => {
+      const ref = { tenantId: 'default', customerId: `${prefix}-${i}` };
+      const event: ModelEvent = { eventId: `${prefix}-e-${i}`, type: 'order.placed', occurredAtMs: nowMs - (i % 500) * 86_400_000, amountCents: 1_177 + (i % 9_000) };
+      const applied = applyEvents(emptyState(), [event], nowMs, policy);
+      const evaluation = evaluate(applied, nowMs, null, policy);
+      const { state, changes } = assignSegments(applied, evaluation, nowMs);
+      return {
+        stored: { ref, keys: keyspace.customer(ref), version: 0, state: null, alreadyApplied: new Set<string>() },
+        newVersion: state.appliedEvents, state, appliedEventIds: [event.eventId], index: evaluation.index,
+        outbox: changes.map((c) => ({
+          fromKey: null, toKey: `${c.dimension}:${c.to}`,
+          // the size and shape of a stored segment change (DESIGN section 3)
+          event: JSON.stringify({ eventId: randomUUID(), tenantId: ref.tenantId, customerId: ref.customerId, dimension: c.dimension, from: null, to: c.to, occurredAt: new Date(event.occurredAtMs).toISOString(), cause: { kind: 'event', eventId: event.eventId }, scores: evaluation.scores, stateVersion: 1 }),
+        })),
+      };
+    });
+    const configs = [{ depth: 32, inFlight: 4 }, { depth: 256, inFlight: 2 }, { depth: 1_000, inFlight: 1 }];
+    const results: { depth: number; inFlight: number; eventsPerSecond: number }[] = [];
+    for (const [k, { depth, inFlight }] of configs.entries()) {
+      const writes = build(`rc${k}`, 30_000);
+      await writeCustomers(redis, writes.slice(0, 10), { wallNowMs: Date.now(), dedupeRetentionMs: 8 * 86_400_000 }); // loads the scripts
+      const rest = writes.slice(10);
+      const started = performance.now();
+      let next = 0;
+      await Promise.all(Array.from({ length: inFlight }, async () => {
+        while (next < rest.length) {
+          const chunk = rest.slice(next, next + depth);
+          next += depth;
+          const result = await writeCustomers(redis, chunk, { wallNowMs: Date.now(), dedupeRetentionMs: 8 * 86_400_000 });
+          if (result.conflicts.length > 0) throw new Error('synthetic customers conflicted');
+        }
+      }));
+      results.push({ depth, inFlight, eventsPerSecond: rate(rest.length, performance.now() - started) });
+    }
+    return { eventsPerSecond: Math.max(...results.map((r) => r.eventsPerSecond)), configs: results };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Phase 5: the naive baseline: per event GET the state, apply, SET it back; no batching, no pipelining. */
+async function naive(kafka: Kafka, redisUrl: string, events: number) {
+  const redis = new Redis(redisUrl);
+  const policy = loadPolicy(null);
+  const consumer = kafka.consumer({ groupId: `bench-naive-${randomUUID()}` });
+  let count = 0;
+  let first = 0;
+  let last = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: TOPICS.orders, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (count >= events) return;
+        if (first === 0) first = performance.now();
+        const decoded = decodeJsonInput(message.value as Buffer);
+        if (!decoded.ok || decoded.event.type === 'interaction') throw new Error('unexpected message in the orders topic');
+        const e = decoded.event;
+        const key = `naive:{${e.tenantId}:${e.customerId}}`;
+        const stored = await redis.get(key);
+        const occurredAtMs = Date.parse(e.occurredAt);
+        const updated = applyEvents(stored === null ? emptyState() : decodeState(stored), [
+          { eventId: e.eventId, type: e.type, occurredAtMs, amountCents: toCents(e.amount) },
+        ], occurredAtMs, policy);
+        const { state } = assignSegments(updated, evaluate(updated, occurredAtMs, null, policy), occurredAtMs);
+        await redis.set(key, encodeState(state));
+        count += 1;
+        if (count === events) last = performance.now();
+      },
+    });
+    await waitFor('the naive baseline', () => (last > 0 ? true : undefined), { timeoutMs: 300_000, intervalMs: 50 });
+  } finally {
+    await consumer.disconnect();
+    redis.disconnect();
+  }
+  return rate(events, last - first);
+}
+
+async function run(args: Args): Promise<void> {
+  const startedAt = new Date();
+  const load = loadavg();
+  mkdirSync(args.out, { recursive: true });
+  log(`starting redis-server and the mock broker (load average ${load.map((l) => l.toFixed(2)).join(' ')})`);
+  const stack = await startLocalStack();
+  const kafka = new Kafka({ brokers: [stack.kafka.brokers], clientId: 'bench', logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: false, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const redis = new Redis(stack.redis.url);
+  let scorer: Scorer | undefined;
+  try {
+    await producer.connect();
+    log('importing CDNOW_master.txt into crm.orders.v1');
+    const imported = await preload(producer);
+    log(`imported ${imported.events} events at ${imported.eventsPerSecond}/s; Kafka ceiling (3 runs)`);
+    const ceilings: number[] = [];
+    for (let i = 0; i < 3; i++) ceilings.push(await kafkaCeiling(kafka));
+    const ceiling = percentile(ceilings, 50);
+    log(`Kafka ceiling ${ceilings.join(', ')} events/s; scorer throughput`);
+    const throughput = await scorerThroughput(stack, redis, args);
+    scorer = throughput.scorer;
+    log(`scorer ${throughput.run.eventsPerSecond} events/s, ${throughput.run.eventsPerBatch} events/batch, ${throughput.run.redisBytesPerCustomer} bytes/customer; latency at ${args['latency-rate']}/s for ${args['latency-seconds']} s`);
+    const lat = await latency(kafka, producer, args);
+    await scorer.stop();
+    scorer = undefined;
+    log(`latency p50 ${lat.p50} ms, p99 ${lat.p99} ms; round trips per batch`);
+    const trips = await roundTrips(stack, args);
+    log(`${trips.roundTripsPerBatch} round trips per batch; Redis ceiling`);
+    const rceil = await redisCeiling(stack.redis.url);
+    log(`Redis ceiling ${rceil.eventsPerSecond} events/s; naive baseline (${args['naive-events']} events)`);
+    const naiveRate = await naive(kafka, stack.redis.url, args['naive-events']);
+
+    const figures: Figures = {
+      eventsPerSecond: throughput.run.eventsPerSecond,
+      ceilingEventsPerSecond: ceiling,
+      ceilingRatio: round(throughput.run.eventsPerSecond / ceiling, 3),
+      redisCeilingEventsPerSecond: rceil.eventsPerSecond,
+      redisCeilingRatio: round(throughput.run.eventsPerSecond / rceil.eventsPerSecond, 3),
+      naiveEventsPerSecond: naiveRate,
+      naiveSpeedup: round(throughput.run.eventsPerSecond / naiveRate, 2),
+      latencyP50Ms: lat.p50,
+      latencyP99Ms: lat.p99,
+      redisBytesPerCustomer: throughput.run.redisBytesPerCustomer,
+      redisRoundTripsPerBatch: trips.roundTripsPerBatch,
+    };
+    const targets = evaluateTargets(figures);
+    let profile: { file: string; totalMs: number; functions: HotSpot[]; places: HotSpot[] } | undefined;
+    if (args['cpu-prof']) {
+      const dir = join(args.out, 'profiles');
+      const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().at(-1);
+      if (file) profile = { file: join(dir, file), ...hotSpots(join(dir, file)) };
+    }
+    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+    const result = {
+      startedAt: startedAt.toISOString(),
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverageAtStart: load, loadAverageAtEnd: loadavg(), node: process.version },
+      parameters: { latencyRate: args['latency-rate'], latencySeconds: args['latency-seconds'], naiveEvents: args['naive-events'], dataset: 'CDNOW_master.txt' },
+      figures,
+      targets,
+      details: {
+        import: imported,
+        kafkaCeilingRuns: ceilings,
+        scorer: throughput.run,
+        latency: lat,
+        roundTrips: trips,
+        redisCeiling: rceil,
+      },
+      ...(profile ? { profile } : {}),
+    };
+    const jsonFile = join(args.out, `bench-${stamp}.json`);
+    const svgFile = join(args.out, `bench-${stamp}.svg`);
+    writeFileSync(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(svgFile, renderChart(figures, `bondstream bench ${startedAt.toISOString()} (${cpus().length} cores)`));
+    for (const t of TARGETS) {
+      const v = targets[t.figure] as { value: number; pass: boolean };
+      process.stdout.write(`${v.pass ? 'PASS' : 'FAIL'}  ${t.figure.padEnd(24)} ${String(v.value).padStart(10)}  (${t.kind === 'min' ? '≥' : '≤'} ${t.limit}: ${t.what})\n`);
+    }
+    if (profile) {
+      process.stdout.write(`scorer CPU profile (${profile.file}, ${profile.totalMs} ms sampled), top self time:\n`);
+      for (const h of profile.functions) process.stdout.write(`  ${String(h.percent).padStart(5)}%  ${h.name}\n`);
+    }
+    process.stdout.write(`results: ${jsonFile}\nchart: ${svgFile}\n`);
+    process.stdout.write(`${JSON.stringify({ ...figures, targets: Object.fromEntries(Object.entries(targets).map(([k, v]) => [k, v.pass])) })}\n`);
+  } finally {
+    await scorer?.stop();
+    await producer.disconnect().catch(() => undefined);
+    redis.disconnect();
+    await stack.stop();
+  }
+}
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: process.argv.slice(2), strict: true, allowPositionals: false,
+      options: {
+        'latency-seconds': { type: 'string' }, 'latency-rate': { type: 'string' }, 'naive-events': { type: 'string' },
+        'cpu-prof': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const parsed = argsSchema.safeParse(values);
+  if (!parsed.success) {
+    process.stderr.write(`bench: ${parsed.error.issues.map((i) => i.message).join('; ')}\n`);
+    return 2;
+  }
+  await run({ ...parsed.data, out: resolve(parsed.data.out) });
+  return 0;
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
