@@ -27,6 +27,10 @@ const DATASETS = resolve(root, '../shared/datasets');
 const MASTER = join(DATASETS, 'CDNOW_master.txt');
 const MASTER_EVENTS = 69_659;
 const MASTER_CUSTOMERS = 23_570;
+/** events per produce request of the preload: ~5,000 per partition, ~1 MiB (an event is ~190 bytes) */
+const PRELOAD_SET = 20_000;
+/** the latency phase's producer sends what became due every LINGER_MS, like librdkafka's default linger.ms */
+const LINGER_MS = 5;
 const TOPICS = DEFAULT_TOPICS;
 
 const USAGE = `usage: npm run bench [-- options]
@@ -51,7 +55,8 @@ const argsSchema = z.object({
 });
 type Args = z.infer<typeof argsSchema>;
 
-const log = (text: string): void => void process.stderr.write(`bench: ${text}\n`);
+const t0 = performance.now();
+const log = (text: string): void => void process.stderr.write(`bench [${((performance.now() - t0) / 1000).toFixed(1)} s]: ${text}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Scorer {
@@ -103,20 +108,26 @@ async function redisInfo(redis: Redis, section: string): Promise<Record<string, 
   return Object.fromEntries(text.split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
 }
 
-/** Phase 0: CDNOW_master through the importer into the orders topic (also measures the importer). */
+/**
+ * Phase 0: CDNOW_master through the importer into the orders topic (also measures the importer).
+ * In sets of about 1 MiB per partition: the mock broker answers a fetch with one produced set
+ * per partition, where a real broker returns up to the consumer's maxBytesPerPartition (kafkajs:
+ * 1 MiB). With small sets the mock would cap every batch the scorer sees at the producer's size.
+ */
 async function preload(producer: Producer): Promise<{ events: number; eventsPerSecond: number }> {
   const summary = await importFile(producer, {
     file: MASTER, format: 'cdnow', source: 'CDNOW_master.txt', tenantId: 'default', currency: 'USD',
-    topic: TOPICS.orders, checkpointPath: null, restart: false, batchSize: 2_000, maxInFlight: 4,
+    topic: TOPICS.orders, checkpointPath: null, restart: false, batchSize: PRELOAD_SET, maxInFlight: 2,
   }, { onBadRow: (row) => { throw new Error(`CDNOW_master.txt:${row.line} is a bad row`); } });
   if (summary.produced !== MASTER_EVENTS) throw new Error(`expected ${MASTER_EVENTS} events, produced ${summary.produced}`);
   return { events: summary.produced, eventsPerSecond: summary.rowsPerSecond };
 }
 
 /** A kafkajs consumer that only JSON-decodes the messages: the raw Kafka ceiling, from the first message to the last. */
-async function kafkaCeiling(kafka: Kafka): Promise<number> {
+async function kafkaCeiling(kafka: Kafka): Promise<{ eventsPerSecond: number; batches: number }> {
   const consumer = kafka.consumer({ groupId: `bench-ceiling-${randomUUID()}` });
   let count = 0;
+  let batches = 0;
   let first = 0;
   let last = 0;
   await consumer.connect();
@@ -128,6 +139,7 @@ async function kafkaCeiling(kafka: Kafka): Promise<number> {
         if (first === 0) first = performance.now();
         for (const m of batch.messages) JSON.parse((m.value as Buffer).toString('utf8'));
         count += batch.messages.length;
+        batches += 1;
         if (count >= MASTER_EVENTS && last === 0) last = performance.now();
       },
     });
@@ -135,7 +147,7 @@ async function kafkaCeiling(kafka: Kafka): Promise<number> {
   } finally {
     await consumer.disconnect();
   }
-  return rate(count, last - first);
+  return { eventsPerSecond: rate(count, last - first), batches };
 }
 
 interface ScorerRun {
@@ -143,7 +155,11 @@ interface ScorerRun {
   batches: number;
   eventsPerBatch: number;
   commandsPerBatch: number;
+  segmentChangesPerEvent: number;
+  /** Redis server CPU time over wall time while the scorer drained: near 1 means Redis is the bottleneck */
+  redisCpuShare: number;
   redisBytesPerCustomer: number;
+  memoryByKeyKind: Record<string, number>;
   usedMemoryBefore: number;
   usedMemoryAfter: number;
 }
@@ -164,36 +180,76 @@ async function drain(scorer: Scorer, sample: () => Promise<Record<string, number
   return { first, last: lastSample, eventsPerSecond: rate(lastSample.n - first.n, lastSample.t - first.t) };
 }
 
-/** Phase 1: one scorer drains the preloaded topic; throughput, batches, commands, memory per customer. */
-async function scorerThroughput(stack: LocalStack, redis: Redis, args: Args): Promise<{ run: ScorerRun; scorer: Scorer }> {
+const redisCpuSeconds = async (redis: Redis): Promise<number> => {
+  const cpu = await redisInfo(redis, 'cpu');
+  return Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys);
+};
+
+/** Bytes per kind of key (state c, dedupe d, indexes ix, outbox, segment counts, ...) by MEMORY USAGE. */
+async function memoryByKeyKind(redis: Redis, namespace: string): Promise<Record<string, number>> {
+  const kinds: Record<string, number> = {};
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
+    cursor = next;
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.memory('USAGE', key, 'SAMPLES', 0);
+    const sizes = (await pipeline.exec()) ?? [];
+    keys.forEach((key, i) => {
+      const kind = /^[^:]+:\{s\d+\}:([a-z-]+)/.exec(key)?.[1] ?? 'other';
+      kinds[kind] = (kinds[kind] ?? 0) + Number(sizes[i]?.[1] ?? 0);
+    });
+  } while (cursor !== '0');
+  return Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, Math.round(v / MASTER_CUSTOMERS)]));
+}
+
+/**
+ * Phase 1: one scorer drains the preloaded topic; throughput, batches, commands, memory per
+ * customer. It is stopped afterwards (so a --cpu-prof profile covers this phase only).
+ */
+async function scorerThroughput(stack: LocalStack, redis: Redis, args: Args): Promise<ScorerRun> {
   await redis.flushall();
   const usedMemoryBefore = Number((await redisInfo(redis, 'memory')).used_memory);
   const commandsBefore = Number((await redisInfo(redis, 'stats')).total_commands_processed);
   const scorer = await startScorer(stack, 'scorer-throughput', { REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: 'bench-scorer' }, args.out,
     args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(args.out, 'profiles')}`] : []);
-  const { eventsPerSecond } = await drain(scorer);
-  const batches = await metric(scorer.url, 'bondstream_batch_duration_seconds_count');
-  const commands = Number((await redisInfo(redis, 'stats')).total_commands_processed) - commandsBefore;
-  await waitFor('every segment change published from the outbox', async () => {
-    const [written, published] = await Promise.all([metric(scorer.url, 'bondstream_segment_changes_total'), metric(scorer.url, 'bondstream_outbox_published_total')]);
-    return published >= written ? true : undefined;
-  }, { timeoutMs: 120_000, intervalMs: 100 });
-  const usedMemoryAfter = Number((await redisInfo(redis, 'memory')).used_memory);
-  return {
-    scorer,
-    run: {
+  try {
+    const { eventsPerSecond, first, last } = await drain(scorer, async () => ({ redisCpu: await redisCpuSeconds(redis) }));
+    const redisCpuShare = round(((last.extra.redisCpu as number) - (first.extra.redisCpu as number)) / ((last.t - first.t) / 1000), 2);
+    const batches = await metric(scorer.url, 'bondstream_batch_duration_seconds_count');
+    const commands = Number((await redisInfo(redis, 'stats')).total_commands_processed) - commandsBefore;
+    let changes = 0;
+    await waitFor('every segment change published from the outbox', async () => {
+      const [written, published] = await Promise.all([metric(scorer.url, 'bondstream_segment_changes_total'), metric(scorer.url, 'bondstream_outbox_published_total')]);
+      changes = written;
+      return published >= written ? true : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 100 });
+    const usedMemoryAfter = Number((await redisInfo(redis, 'memory')).used_memory);
+    return {
       eventsPerSecond, batches, eventsPerBatch: round(MASTER_EVENTS / batches, 1), commandsPerBatch: round(commands / batches, 1),
+      segmentChangesPerEvent: round(changes / MASTER_EVENTS, 3), redisCpuShare,
       usedMemoryBefore, usedMemoryAfter, redisBytesPerCustomer: Math.round((usedMemoryAfter - usedMemoryBefore) / MASTER_CUSTOMERS),
-    },
-  };
+      memoryByKeyKind: await memoryByKeyKind(redis, 'bench'),
+    };
+  } finally {
+    await scorer.stop();
+  }
 }
 
 /** Phase 2: steady produce rate into the running scorer; latency until the segment change is read back. */
-async function latency(kafka: Kafka, producer: Producer, args: Args) {
+async function latency(stack: LocalStack, kafka: Kafka, producer: Producer, args: Args) {
+  // Same group and namespace as phase 1: it continues from the committed end of CDNOW_master.
+  const scorer = await startScorer(stack, 'scorer-latency', { REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: 'bench-scorer' }, args.out);
   const run = randomUUID().slice(0, 8);
   const sentAt = new Map<string, number>();
+  const sentWallMs = new Map<string, number>();
   const latencies = new Map<string, number>();
-  const collector: Consumer = kafka.consumer({ groupId: `bench-latency-${run}`, maxWaitTimeInMs: 20, minBytes: 1 });
+  /** produce → emittedAt (the relay's clock when it published): the scorer's share of the latency */
+  const toEmitted = new Map<string, number>();
+  // The mock broker holds a Fetch for its whole MaxWait when the consumer has caught up, even if
+  // data arrives meanwhile (a real broker answers at once): a short wait keeps the collector's
+  // own share of the measured latency under 5 ms.
+  const collector: Consumer = kafka.consumer({ groupId: `bench-latency-${run}`, maxWaitTimeInMs: 5, minBytes: 1 });
   await collector.connect();
   try {
     await collector.subscribe({ topic: TOPICS.segmentChanges, fromBeginning: false });
@@ -202,16 +258,26 @@ async function latency(kafka: Kafka, producer: Producer, args: Args) {
       eachBatch: async ({ batch }) => {
         const now = performance.now();
         for (const m of batch.messages) {
-          const id = (JSON.parse((m.value as Buffer).toString('utf8')) as { cause?: { eventId?: string } }).cause?.eventId;
+          const change = JSON.parse((m.value as Buffer).toString('utf8')) as { cause?: { eventId?: string }; emittedAt?: string };
+          const id = change.cause?.eventId;
           const at = id === undefined ? undefined : sentAt.get(id);
-          if (id !== undefined && at !== undefined && !latencies.has(id)) latencies.set(id, now - at);
+          if (id !== undefined && at !== undefined && !latencies.has(id)) {
+            latencies.set(id, now - at);
+            toEmitted.set(id, Date.parse(change.emittedAt ?? '') - (sentWallMs.get(id) as number));
+          }
         }
       },
     });
-    const send = async (ids: string[]): Promise<void> => {
-      const now = performance.now();
-      const occurredAt = new Date().toISOString();
-      for (const id of ids) sentAt.set(id, now);
+    /** Each event with the time it was due: its latency includes the producer's linger. */
+    const send = async (events: { id: string; dueAt: number }[]): Promise<void> => {
+      const perfNow = performance.now();
+      const wallNow = Date.now();
+      for (const { id, dueAt } of events) {
+        sentAt.set(id, dueAt);
+        sentWallMs.set(id, wallNow - (perfNow - dueAt));
+      }
+      const ids = events.map((e) => e.id);
+      const occurredAt = new Date(wallNow).toISOString();
       await producer.send({
         topic: TOPICS.orders, acks: -1,
         messages: ids.map((id) => ({ key: id, value: JSON.stringify({ eventId: id, type: 'order.placed', tenantId: 'latency', customerId: id, orderId: id, occurredAt, amount: 25 }) })),
@@ -221,7 +287,7 @@ async function latency(kafka: Kafka, producer: Producer, args: Args) {
     let probe = 0;
     await waitFor('the latency collector to receive a probe', async () => {
       const id = `probe-${run}-${probe++}`;
-      await send([id]);
+      await send([{ id, dueAt: performance.now() }]);
       await sleep(300);
       return latencies.has(id) ? true : undefined;
     }, { timeoutMs: 60_000, intervalMs: 0 });
@@ -235,25 +301,34 @@ async function latency(kafka: Kafka, producer: Producer, args: Args) {
     for (let elapsed = 0; elapsed < durationMs; elapsed = performance.now() - started) {
       const due = Math.floor((elapsed / 1000) * perSecond);
       if (due > sent) {
-        const ids: string[] = [];
-        for (; sent < due; sent++) ids.push(`lat-${run}-${sent}`);
-        if (elapsed >= warmupMs) measured.push(...ids);
-        await send(ids);
-      } else {
-        await sleep(1);
+        // Event n was due at started + n / rate: measured from then, the linger counts.
+        const events: { id: string; dueAt: number }[] = [];
+        for (; sent < due; sent++) events.push({ id: `lat-${run}-${sent}`, dueAt: started + ((sent + 1) / perSecond) * 1000 });
+        if (elapsed >= warmupMs) measured.push(...events.map((e) => e.id));
+        await send(events);
       }
+      await sleep(LINGER_MS);
     }
     const sendSeconds = (performance.now() - started) / 1000;
-    await waitFor('a segment change for every measured event', () => (measured.every((id) => latencies.has(id)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 })
-      .catch(() => log(`only ${measured.filter((id) => latencies.has(id)).length} of ${measured.length} latency events came back within 30 s`));
-    const values = measured.map((id) => latencies.get(id)).filter((v): v is number => v !== undefined);
+    await waitFor('a segment change for every measured event', () => (measured.every((id) => latencies.has(id)) ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 })
+      .catch(() => log(`only ${measured.filter((id) => latencies.has(id)).length} of ${measured.length} latency events came back within 20 s`));
+    // An event that never came back counts with the time waited for it so far (a lower bound of
+    // its latency): the percentiles do not hide it.
+    const gaveUp = performance.now();
+    const values = measured.map((id) => latencies.get(id) ?? gaveUp - (sentAt.get(id) as number));
+    const emitted = measured.map((id) => toEmitted.get(id) ?? Number.NaN).filter((v) => Number.isFinite(v));
+    const missing = measured.filter((id) => !latencies.has(id)).length;
     return {
       p50: round(percentile(values, 50), 2), p90: round(percentile(values, 90), 2), p99: round(percentile(values, 99), 2),
-      max: round(Math.max(...values), 2), measured: measured.length, missing: measured.length - values.length,
+      max: round(Math.max(...values), 2), measured: measured.length, missing, lowerBound: missing > 0,
+      consumedByScorer: await metric(scorer.url, 'bondstream_events_consumed_total'),
       achievedRate: Math.round(sent / sendSeconds),
+      produceToEmittedP50: percentile(emitted, 50), produceToEmittedP99: percentile(emitted, 99), lingerMs: LINGER_MS,
+      batchesDuringPhase: await metric(scorer.url, 'bondstream_batch_duration_seconds_count'),
     };
   } finally {
     await collector.disconnect();
+    await scorer.stop();
   }
 }
 
@@ -277,7 +352,7 @@ async function roundTrips(stack: LocalStack, args: Args) {
 }
 
 /** Phase 4: the scorer's own atomic per-customer step (writeCustomers) alone, with synthetic one-event writes. */
-async function redisCeiling(redisUrl: string) {
+async function redisCeiling(redisUrl: string, changesPerEvent: number) {
   const redis = new Redis(redisUrl);
   try {
     const policy = loadPolicy(null);
@@ -292,7 +367,8 @@ async function redisCeiling(redisUrl: string) {
       return {
         stored: { ref, keys: keyspace.customer(ref), version: 0, state: null, alreadyApplied: new Set<string>() },
         newVersion: state.appliedEvents, state, appliedEventIds: [event.eventId], index: evaluation.index,
-        outbox: changes.map((c) => ({
+        // as many segment changes per write as the scorer wrote per event on CDNOW_master
+        outbox: changes.slice(0, Math.min(changes.length, Math.floor((i + 1) * changesPerEvent) - Math.floor(i * changesPerEvent))).map((c) => ({
           fromKey: null, toKey: `${c.dimension}:${c.to}`,
           // the size and shape of a stored segment change (DESIGN section 3)
           event: JSON.stringify({ eventId: randomUUID(), tenantId: ref.tenantId, customerId: ref.customerId, dimension: c.dimension, from: null, to: c.to, occurredAt: new Date(event.occurredAtMs).toISOString(), cause: { kind: 'event', eventId: event.eventId }, scores: evaluation.scores, stateVersion: 1 }),
@@ -300,11 +376,12 @@ async function redisCeiling(redisUrl: string) {
       };
     });
     const configs = [{ depth: 32, inFlight: 4 }, { depth: 256, inFlight: 2 }, { depth: 1_000, inFlight: 1 }];
-    const results: { depth: number; inFlight: number; eventsPerSecond: number }[] = [];
+    const results: { depth: number; inFlight: number; eventsPerSecond: number; redisCpuShare: number }[] = [];
     for (const [k, { depth, inFlight }] of configs.entries()) {
-      const writes = build(`rc${k}`, 30_000);
+      const writes = build(`rc${k}`, 20_000);
       await writeCustomers(redis, writes.slice(0, 10), { wallNowMs: Date.now(), dedupeRetentionMs: 8 * 86_400_000 }); // loads the scripts
       const rest = writes.slice(10);
+      const cpuBefore = await redisCpuSeconds(redis);
       const started = performance.now();
       let next = 0;
       await Promise.all(Array.from({ length: inFlight }, async () => {
@@ -315,7 +392,8 @@ async function redisCeiling(redisUrl: string) {
           if (result.conflicts.length > 0) throw new Error('synthetic customers conflicted');
         }
       }));
-      results.push({ depth, inFlight, eventsPerSecond: rate(rest.length, performance.now() - started) });
+      const ms = performance.now() - started;
+      results.push({ depth, inFlight, eventsPerSecond: rate(rest.length, ms), redisCpuShare: round((await redisCpuSeconds(redis) - cpuBefore) / (ms / 1000), 2) });
     }
     return { eventsPerSecond: Math.max(...results.map((r) => r.eventsPerSecond)), configs: results };
   } finally {
@@ -370,40 +448,38 @@ async function run(args: Args): Promise<void> {
   const kafka = new Kafka({ brokers: [stack.kafka.brokers], clientId: 'bench', logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ idempotent: false, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const redis = new Redis(stack.redis.url);
-  let scorer: Scorer | undefined;
   try {
     await producer.connect();
     log('importing CDNOW_master.txt into crm.orders.v1');
     const imported = await preload(producer);
     log(`imported ${imported.events} events at ${imported.eventsPerSecond}/s; Kafka ceiling (3 runs)`);
-    const ceilings: number[] = [];
-    for (let i = 0; i < 3; i++) ceilings.push(await kafkaCeiling(kafka));
-    const ceiling = percentile(ceilings, 50);
-    log(`Kafka ceiling ${ceilings.join(', ')} events/s; scorer throughput`);
+    const ceilingRuns: { eventsPerSecond: number; batches: number }[] = [];
+    for (let i = 0; i < 3; i++) ceilingRuns.push(await kafkaCeiling(kafka));
+    // A ceiling is the best the client managed: the slower runs lost time to the other tenants of this CPU.
+    const ceiling = Math.max(...ceilingRuns.map((r) => r.eventsPerSecond));
+    log(`Kafka ceiling runs ${ceilingRuns.map((r) => `${r.eventsPerSecond}/s in ${r.batches} batches`).join(', ')}; scorer throughput`);
     const throughput = await scorerThroughput(stack, redis, args);
-    scorer = throughput.scorer;
-    log(`scorer ${throughput.run.eventsPerSecond} events/s, ${throughput.run.eventsPerBatch} events/batch, ${throughput.run.redisBytesPerCustomer} bytes/customer; latency at ${args['latency-rate']}/s for ${args['latency-seconds']} s`);
-    const lat = await latency(kafka, producer, args);
-    await scorer.stop();
-    scorer = undefined;
-    log(`latency p50 ${lat.p50} ms, p99 ${lat.p99} ms; round trips per batch`);
+    log(`scorer ${throughput.eventsPerSecond} events/s, ${throughput.eventsPerBatch} events/batch, Redis CPU share ${throughput.redisCpuShare}, ${throughput.redisBytesPerCustomer} bytes/customer; round trips per batch`);
     const trips = await roundTrips(stack, args);
-    log(`${trips.roundTripsPerBatch} round trips per batch; Redis ceiling`);
-    const rceil = await redisCeiling(stack.redis.url);
+    log(`${trips.roundTripsPerBatch} round trips per batch (${trips.eventsPerBatch} events/batch); latency at ${args['latency-rate']}/s for ${args['latency-seconds']} s`);
+    const lat = await latency(stack, kafka, producer, args);
+    log(`latency p50 ${lat.p50} ms, p99 ${lat.p99} ms (produce → emittedAt p50 ${lat.produceToEmittedP50} ms); Redis ceiling`);
+    const rceil = await redisCeiling(stack.redis.url, throughput.segmentChangesPerEvent);
     log(`Redis ceiling ${rceil.eventsPerSecond} events/s; naive baseline (${args['naive-events']} events)`);
     const naiveRate = await naive(kafka, stack.redis.url, args['naive-events']);
+    log('done');
 
     const figures: Figures = {
-      eventsPerSecond: throughput.run.eventsPerSecond,
+      eventsPerSecond: throughput.eventsPerSecond,
       ceilingEventsPerSecond: ceiling,
-      ceilingRatio: round(throughput.run.eventsPerSecond / ceiling, 3),
+      ceilingRatio: round(throughput.eventsPerSecond / ceiling, 3),
       redisCeilingEventsPerSecond: rceil.eventsPerSecond,
-      redisCeilingRatio: round(throughput.run.eventsPerSecond / rceil.eventsPerSecond, 3),
+      redisCeilingRatio: round(throughput.eventsPerSecond / rceil.eventsPerSecond, 3),
       naiveEventsPerSecond: naiveRate,
-      naiveSpeedup: round(throughput.run.eventsPerSecond / naiveRate, 2),
+      naiveSpeedup: round(throughput.eventsPerSecond / naiveRate, 2),
       latencyP50Ms: lat.p50,
       latencyP99Ms: lat.p99,
-      redisBytesPerCustomer: throughput.run.redisBytesPerCustomer,
+      redisBytesPerCustomer: throughput.redisBytesPerCustomer,
       redisRoundTripsPerBatch: trips.roundTripsPerBatch,
     };
     const targets = evaluateTargets(figures);
@@ -422,8 +498,8 @@ async function run(args: Args): Promise<void> {
       targets,
       details: {
         import: imported,
-        kafkaCeilingRuns: ceilings,
-        scorer: throughput.run,
+        kafkaCeilingRuns: ceilingRuns,
+        scorer: throughput,
         latency: lat,
         roundTrips: trips,
         redisCeiling: rceil,
@@ -445,7 +521,6 @@ async function run(args: Args): Promise<void> {
     process.stdout.write(`results: ${jsonFile}\nchart: ${svgFile}\n`);
     process.stdout.write(`${JSON.stringify({ ...figures, targets: Object.fromEntries(Object.entries(targets).map(([k, v]) => [k, v.pass])) })}\n`);
   } finally {
-    await scorer?.stop();
     await producer.disconnect().catch(() => undefined);
     redis.disconnect();
     await stack.stop();
