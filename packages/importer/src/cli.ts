@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-import { appendFileSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners, type Producer, type SASLOptions } from 'kafkajs';
 import { SingleBar } from 'cli-progress';
 import { z } from 'zod';
+import { isEntryPoint, parseCommandLine, parseFlags, runProgram, UsageError } from '@bondstream/cli-kit';
 import { loadServiceConfig } from '@bondstream/config';
 import { defaultCheckpointPath } from './checkpoint.js';
 import { FORMATS, MAPPABLE_FIELDS, parseMapping, type ColumnMapping } from './formats.js';
@@ -64,8 +63,6 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
-class UsageError extends Error {}
-
 const positiveInt = (flag: string) => z.coerce.number({ error: `${flag} must be a whole number > 0` }).int(`${flag} must be a whole number > 0`).positive(`${flag} must be a whole number > 0`);
 
 const argsSchema = z.object({
@@ -113,24 +110,14 @@ function readMapping(args: z.infer<typeof argsSchema>): ColumnMapping | undefine
 }
 
 function parseCli(argv: string[], io: CliIo): Parsed | 'help' {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        file: { type: 'string' }, format: { type: 'string' }, map: { type: 'string' }, 'map-file': { type: 'string' },
-        delimiter: { type: 'string' }, tenant: { type: 'string' }, source: { type: 'string' }, currency: { type: 'string' },
-        brokers: { type: 'string' }, topic: { type: 'string' }, idempotent: { type: 'string' }, checkpoint: { type: 'string' },
-        restart: { type: 'boolean' }, 'batch-size': { type: 'string' }, limit: { type: 'string' }, 'bad-rows': { type: 'string' },
-        'allow-bad-rows': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseFlags(argv, {
+    file: { type: 'string' }, format: { type: 'string' }, map: { type: 'string' }, 'map-file': { type: 'string' },
+    delimiter: { type: 'string' }, tenant: { type: 'string' }, source: { type: 'string' }, currency: { type: 'string' },
+    brokers: { type: 'string' }, topic: { type: 'string' }, idempotent: { type: 'string' }, checkpoint: { type: 'string' },
+    restart: { type: 'boolean' }, 'batch-size': { type: 'string' }, limit: { type: 'string' }, 'bad-rows': { type: 'string' },
+    'allow-bad-rows': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, quiet: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return 'help';
   const parsed = argsSchema.safeParse(values);
   if (!parsed.success) {
@@ -223,22 +210,12 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
     isTTY: process.stderr.isTTY === true,
     ...ioOverrides,
   };
-  let parsed: Parsed;
-  let producer: Producer | null = null;
-  try {
+  const parsed = parseCommandLine('import', USAGE, () => {
     const p = parseCli(argv, io);
-    if (p === 'help') {
-      io.stdout(`${USAGE}\n`);
-      return 0;
-    }
-    parsed = p;
-    if (!parsed.args['dry-run']) producer = createProducer(parsed.args, io.env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr(`import: ${error.message}\nRun "import --help" for the options.\n`);
-    return 2;
-  }
-  const { options, args } = parsed;
+    return p === 'help' ? p : { ...p, producer: p.args['dry-run'] ? null : createProducer(p.args, io.env) };
+  }, io);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const { options, args, producer } = parsed;
   const badRowsFile = args['bad-rows'];
   const progress = progressReporter(io, args.quiet);
   let summary: ImportSummary;
@@ -275,33 +252,6 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
   return summary.totalBadRows > 0 && !args['allow-bad-rows'] ? 3 : 0;
 }
 
-/** True when this file is the program (`node dist/cli.js`, or the `import` bin symlink). */
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  const controller = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      process.stderr.write(`import: ${signal}, stopping after the batches in flight (again to quit now)\n`);
-      controller.abort();
-      process.once(signal, () => process.exit(130));
-    });
-  }
-  main(process.argv.slice(2), { signal: controller.signal }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`import: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+if (isEntryPoint(import.meta.url)) {
+  runProgram('import', (argv, signal) => main(argv, { signal }), { stopping: 'stopping after the batches in flight', signals: ['SIGINT', 'SIGTERM'] });
 }

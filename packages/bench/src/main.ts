@@ -4,11 +4,11 @@ import { createWriteStream, mkdirSync, readdirSync, writeFileSync } from 'node:f
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type ConsumerRunConfig, type Producer } from 'kafkajs';
 import { z } from 'zod';
+import { parseCommandLine, parseFlags, UsageError } from '@bondstream/cli-kit';
 import { loadPolicy } from '@bondstream/config';
 import { decodeJsonInput, DEFAULT_TOPICS } from '@bondstream/contracts';
 import { importFile } from '@bondstream/importer';
@@ -22,7 +22,7 @@ import { startRoundTripProxy } from './proxy.js';
 import { evaluateTargets, percentile, rate, round, TARGETS, type Figures } from './stats.js';
 import { renderChart } from './svg.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 const DATASETS = resolve(root, '../shared/datasets');
 const MASTER = join(DATASETS, 'CDNOW_master.txt');
 const MASTER_EVENTS = 69_659;
@@ -123,31 +123,47 @@ async function preload(producer: Producer): Promise<{ events: number; eventsPerS
   return { events: summary.produced, eventsPerSecond: summary.rowsPerSecond };
 }
 
-/** A kafkajs consumer that only JSON-decodes the messages: the raw Kafka ceiling, from the first message to the last. */
-async function kafkaCeiling(kafka: Kafka): Promise<{ eventsPerSecond: number; batches: number }> {
-  const consumer = kafka.consumer({ groupId: `bench-ceiling-${randomUUID()}` });
+/**
+ * A fresh consumer group reads the orders topic from the beginning; `count(n)` records n events
+ * handled. The rate runs from the first event to the `target`-th (the group join is not timed).
+ */
+async function timedConsume(
+  kafka: Kafka,
+  group: string,
+  target: number,
+  run: (count: (n: number) => void, done: () => boolean) => ConsumerRunConfig,
+): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `${group}-${randomUUID()}` });
   let count = 0;
-  let batches = 0;
   let first = 0;
   let last = 0;
   await consumer.connect();
   try {
     await consumer.subscribe({ topic: TOPICS.orders, fromBeginning: true });
-    await consumer.run({
-      partitionsConsumedConcurrently: 4,
-      eachBatch: async ({ batch }) => {
-        if (first === 0) first = performance.now();
-        for (const m of batch.messages) JSON.parse((m.value as Buffer).toString('utf8'));
-        count += batch.messages.length;
-        batches += 1;
-        if (count >= MASTER_EVENTS && last === 0) last = performance.now();
-      },
-    });
-    await waitFor('the ceiling consumer to read every message', () => (last > 0 ? true : undefined), { timeoutMs: 120_000, intervalMs: 20 });
+    await consumer.run(run((n) => {
+      if (first === 0) first = performance.now();
+      count += n;
+      if (count >= target && last === 0) last = performance.now();
+    }, () => last > 0));
+    await waitFor(`${group} to handle ${target} events`, () => (last > 0 ? true : undefined), { timeoutMs: 300_000, intervalMs: 20 });
   } finally {
     await consumer.disconnect();
   }
-  return { eventsPerSecond: rate(count, last - first), batches };
+  return rate(count, last - first);
+}
+
+/** A kafkajs consumer that only JSON-decodes the messages: the raw Kafka ceiling. */
+async function kafkaCeiling(kafka: Kafka): Promise<{ eventsPerSecond: number; batches: number }> {
+  let batches = 0;
+  const eventsPerSecond = await timedConsume(kafka, 'bench-ceiling', MASTER_EVENTS, (count) => ({
+    partitionsConsumedConcurrently: 4,
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) JSON.parse((m.value as Buffer).toString('utf8'));
+      batches += 1;
+      count(batch.messages.length);
+    },
+  }));
+  return { eventsPerSecond, batches };
 }
 
 interface ScorerRun {
@@ -402,20 +418,13 @@ async function redisCeiling(redisUrl: string, changesPerEvent: number) {
 }
 
 /** Phase 5: the naive baseline: per event GET the state, apply, SET it back; no batching, no pipelining. */
-async function naive(kafka: Kafka, redisUrl: string, events: number) {
+async function naive(kafka: Kafka, redisUrl: string, events: number): Promise<number> {
   const redis = new Redis(redisUrl);
   const policy = loadPolicy(null);
-  const consumer = kafka.consumer({ groupId: `bench-naive-${randomUUID()}` });
-  let count = 0;
-  let first = 0;
-  let last = 0;
-  await consumer.connect();
   try {
-    await consumer.subscribe({ topic: TOPICS.orders, fromBeginning: true });
-    await consumer.run({
+    return await timedConsume(kafka, 'bench-naive', events, (count, done) => ({
       eachMessage: async ({ message }) => {
-        if (count >= events) return;
-        if (first === 0) first = performance.now();
+        if (done()) return;
         const decoded = decodeJsonInput(message.value as Buffer);
         if (!decoded.ok || decoded.event.type === 'interaction') throw new Error('unexpected message in the orders topic');
         const e = decoded.event;
@@ -427,16 +436,12 @@ async function naive(kafka: Kafka, redisUrl: string, events: number) {
         ], occurredAtMs, policy);
         const { state } = assignSegments(updated, evaluate(updated, occurredAtMs, null, policy), occurredAtMs);
         await redis.set(key, encodeState(state));
-        count += 1;
-        if (count === events) last = performance.now();
+        count(1);
       },
-    });
-    await waitFor('the naive baseline', () => (last > 0 ? true : undefined), { timeoutMs: 300_000, intervalMs: 50 });
+    }));
   } finally {
-    await consumer.disconnect();
     redis.disconnect();
   }
-  return rate(events, last - first);
 }
 
 async function run(args: Args): Promise<void> {
@@ -528,29 +533,18 @@ async function run(args: Args): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: process.argv.slice(2), strict: true, allowPositionals: false,
-      options: {
-        'latency-seconds': { type: 'string' }, 'latency-rate': { type: 'string' }, 'naive-events': { type: 'string' },
-        'cpu-prof': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const parsed = argsSchema.safeParse(values);
-  if (!parsed.success) {
-    process.stderr.write(`bench: ${parsed.error.issues.map((i) => i.message).join('; ')}\n`);
-    return 2;
-  }
-  await run({ ...parsed.data, out: resolve(parsed.data.out) });
+  const options = parseCommandLine('bench', USAGE, () => {
+    const values = parseFlags(process.argv.slice(2), {
+      'latency-seconds': { type: 'string' }, 'latency-rate': { type: 'string' }, 'naive-events': { type: 'string' },
+      'cpu-prof': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) return 'help';
+    const parsed = argsSchema.safeParse(values);
+    if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join('; '));
+    return { ...parsed.data, out: resolve(parsed.data.out) };
+  }, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
+  if ('exitCode' in options) return options.exitCode;
+  await run(options);
   return 0;
 }
 
