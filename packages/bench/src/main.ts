@@ -29,8 +29,6 @@ const MASTER_EVENTS = 69_659;
 const MASTER_CUSTOMERS = 23_570;
 /** events per produce request of the preload: ~5,000 per partition, ~1 MiB (an event is ~190 bytes) */
 const PRELOAD_SET = 20_000;
-/** the latency phase's producer sends what became due every LINGER_MS, like librdkafka's default linger.ms */
-const LINGER_MS = 5;
 const TOPICS = DEFAULT_TOPICS;
 
 const USAGE = `usage: npm run bench [-- options]
@@ -41,6 +39,8 @@ stdout line is one JSON object with the figures and a pass/fail per target.
 
   --latency-seconds <n>   steady 2,000 events/s phase length (default 20)
   --latency-rate <n>      events/s of that phase (default 2000)
+  --linger-ms <n>         the latency phase sends what became due every n ms (default 5,
+                          librdkafka's default linger.ms)
   --naive-events <n>      events the naive baseline processes (default 20000)
   --cpu-prof              run the scorer under node --cpu-prof; lists its hottest functions
   --out <dir>             results folder (default bench-results)
@@ -49,6 +49,7 @@ stdout line is one JSON object with the figures and a pass/fail per target.
 const argsSchema = z.object({
   'latency-seconds': z.coerce.number({ error: '--latency-seconds must be a number' }).min(3, '--latency-seconds must be ≥ 3').max(600).default(20),
   'latency-rate': z.coerce.number({ error: '--latency-rate must be a number' }).positive('--latency-rate must be > 0').max(50_000).default(2_000),
+  'linger-ms': z.coerce.number({ error: '--linger-ms must be a number' }).int('--linger-ms must be whole').min(1, '--linger-ms must be ≥ 1').max(1_000).default(5),
   'naive-events': z.coerce.number({ error: '--naive-events must be a number' }).int().min(1_000, '--naive-events must be ≥ 1000').max(MASTER_EVENTS).default(20_000),
   'cpu-prof': z.boolean().default(false),
   out: z.string().min(1).default(join(root, 'bench-results')),
@@ -323,7 +324,7 @@ async function latency(stack: LocalStack, kafka: Kafka, producer: Producer, args
         if (elapsed >= warmupMs) measured.push(...events.map((e) => e.id));
         await send(events);
       }
-      await sleep(LINGER_MS);
+      await sleep(args['linger-ms']);
     }
     const sendSeconds = (performance.now() - started) / 1000;
     await waitFor('a segment change for every measured event', () => (measured.every((id) => latencies.has(id)) ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 })
@@ -339,7 +340,7 @@ async function latency(stack: LocalStack, kafka: Kafka, producer: Producer, args
       max: round(Math.max(...values), 2), measured: measured.length, missing, lowerBound: missing > 0,
       consumedByScorer: await metric(scorer.url, 'bondstream_events_consumed_total'),
       achievedRate: Math.round(sent / sendSeconds),
-      produceToEmittedP50: percentile(emitted, 50), produceToEmittedP99: percentile(emitted, 99), lingerMs: LINGER_MS,
+      produceToEmittedP50: percentile(emitted, 50), produceToEmittedP99: percentile(emitted, 99), lingerMs: args['linger-ms'],
       batchesDuringPhase: await metric(scorer.url, 'bondstream_batch_duration_seconds_count'),
     };
   } finally {
@@ -498,7 +499,7 @@ async function run(args: Args): Promise<void> {
     const result = {
       startedAt: startedAt.toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverageAtStart: load, loadAverageAtEnd: loadavg(), node: process.version },
-      parameters: { latencyRate: args['latency-rate'], latencySeconds: args['latency-seconds'], naiveEvents: args['naive-events'], dataset: 'CDNOW_master.txt' },
+      parameters: { latencyRate: args['latency-rate'], latencySeconds: args['latency-seconds'], lingerMs: args['linger-ms'], naiveEvents: args['naive-events'], dataset: 'CDNOW_master.txt' },
       figures,
       targets,
       details: {
@@ -535,7 +536,7 @@ async function run(args: Args): Promise<void> {
 async function main(): Promise<number> {
   const options = parseCommandLine('bench', USAGE, () => {
     const values = parseFlags(process.argv.slice(2), {
-      'latency-seconds': { type: 'string' }, 'latency-rate': { type: 'string' }, 'naive-events': { type: 'string' },
+      'latency-seconds': { type: 'string' }, 'latency-rate': { type: 'string' }, 'linger-ms': { type: 'string' }, 'naive-events': { type: 'string' },
       'cpu-prof': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     });
     if (values.help) return 'help';
