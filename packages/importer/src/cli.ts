@@ -181,7 +181,7 @@ function progressReporter(io: CliIo, quiet: boolean): { update(p: ImportProgress
     let started = false;
     return {
       update(p) {
-        if (!started) bar.start(p.totalBytes, 0, {});
+        if (!started) bar.start(p.totalBytes, 0, { rows: 0, produced: 0, bad: 0, rate: 0 });
         started = true;
         bar.update(p.bytes, { rows: p.rows, produced: p.produced, bad: p.badRows, rate: rate(p) });
       },

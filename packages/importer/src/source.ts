@@ -37,11 +37,11 @@ async function* readLines(options: SourceOptions): AsyncGenerator<Row> {
   const input = createReadStream(options.file);
   const lines = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
-  let bytes = 0;
   for await (const text of lines) {
     line += 1;
-    bytes += Buffer.byteLength(text) + 1;
     if (line <= options.afterLine) continue;
+    // bytes the stream has read (up to 64 KiB ahead of this line): what progress and ETA need
+    const bytes = input.bytesRead;
     const ctx: RowContext = { ...options.context, line };
     const outcome = options.format === 'cdnow' ? cdnowRow(text, ctx) : jsonlRow(text);
     if (outcome !== null) yield { line, bytes, outcome, raw: text };
