@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseCdnowLine } from '@bondstream/importer';
 import { datasets } from './harness.js';
 
 export interface CdnowOrder {
@@ -11,16 +12,14 @@ export interface CdnowOrder {
 
 /**
  * Reads a CDNOW transaction log: the sample (master id, sample id, date, CDs, dollars) or the
- * master file (id, date, CDs, dollars; with a header line).
+ * master file (id, date, CDs, dollars; with a header line), with the importer's line parser.
  */
 export function readCdnow(file: 'CDNOW_sample.txt' | 'CDNOW_master.txt'): CdnowOrder[] {
   const orders: CdnowOrder[] = [];
   readFileSync(`${datasets}${file}`, 'utf8').split('\n').forEach((text, index) => {
-    const cols = text.trim().split(/\s+/);
-    if (cols.length < 4 || !/^\d{8}$/.test(cols[file === 'CDNOW_sample.txt' ? 2 : 1] ?? '')) return;
-    const [customerId, date, amount] = file === 'CDNOW_sample.txt' ? [cols[0], cols[2], cols[4]] : [cols[0], cols[1], cols[3]];
-    const d = date as string;
-    orders.push({ line: index + 1, customerId: customerId as string, date: `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`, amount: Number(amount) });
+    const parsed = parseCdnowLine(text, index + 1);
+    if (parsed.kind === 'bad') throw new Error(`${file}:${index + 1}: ${parsed.reason}`);
+    if (parsed.kind === 'order') orders.push({ line: index + 1, customerId: parsed.customerId, date: parsed.date, amount: Number(parsed.amount) });
   });
   return orders;
 }
@@ -42,21 +41,25 @@ export function toOrderEvent(order: CdnowOrder, tenantId = 'default'): { key: st
 }
 
 export interface ExpectedCustomer {
+  /** placed minus cancelled orders */
   orders: number;
+  /** net of cancellations, in cents */
   revenueCents: number;
-  first: string;
-  last: string;
+  /** ISO time of the first and last placed order (null: the customer only cancelled) */
+  first: string | null;
+  last: string | null;
 }
 
 /** Per-customer truth computed straight from the file, independently of packages/model. */
 export function expectedTotals(orders: readonly CdnowOrder[]): Map<string, ExpectedCustomer> {
   const totals = new Map<string, ExpectedCustomer>();
   for (const o of orders) {
-    const t = totals.get(o.customerId) ?? { orders: 0, revenueCents: 0, first: o.date, last: o.date };
+    const at = `${o.date}T00:00:00Z`;
+    const t = totals.get(o.customerId) ?? { orders: 0, revenueCents: 0, first: at, last: at };
     t.orders += 1;
     t.revenueCents += Math.round(o.amount * 100);
-    if (o.date < t.first) t.first = o.date;
-    if (o.date > t.last) t.last = o.date;
+    if (at < (t.first as string)) t.first = at;
+    if (at > (t.last as string)) t.last = at;
     totals.set(o.customerId, t);
   }
   return totals;
@@ -79,8 +82,8 @@ export function profileMismatches(
     const ok = seen?.status === 200
       && seen.body.lifetime.orders === truth.orders
       && Math.round(seen.body.lifetime.revenue * 100) === truth.revenueCents
-      && seen.body.firstPurchaseAt === `${truth.first}T00:00:00Z`
-      && seen.body.lastPurchaseAt === `${truth.last}T00:00:00Z`;
+      && seen.body.firstPurchaseAt === truth.first
+      && seen.body.lastPurchaseAt === truth.last;
     if (!ok) wrong.push(`${id}: ${seen?.status} ${JSON.stringify(seen?.body).slice(0, 300)} expected ${JSON.stringify(truth)}`);
   }
   return wrong;

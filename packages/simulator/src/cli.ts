@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-import { realpathSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { isEntryPoint, parseCommandLine, parseFlags, runProgram, UsageError } from '@bondstream/cli-kit';
 import { DAY_MS, generateShoppers, normalizeMix } from './generate.js';
 import { DEFAULT_PUBLISH_TOPICS, publishEvents } from './publish.js';
 import { ARCHETYPES, type Archetype, type ArchetypeMix, type InputEvent } from './types.js';
@@ -37,8 +36,6 @@ export interface CliIo {
   /** Aborts publishing (Ctrl-C). */
   signal?: AbortSignal;
 }
-
-class UsageError extends Error {}
 
 interface CliOptions {
   brokers: string[];
@@ -90,32 +87,22 @@ function parseMix(raw: string): ArchetypeMix {
 }
 
 function parseCli(argv: string[], io: CliIo): CliOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        brokers: { type: 'string' },
-        customers: { type: 'string' },
-        seed: { type: 'string' },
-        tenant: { type: 'string' },
-        days: { type: 'string' },
-        end: { type: 'string' },
-        mix: { type: 'string' },
-        rate: { type: 'string' },
-        labels: { type: 'string' },
-        'topic-orders': { type: 'string' },
-        'topic-interactions': { type: 'string' },
-        idempotent: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseFlags(argv, {
+    brokers: { type: 'string' },
+    customers: { type: 'string' },
+    seed: { type: 'string' },
+    tenant: { type: 'string' },
+    days: { type: 'string' },
+    end: { type: 'string' },
+    mix: { type: 'string' },
+    rate: { type: 'string' },
+    labels: { type: 'string' },
+    'topic-orders': { type: 'string' },
+    'topic-interactions': { type: 'string' },
+    idempotent: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return 'help';
   const dryRun = values['dry-run'] ?? false;
   const nowMs = io.now();
@@ -179,19 +166,8 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
     now: () => Date.now(),
     ...ioOverrides,
   };
-  let options: CliOptions;
-  try {
-    const parsed = parseCli(argv, io);
-    if (parsed === 'help') {
-      io.stdout(`${USAGE}\n`);
-      return 0;
-    }
-    options = parsed;
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr(`simulate: ${error.message}\nRun "simulate --help" for the options.\n`);
-    return 2;
-  }
+  const options = parseCommandLine('simulate', USAGE, () => parseCli(argv, io), io);
+  if ('exitCode' in options) return options.exitCode;
 
   const { shoppers, events } = generateShoppers({
     seed: options.seed,
@@ -266,31 +242,6 @@ function describeEvents(events: readonly InputEvent[]): string {
   return `${events.length} events (${events.length - interactions} orders, ${interactions} interactions)`;
 }
 
-/** True when this file is the program (`node dist/cli.js`, or the `simulate` bin symlink). */
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  const controller = new AbortController();
-  process.once('SIGINT', () => {
-    process.stderr.write('simulate: stopping after the current batch (Ctrl-C again to quit now)\n');
-    controller.abort();
-    process.once('SIGINT', () => process.exit(130));
-  });
-  main(process.argv.slice(2), { signal: controller.signal }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`simulate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+if (isEntryPoint(import.meta.url)) {
+  runProgram('simulate', (argv, signal) => main(argv, { signal }), { stopping: 'stopping after the current batch' });
 }

@@ -1,0 +1,6 @@
+export * from './values.js';
+export * from './formats.js';
+export * from './source.js';
+export * from './checkpoint.js';
+export * from './run.js';
+export { main as runImportCli, USAGE as IMPORT_USAGE, type CliIo as ImportCliIo } from './cli.js';
