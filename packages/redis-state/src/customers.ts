@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { decodeState, encodeState, type CustomerState, type IndexValues } from '@bondstream/model';
 import type { CustomerKeys, CustomerRef, KeySpace } from './keys.js';
+import { hasApplied, nextLedger, parseLedger, type Ledger } from './ledger.js';
 import { callScript, defineScripts } from './scripts.js';
 
 export interface LoadRequest {
@@ -18,30 +19,34 @@ export interface StoredCustomer {
   alreadyApplied: Set<string>;
   /** when the clock is to look at the customer (null: nothing due) */
   dueAtMs: number | null;
+  /** the dedupe ledger as stored (pruned and extended by the write) */
+  ledger: Ledger;
 }
 
-/** Reads the state and the dedupe verdicts of many customers in one round trip. */
+/** Reads the state and the dedupe ledger of many customers in one round trip. */
 export async function loadCustomers(redis: Redis, keyspace: KeySpace, requests: readonly LoadRequest[]): Promise<StoredCustomer[]> {
   if (requests.length === 0) return [];
   const pipeline = redis.pipeline();
   const keys = requests.map((r) => keyspace.customer(r.ref));
   requests.forEach((request, i) => {
     const k = keys[i] as CustomerKeys;
-    pipeline.hmget(k.state, 'v', 's', 'd');
-    if (request.eventIds.length > 0) pipeline.zmscore(k.dedupe, ...request.eventIds);
+    pipeline.hmget(k.state, 'v', 's');
+    pipeline.hgetBuffer(k.state, 'e');
+    pipeline.zscore(k.due, request.ref.customerId);
   });
   const replies = await execOrThrow(pipeline);
-  let at = 0;
   return requests.map((request, i) => {
-    const [version, encoded, due] = replies[at++] as [string | null, string | null, string | null];
-    const seen = request.eventIds.length > 0 ? (replies[at++] as (string | null)[]) : [];
+    const [version, encoded] = replies[3 * i] as (string | null)[];
+    const ledger = parseLedger((replies[3 * i + 1] as Buffer | null) ?? null);
+    const due = replies[3 * i + 2] as string | null;
     return {
       ref: request.ref,
       keys: keys[i] as CustomerKeys,
-      version: version === null ? 0 : Number(version),
-      state: encoded === null ? null : decodeState(encoded),
-      alreadyApplied: new Set(request.eventIds.filter((_, j) => seen[j] !== null)),
-      dueAtMs: due === null ? null : Number(due),
+      version: version == null ? 0 : Number(version),
+      state: encoded == null ? null : decodeState(encoded),
+      alreadyApplied: new Set(request.eventIds.filter((id) => hasApplied(ledger, id))),
+      dueAtMs: due == null ? null : Number(due),
+      ledger,
     };
   });
 }
@@ -82,18 +87,18 @@ export async function writeCustomers(
   const pipeline = redis.pipeline();
   for (const write of writes) {
     const k = write.stored.keys;
-    const args: (string | number)[] = [
+    const args: (string | number | Buffer)[] = [
       write.stored.version, write.stored.version + 1, encodeState(write.state),
-      options.wallNowMs, options.dedupeRetentionMs, write.stored.ref.customerId,
+      nextLedger(write.stored.ledger, write.appliedEventIds, options.wallNowMs, options.dedupeRetentionMs),
+      write.stored.ref.customerId,
       orEmpty(write.index.lastPurchaseDay), orEmpty(write.index.frequency),
       orEmpty(write.index.monetaryCents), orEmpty(write.index.profitCents),
       orEmpty(write.dueAtMs),
-      write.appliedEventIds.length, ...write.appliedEventIds,
       write.outbox.length,
     ];
     for (const change of write.outbox) args.push(change.fromKey ?? '', change.toKey, change.event);
     callScript(pipeline, 'applyCustomer', [
-      k.state, k.dedupe, k.outbox, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts, k.due,
+      k.state, k.outbox, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts, k.due,
     ], args);
   }
   const replies = await execOrThrow(pipeline);

@@ -7,3 +7,4 @@ export * from './read-model.js';
 export * from './watermark.js';
 export * from './time-index.js';
 export * from './actions.js';
+export * from './ledger.js';

@@ -15,8 +15,8 @@ export interface CustomerRef {
 
 export interface CustomerKeys {
   shard: number;
+  /** hash: `v` version, `s` state, `e` dedupe ledger */
   state: string;
-  dedupe: string;
   outbox: string;
   recencyIndex: string;
   frequencyIndex: string;
@@ -63,7 +63,6 @@ export class KeySpace {
     return {
       shard,
       state: `${tag}:c:${who}`,
-      dedupe: `${tag}:d:${who}`,
       outbox: this.outbox(shard),
       recencyIndex: this.index(shard, ref.tenantId, 'recency'),
       frequencyIndex: this.index(shard, ref.tenantId, 'frequency'),

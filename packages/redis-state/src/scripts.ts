@@ -7,7 +7,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
  * failover, in pipelines too.
  */
 const SCRIPTS = {
-  applyCustomer: { file: 'apply-customer.lua', keys: 9 },
+  applyCustomer: { file: 'apply-customer.lua', keys: 8 },
   ackOutbox: { file: 'ack-outbox.lua', keys: 2 },
   acquireLease: { file: 'acquire-lease.lua', keys: 1 },
   raiseWatermark: { file: 'raise-watermark.lua', keys: 1 },
@@ -15,7 +15,7 @@ const SCRIPTS = {
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
-type Args = (string | number)[];
+type Args = (string | number | Buffer)[];
 
 const sources = new Map<ScriptName, string>();
 function source(name: ScriptName): string {

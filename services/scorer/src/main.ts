@@ -12,7 +12,7 @@ import { reevaluateCustomers } from './reevaluate.js';
 import { classifyMessages, type AcceptedEvent } from './classify.js';
 import { EvaluationClock } from './clock.js';
 import { createScorerMetrics } from './metrics.js';
-import { withEmittedAt, type StoredSegmentChange } from './segment-change.js';
+import { parseStoredSegmentChange, publishableJson, withEmittedAt } from './segment-change.js';
 import { ThresholdsCache } from './thresholds.js';
 
 /** Dedupe ids are kept for 8 days: longer than Kafka's default 7-day retention (DESIGN 4). */
@@ -61,8 +61,14 @@ async function main(): Promise<void> {
     producer,
     topic: config.topics.segmentChanges,
     encode: async (stored) => {
-      const change = JSON.parse(stored) as StoredSegmentChange;
-      return { key: change.customerId, value: await encoder.encodeSegmentChange(withEmittedAt(change, Date.now())) };
+      if (schemaRegistry === undefined) {
+        // JSON output: the stored change is spliced, not parsed, validated and re-serialised;
+        // the scorer built it from typed model output (its schema is checked in the tests).
+        const { key, value } = publishableJson(stored, Date.now());
+        return { key, value: Buffer.from(value, 'utf8') };
+      }
+      const { key, change } = parseStoredSegmentChange(stored);
+      return { key, value: await encoder.encodeSegmentChange(withEmittedAt(change, Date.now())) };
     },
     logger,
     metrics: { published: metrics.published, errors: metrics.errors },

@@ -9,7 +9,7 @@ import {
 } from '@bondstream/redis-state';
 import type { EvaluationClock } from './clock.js';
 import type { ScorerMetrics } from './metrics.js';
-import { buildSegmentChange } from './segment-change.js';
+import { buildSegmentChange, storeSegmentChange } from './segment-change.js';
 
 /** What every way of writing a customer (events, the clock, a thresholds refresh) needs. */
 export interface ScoringContext {
@@ -64,7 +64,7 @@ export function planWrite(
     outbox: assigned.changes.map((change) => ({
       fromKey: change.from === null ? null : `${change.dimension}:${change.from}`,
       toKey: `${change.dimension}:${change.to}`,
-      event: JSON.stringify(buildSegmentChange({
+      event: storeSegmentChange(buildSegmentChange({
         tenantId, customerId, change, stateVersion: assigned.state.appliedEvents,
         occurredAtMs, cause: published, scores: evaluation.scores,
       })),
