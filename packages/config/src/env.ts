@@ -20,6 +20,8 @@ export interface ServiceConfig {
     ssl: boolean;
     sasl: { mechanism: SaslMechanism; username: string; password: string } | null;
     idempotent: boolean;
+    /** KAFKA_FETCH_MAX_WAIT_MS: how long a fetch may wait for data (consumers) */
+    fetchMaxWaitMs: number;
   };
   redisUrl: string;
   /** Prefix of every Redis key: replays go into a fresh namespace (DESIGN 4). */
@@ -212,6 +214,21 @@ function readPort(r: EnvReader, fallback: number): number {
   return port;
 }
 
+/**
+ * A real broker answers a fetch as soon as data arrives, so this only bounds idle fetches; the
+ * local mock broker holds every fetch for the whole wait, so there it sets the latency floor.
+ */
+function readFetchMaxWait(r: EnvReader): number {
+  const value = r.get('KAFKA_FETCH_MAX_WAIT_MS');
+  if (value === undefined) return 100;
+  const ms = Number(value);
+  if (!/^\d+$/.test(value) || ms < 1 || ms > 60_000) {
+    r.fail('KAFKA_FETCH_MAX_WAIT_MS', `expected whole milliseconds from 1 to 60000, got ${show(value)}`);
+    return 100;
+  }
+  return ms;
+}
+
 function readLateness(r: EnvReader): number {
   const value = r.get('CRM_ALLOWED_LATENESS_SECONDS');
   if (value === undefined) return 0;
@@ -264,6 +281,7 @@ function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConf
   const ssl = r.bool('KAFKA_SSL', false);
   const sasl = readSasl(r);
   const idempotent = r.bool('KAFKA_IDEMPOTENT', true);
+  const fetchMaxWaitMs = readFetchMaxWait(r);
 
   const redisUrl = readRedisUrl(r);
   const redisNamespace = r.get('REDIS_NAMESPACE') ?? DEFAULT_REDIS_NAMESPACE;
@@ -281,7 +299,7 @@ function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConf
 
   return {
     service: defaults.service,
-    kafka: { brokers, clientId, groupId, ssl, sasl, idempotent },
+    kafka: { brokers, clientId, groupId, ssl, sasl, idempotent, fetchMaxWaitMs },
     redisUrl,
     redisNamespace,
     schemaRegistryUrl,

@@ -34,6 +34,7 @@ describe('loadServiceConfig', () => {
         ssl: false,
         sasl: null,
         idempotent: true,
+        fetchMaxWaitMs: 100,
       },
       redisUrl: 'redis://127.0.0.1:6379',
       redisNamespace: 'bs',
@@ -77,6 +78,7 @@ describe('loadServiceConfig', () => {
         KAFKA_SASL_USERNAME: 'user',
         KAFKA_SASL_PASSWORD: ' pass word ',
         KAFKA_IDEMPOTENT: '0',
+        KAFKA_FETCH_MAX_WAIT_MS: '5',
         REDIS_URL: 'rediss://:pw@redis.example.com:6380/2',
         REDIS_NAMESPACE: 'replay-2_a',
         SCHEMA_REGISTRY_URL: 'https://registry.example.com:8081',
@@ -103,6 +105,7 @@ describe('loadServiceConfig', () => {
         ssl: true,
         sasl: { mechanism: 'scram-sha-512', username: 'user', password: ' pass word ' },
         idempotent: false,
+        fetchMaxWaitMs: 5,
       },
       redisUrl: 'rediss://:pw@redis.example.com:6380/2',
       redisNamespace: 'replay-2_a',
@@ -172,6 +175,9 @@ describe('loadServiceConfig', () => {
     ['CRM_ALLOWED_LATENESS_SECONDS', '-1'],
     ['CRM_ALLOWED_LATENESS_SECONDS', '1e3'],
     ['CRM_ALLOWED_LATENESS_SECONDS', 'soon'],
+    ['KAFKA_FETCH_MAX_WAIT_MS', '0'],
+    ['KAFKA_FETCH_MAX_WAIT_MS', '2.5'],
+    ['KAFKA_FETCH_MAX_WAIT_MS', 'fast'],
   ];
   it.each(bad)('rejects %s=%j naming the variable', (name, value) => {
     // a mechanism needs credentials; give them so that only the bad mechanism is reported

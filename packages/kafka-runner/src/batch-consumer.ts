@@ -57,6 +57,8 @@ export class BatchConsumer<T> {
   private pausedTopics = false;
   private restarts = 0;
   private readonly retryWaiter = new Waiter();
+  /** the last offset commit of each partition, chained so that they reach the broker in order */
+  private readonly commits = new Map<string, Promise<void>>();
 
   constructor(private readonly options: BatchConsumerOptions<T>) {
     this.consumer = this.createConsumer();
@@ -137,13 +139,15 @@ export class BatchConsumer<T> {
   async stop(): Promise<void> {
     this.stopping = true;
     this.retryWaiter.wake();
+    await this.consumer.stop();
+    await Promise.all(this.commits.values());
     await this.consumer.disconnect();
     this.joined = false;
   }
 
   private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
-    const { handler, metrics, logger } = this.options;
+    const { handler, metrics } = this.options;
     const stopTimer = metrics.batchDuration.startTimer();
     const messages = batch.messages.map((m) => toSource(batch.topic, batch.partition, m));
 
@@ -166,21 +170,32 @@ export class BatchConsumer<T> {
 
     const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
     resolveOffset(last.offset);
-    try {
-      await this.consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-      ]);
-    } catch (error) {
-      // Typically a rebalance. The commit error itself must not be rethrown: kafkajs wraps it
-      // as non-retriable and crashes the consumer. heartbeat() below raises the rebalance in
-      // the form kafkajs rejoins on. A lost commit is harmless: the next one supersedes it, or
-      // the partition's next owner re-reads the batch and finds every event already applied.
-      metrics.errors.inc({ stage: 'commit' });
-      logger.warn({ err: error, topic: batch.topic, partition: batch.partition }, 'offset commit failed');
-    }
+    this.commit(batch.topic, batch.partition, (BigInt(last.offset) + 1n).toString());
     // Throws when the group is rebalancing, which is how kafkajs ends the batch and rejoins
     // (swallowing it left a member that never rejoined and stalled the whole group).
     await heartbeat();
+  }
+
+  /**
+   * Commits a partition's offset without holding up the next fetch: the batch's outcome is
+   * already durable, and commits of one partition are chained so they reach the broker in
+   * order. stop() waits for them.
+   */
+  private commit(topic: string, partition: number, offset: string): void {
+    const key = `${topic}\u0000${partition}`;
+    const committed = (this.commits.get(key) ?? Promise.resolve())
+      .then(() => this.consumer.commitOffsets([{ topic, partition, offset }]))
+      .catch((error: unknown) => {
+        // Typically a rebalance. A lost commit is harmless: the next one supersedes it, or the
+        // partition's next owner re-reads the batch and finds every event already applied.
+        // (Rethrowing inside a batch would make kafkajs crash the consumer as non-retriable.)
+        this.options.metrics.errors.inc({ stage: 'commit' });
+        this.options.logger.warn({ err: error, topic, partition }, 'offset commit failed');
+      });
+    this.commits.set(key, committed);
+    void committed.then(() => {
+      if (this.commits.get(key) === committed) this.commits.delete(key);
+    });
   }
 
   /** Runs a step until it succeeds; undefined when the batch must be abandoned uncommitted. */

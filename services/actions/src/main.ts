@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     kafka,
     groupId: config.kafka.groupId,
     topics: [config.topics.segmentChanges],
+    maxWaitTimeInMs: config.kafka.fetchMaxWaitMs,
     deadLetters,
     logger,
     metrics,

@@ -12,13 +12,19 @@ interface CustomerBatch {
 
 /**
  * Applies a batch: the events of one customer are coalesced into one atomic Redis step, and all
- * customers' steps go in one pipeline. Round trips per batch: one to register tenants and raise
- * watermarks, then one read and one write per conflict round (normally one).
+ * customers' steps go in one pipeline. Round trips per batch: one to register tenants, raise
+ * watermarks and read the customers, then one write (another read and write per conflict
+ * round, normally none).
  */
 export async function applyBatch(ctx: ApplyContext, accepted: readonly AcceptedEvent[]): Promise<{ applied: number; duplicates: number }> {
   const { customers, duplicatesInBatch } = groupByCustomer(accepted);
   if (customers.length === 0) return { applied: 0, duplicates: duplicatesInBatch };
-  const watermarkBefore = await registerTenants(ctx, customers);
+  // Sent before the first read and awaited after it: both share one round trip.
+  let watermarkBefore = new Map<string, number>();
+  const registering = registerTenants(ctx, customers).then((before) => {
+    watermarkBefore = before;
+  });
+  registering.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
 
   const written = await writeUntilStored(
     ctx,
@@ -33,6 +39,7 @@ export async function applyBatch(ctx: ApplyContext, accepted: readonly AcceptedE
       return planWrite(ctx, stored, applyEvents(stored.state ?? emptyState(), fresh, nowMs, ctx.policy), nowMs,
         fresh.map((e) => e.eventId), { kind: 'event', eventId: cause.eventId, occurredAtMs: cause.occurredAtMs });
     },
+    registering,
   );
   countChanges(ctx, written, 'event');
   for (const c of customers) for (const e of c.events) ctx.clock.observe(c.ref.tenantId, e.occurredAtMs);

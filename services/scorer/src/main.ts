@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     kafka,
     groupId: config.kafka.groupId,
     topics: [config.topics.orders, config.topics.interactions],
+    maxWaitTimeInMs: config.kafka.fetchMaxWaitMs,
     deadLetters: new DeadLetterPublisher(producer, config.topics.dlq),
     logger,
     metrics,

@@ -86,6 +86,8 @@ export async function writeUntilStored<T>(
   items: readonly T[],
   request: (item: T) => LoadRequest,
   plan: (item: T, stored: StoredCustomer) => CustomerWrite | null,
+  /** awaited after the first read, before planning: lets a caller's own round trip share it */
+  beforePlan?: Promise<unknown>,
 ): Promise<{ item: T; write: CustomerWrite }[]> {
   const stored: { item: T; write: CustomerWrite }[] = [];
   let pending = items;
@@ -93,6 +95,7 @@ export async function writeUntilStored<T>(
     if (round >= MAX_CONFLICT_ROUNDS) throw new Error(`state version kept moving for ${pending.length} customers`);
     if (round > 0) ctx.metrics.conflicts.inc(pending.length);
     const loaded = await loadCustomers(ctx.redis, ctx.keyspace, pending.map(request));
+    if (round === 0) await beforePlan;
     const planned = new Map<CustomerWrite, T>();
     loaded.forEach((customer, i) => {
       const write = plan(pending[i] as T, customer);
