@@ -14,6 +14,11 @@ export const DAY_MS = 86_400_000;
  */
 export function roundCents(x: number): number {
   if (!Number.isFinite(x)) throw new RangeError(`not a finite amount: ${x}`);
+  // Fast path (most amounts): x is within float noise of an integer, which toPrecision(15)
+  // would also give. Noise is relative, so the tolerance scales with x; a value near .5 takes
+  // the exact path below.
+  const nearest = Math.round(x);
+  if (Math.abs(x) < 1e12 && Math.abs(x - nearest) <= Math.abs(x) * 1e-13) return nearest === 0 ? 0 : nearest;
   const cents = Math.round(Number(Math.abs(x).toPrecision(15)));
   return cents === 0 ? 0 : x < 0 ? -cents : cents;
 }
@@ -48,8 +53,15 @@ export function round4(x: number): number {
  * times (Date is used as a pure formatter here, never as a clock).
  */
 export function isoTime(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
+  // Consecutive calls often format the same time (several changes of one event): one-entry cache.
+  if (ms !== lastIsoMs) {
+    lastIsoMs = ms;
+    lastIso = new Date(ms).toISOString().replace('.000Z', 'Z');
+  }
+  return lastIso;
 }
+let lastIsoMs = Number.NaN;
+let lastIso = '';
 
 export function isoOrNull(ms: number | null): string | null {
   return ms === null ? null : isoTime(ms);

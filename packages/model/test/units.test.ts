@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { roundCents } from '../src/units.js';
 import { fromCents, toCents, utcDay } from '../src/index.js';
 
 describe('units', () => {
@@ -26,5 +28,23 @@ describe('units', () => {
     expect(utcDay(86_400_000)).toBe(1);
     expect(utcDay(-1)).toBe(-1);
     expect(utcDay(Date.UTC(2026, 10, 20, 23, 59))).toBe(utcDay(Date.UTC(2026, 10, 20)));
+  });
+});
+
+describe('roundCents fast path', () => {
+  it('agrees with the exact rounding (15 significant digits, half away from zero) everywhere', () => {
+    const exact = (x: number) => {
+      const cents = Math.round(Number(Math.abs(x).toPrecision(15)));
+      return cents === 0 ? 0 : x < 0 ? -cents : cents;
+    };
+    const amounts = fc.oneof(
+      fc.double({ min: -1e14, max: 1e14, noNaN: true }),
+      fc.integer({ min: -10_000_000, max: 10_000_000 }).map((c) => (c / 100) * 100), // cents via major units
+      fc.integer({ min: -10_000_000, max: 10_000_000 }).map((c) => c + 0.5),
+      fc.tuple(fc.integer({ min: 1, max: 1_000_000 }), fc.double({ min: 0, max: 1, noNaN: true })).map(([a, r]) => a * r * 100),
+    );
+    fc.assert(fc.property(amounts, (x) => {
+      expect(Object.is(roundCents(x), exact(x) === 0 ? 0 : exact(x))).toBe(true);
+    }), { numRuns: 20_000 });
   });
 });

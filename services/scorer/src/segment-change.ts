@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isoTime, type ChangeCauseKind, type Scores, type SegmentChange } from '@bondstream/model';
 
 /** The segment-change event as kept in the outbox; the relay adds emittedAt when publishing. */
@@ -21,9 +21,7 @@ export interface StoredSegmentChange {
  * event: a customer flipping A → B → A → B at one state version makes two different A → B changes.
  */
 export function segmentChangeId(tenantId: string, customerId: string, change: SegmentChange, stateVersion: number): string {
-  return createHash('sha256')
-    .update([tenantId, customerId, change.dimension, change.from ?? '', change.to, String(stateVersion), String(change.atMs)].join('\u0000'))
-    .digest('hex')
+  return hash('sha256', [tenantId, customerId, change.dimension, change.from ?? '', change.to, String(stateVersion), String(change.atMs)].join('\u0000'))
     .slice(0, 32);
 }
 
