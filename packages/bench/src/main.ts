@@ -353,7 +353,12 @@ async function latency(stack: LocalStack, kafka: Kafka, producer: Producer, args
   }
 }
 
-/** Phase 3: a second scorer behind a counting proxy: Redis round trips per consumed batch. */
+/**
+ * Phase 3: a second scorer behind a counting proxy: Redis round trips per consumed batch, on the
+ * scorer's batch connection (it names its connections; the other one carries its timers: relay,
+ * clock, thresholds, back-pressure, whose round trips follow the clock, not the batches). Both
+ * counts are reported.
+ */
 async function roundTrips(stack: LocalStack, args: Args) {
   const proxy = await startRoundTripProxy(stack.redis.port);
   const scorer = await startScorer(stack, 'scorer-round-trips', {
@@ -361,16 +366,23 @@ async function roundTrips(stack: LocalStack, args: Args) {
   }, args.out);
   try {
     const { first, last } = await drain(scorer, async () => ({
-      trips: proxy.roundTrips(), batches: await metric(scorer.url, 'bondstream_batch_duration_seconds_count'),
+      trips: proxy.roundTrips(BATCH_CONNECTION), all: proxy.roundTrips(), batches: await metric(scorer.url, 'bondstream_batch_duration_seconds_count'),
     }));
     const trips = (last.extra.trips as number) - (first.extra.trips as number);
+    const all = (last.extra.all as number) - (first.extra.all as number);
     const batches = (last.extra.batches as number) - (first.extra.batches as number);
-    return { roundTripsPerBatch: round(trips / batches, 2), trips, batches, eventsPerBatch: round((last.n - first.n) / batches, 1) };
+    if (trips === 0) throw new Error(`no round trips seen on the scorer's ${BATCH_CONNECTION} connection`);
+    return {
+      roundTripsPerBatch: round(trips / batches, 2), allConnectionsPerBatch: round(all / batches, 2),
+      trips, batches, eventsPerBatch: round((last.n - first.n) / batches, 1),
+    };
   } finally {
     await scorer.stop();
     await proxy.close();
   }
 }
+
+const BATCH_CONNECTION = 'bondstream-scorer-batches';
 
 /** Phase 4: the scorer's own atomic per-customer step (writeCustomers) alone, with synthetic one-event writes. */
 async function redisCeiling(redisUrl: string, changesPerEvent: number) {

@@ -2,8 +2,11 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 
 export interface RoundTripProxy {
   port: number;
-  /** client→server turns so far: requests sent after the previous reply (a pipeline is one) */
-  roundTrips(): number;
+  /**
+   * client→server turns so far: requests sent after the previous reply (a pipeline is one); of
+   * the connections that named themselves `connectionName` (CLIENT SETNAME) when given
+   */
+  roundTrips(connectionName?: string): number;
   close(): Promise<void>;
 }
 
@@ -15,6 +18,7 @@ export interface RoundTripProxy {
  */
 export async function startRoundTripProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<RoundTripProxy> {
   let total = 0;
+  const byName = new Map<string, number>();
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = createConnection({ port: targetPort, host: targetHost });
@@ -22,8 +26,14 @@ export async function startRoundTripProxy(targetPort: number, targetHost = '127.
     upstream.setNoDelay(true);
     sockets.add(client).add(upstream);
     let awaitingReply = false;
+    let name: string | null = null;
     client.on('data', (chunk) => {
-      if (!awaitingReply) total += 1;
+      // ioredis names its connection first thing: CLIENT SETNAME <name> (RESP)
+      name ??= /SETNAME\r\n\$\d+\r\n([^\r]+)\r\n/i.exec(chunk.toString('latin1'))?.[1] ?? null;
+      if (!awaitingReply) {
+        total += 1;
+        if (name !== null) byName.set(name, (byName.get(name) ?? 0) + 1);
+      }
       awaitingReply = true;
       if (!upstream.write(chunk)) client.pause();
     });
@@ -47,7 +57,7 @@ export async function startRoundTripProxy(targetPort: number, targetHost = '127.
   if (address === null || typeof address === 'string') throw new Error('proxy has no port');
   return {
     port: address.port,
-    roundTrips: () => total,
+    roundTrips: (connectionName) => (connectionName === undefined ? total : byName.get(connectionName) ?? 0),
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

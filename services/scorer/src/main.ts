@@ -30,8 +30,16 @@ async function main(): Promise<void> {
   const metrics = createScorerMetrics(registry);
   const instance = `${config.kafka.clientId}-${randomUUID()}`;
 
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableReadyCheck: true });
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  // Two connections: consumed batches on one, the timers (relay, clock, thresholds,
+  // back-pressure) on the other, so neither waits behind the other's pipelines. The names show
+  // in CLIENT LIST (and let the bench count the batches' round trips).
+  const connect = (role: string) => {
+    const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableReadyCheck: true, connectionName: `bondstream-scorer-${role}` });
+    connection.on('error', (error) => logger.warn({ err: error, connection: role }, 'redis connection error'));
+    return connection;
+  };
+  const redis = connect('batches');
+  const background = connect('background');
   const keyspace = new KeySpace(config.redisNamespace);
   const schemaRegistry = config.schemaRegistryUrl ? await createSchemaRegistryClient(config.schemaRegistryUrl) : undefined;
   const decoder = new InputDecoder({ registry: schemaRegistry });
@@ -50,12 +58,13 @@ async function main(): Promise<void> {
     dedupeRetentionMs: DEDUPE_RETENTION_MS,
     onOutboxWrite: () => wakeRelay(),
   };
-  thresholds = new ThresholdsCache(redis, keyspace, policy, clock, instance, logger, metrics,
-    (refs) => reevaluateCustomers(scoring, refs, 'thresholds'));
+  const timers: ScoringContext = { ...scoring, redis: background };
+  thresholds = new ThresholdsCache(background, keyspace, policy, clock, instance, logger, metrics,
+    (refs) => reevaluateCustomers(timers, refs, 'thresholds'));
   await thresholds.refresh();
-  const dueClock = new DueClock(scoring, instance, CLOCK_TICK_MS, logger);
+  const dueClock = new DueClock(timers, instance, CLOCK_TICK_MS, logger);
 
-  const outbox = new OutboxStore(redis, keyspace, instance, 6_000);
+  const outbox = new OutboxStore(background, keyspace, instance, 6_000);
   const relay = new OutboxRelay({
     source: outbox,
     producer,
@@ -102,7 +111,7 @@ async function main(): Promise<void> {
     port: config.httpPort,
     logger,
     registry,
-    ready: () => consumer.ready && redis.status === 'ready',
+    ready: () => consumer.ready && redis.status === 'ready' && background.status === 'ready',
   });
 
   wakeRelay = () => relay.wake();
@@ -122,7 +131,7 @@ async function main(): Promise<void> {
     await relay.stop();
     await producer.disconnect();
     await http.close();
-    await redis.quit();
+    await Promise.all([redis.quit(), background.quit()]);
   });
 }
 
