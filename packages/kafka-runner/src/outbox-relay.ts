@@ -23,6 +23,11 @@ export interface OutboxRelayOptions {
   leaseRefreshMs?: number;
   /** Poll interval when idle and nobody calls wake(). */
   idleMs?: number;
+  /**
+   * Pause between two busy cycles (default 5 ms, librdkafka's linger.ms): under load each
+   * produce request then carries what gathered meanwhile, not a trickle of single changes.
+   */
+  lingerMs?: number;
   perShard?: number;
 }
 
@@ -40,7 +45,7 @@ export class OutboxRelay {
     this.loop = new PollingLoop(() => this.publishOnce(), (error) => {
       options.metrics.errors.inc({ stage: 'relay' });
       options.logger.error({ err: error }, 'outbox relay failed, retrying');
-    }, options.idleMs ?? 100);
+    }, options.idleMs ?? 100, options.lingerMs ?? 5);
   }
 
   start(): void {

@@ -9,11 +9,19 @@ export class PollingLoop {
   private active = false;
   private loop: Promise<void> | null = null;
   private readonly waiter = new Waiter();
+  /** only stop() cuts a linger short; new work does not */
+  private readonly lingerWaiter = new Waiter();
 
+  /**
+   * `lingerMs`: after a step that found work, wait this long before the next one, so that under
+   * load each step takes what gathered meanwhile (like a producer's linger.ms) instead of
+   * running back to back on a trickle. After an idle wait, wake() still runs the step at once.
+   */
   constructor(
     private readonly step: () => Promise<number>,
     private readonly onError: (error: unknown) => void,
     private readonly idleMs = 100,
+    private readonly lingerMs = 0,
   ) {}
 
   get running(): boolean {
@@ -35,6 +43,7 @@ export class PollingLoop {
   async stop(): Promise<void> {
     this.active = false;
     this.waiter.wake();
+    this.lingerWaiter.wake();
     await this.loop;
   }
 
@@ -45,6 +54,7 @@ export class PollingLoop {
         const done = await this.step();
         failures = 0;
         if (done === 0) await this.waiter.wait(this.idleMs);
+        else if (this.lingerMs > 0) await this.lingerWaiter.wait(this.lingerMs);
       } catch (error) {
         this.onError(error);
         await this.waiter.wait(backoffMs(failures++));
