@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { CHANNELS, defaultPolicy, type ModelEvent } from '../src/index.js';
-import { DAY, NOW_DAY } from './fixtures.js';
+import { CHANNELS, computeThresholds, defaultPolicy, type ModelEvent } from '../src/index.js';
+import { DAY, NOW, NOW_DAY } from './fixtures.js';
 
 const W = defaultPolicy.windowDays;
 
@@ -39,3 +39,16 @@ export const eventsArb: fc.Arbitrary<ModelEvent[]> = fc
   .array(eventBody, { maxLength: 40 })
   .map((bodies) => bodies.map((b, i) => ({ ...b, eventId: `e${i}` }) as ModelEvent));
 
+
+/** A trusted population snapshot (300 purchasing and active customers) as of NOW. */
+export const bigPopulation = computeThresholds(
+  {
+    lastPurchaseDays: Array.from({ length: 300 }, (_, i) => NOW_DAY - i),
+    frequencies: Array.from({ length: 300 }, (_, i) => i % 7),
+    monetaryCents: Array.from({ length: 300 }, (_, i) => i * 977),
+    activeProfitsCents: Array.from({ length: 300 }, (_, i) => i * 331 - 20_000),
+  },
+  defaultPolicy,
+  1,
+  NOW,
+);

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   applyEvents,
-  computeThresholds,
   decodeState,
   defaultPolicy,
   DIMENSIONS,
@@ -15,7 +14,7 @@ import {
   type DayBucket,
   type ModelEvent,
 } from '../src/index.js';
-import { eventsArb } from './arbitraries.js';
+import { bigPopulation as population, eventsArb } from './arbitraries.js';
 import { DAY, NOW, NOW_DAY } from './fixtures.js';
 
 const policy = defaultPolicy;
@@ -69,17 +68,6 @@ function chunk<T>(xs: readonly T[], sizes: readonly number[]): T[][] {
   return out;
 }
 
-const population = computeThresholds(
-  {
-    lastPurchaseDays: Array.from({ length: 300 }, (_, i) => NOW_DAY - i),
-    frequencies: Array.from({ length: 300 }, (_, i) => i % 7),
-    monetaryCents: Array.from({ length: 300 }, (_, i) => i * 977),
-    activeProfitsCents: Array.from({ length: 300 }, (_, i) => i * 331 - 20_000),
-  },
-  policy,
-  1,
-  NOW,
-);
 
 describe('properties', () => {
   it('order independence: any permutation, duplication and batching gives the same state and evaluation', () => {

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   applyEvents,
   assignSegments,
-  computeThresholds,
   defaultPolicy,
   DIMENSIONS,
   emptyState,
@@ -16,22 +15,11 @@ import {
   type SegmentChange,
   type Thresholds,
 } from '../src/index.js';
-import { eventsArb } from './arbitraries.js';
+import { bigPopulation, eventsArb } from './arbitraries.js';
 import { DAY, NOW, NOW_DAY, placed } from './fixtures.js';
 
 const withHysteresis = (margin: number, minDwellDays: number): Policy => ({ ...defaultPolicy, hysteresis: { margin, minDwellDays } });
 
-const bigPopulation = computeThresholds(
-  {
-    lastPurchaseDays: Array.from({ length: 300 }, (_, i) => NOW_DAY - i),
-    frequencies: Array.from({ length: 300 }, (_, i) => i % 7),
-    monetaryCents: Array.from({ length: 300 }, (_, i) => i * 977),
-    activeProfitsCents: Array.from({ length: 300 }, (_, i) => i * 331 - 20_000),
-  },
-  defaultPolicy,
-  1,
-  NOW,
-);
 
 /** What the scorer stores for a customer: segments assigned at `atMs`, and when it is due. */
 function evaluated(state: CustomerState, atMs: number, thresholds: Thresholds | null, policy: Policy) {
