@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfigOrExit, loadPolicy, loadServiceConfig } from '@bondstream/config';
-import { createSchemaRegistryClient, InputDecoder, OutputEncoder } from '@bondstream/contracts';
-import { BatchConsumer, connectProducer, createKafka, DeadLetterPublisher, OutboxBackPressure, OutboxRelay } from '@bondstream/kafka-runner';
+import { createSchemaRegistryClient, InputDecoder } from '@bondstream/contracts';
+import { BatchConsumer, connectProducer, createKafka, DeadLetterPublisher, OutboxBackPressure } from '@bondstream/kafka-runner';
 import { createLogger, createMetricsRegistry, exitOnSignals, startHttpServer } from '@bondstream/observability';
 import { KeySpace, OutboxStore } from '@bondstream/redis-state';
 import { applyBatch } from './apply-batch.js';
 import { DueClock } from './due-clock.js';
 import type { ScoringContext } from './plan.js';
 import { reevaluateCustomers } from './reevaluate.js';
+import { RelayHost } from './relay-host.js';
 import { classifyMessages, type AcceptedEvent } from './classify.js';
 import { EvaluationClock } from './clock.js';
 import { createScorerMetrics } from './metrics.js';
-import { parseStoredSegmentChange, publishableJson, withEmittedAt } from './segment-change.js';
 import { ThresholdsCache } from './thresholds.js';
 
 /** Dedupe ids are kept for 8 days: longer than Kafka's default 7-day retention (DESIGN 4). */
@@ -43,7 +43,6 @@ async function main(): Promise<void> {
   const keyspace = new KeySpace(config.redisNamespace);
   const schemaRegistry = config.schemaRegistryUrl ? await createSchemaRegistryClient(config.schemaRegistryUrl) : undefined;
   const decoder = new InputDecoder({ registry: schemaRegistry });
-  const encoder = new OutputEncoder({ registry: schemaRegistry, topics: config.topics });
 
   const kafka = createKafka(config.kafka, logger);
   const producer = await connectProducer(kafka, config.kafka.idempotent);
@@ -65,24 +64,7 @@ async function main(): Promise<void> {
   const dueClock = new DueClock(timers, instance, CLOCK_TICK_MS, logger);
 
   const outbox = new OutboxStore(background, keyspace, instance, 6_000);
-  const relay = new OutboxRelay({
-    source: outbox,
-    producer,
-    topic: config.topics.segmentChanges,
-    encode: async (stored) => {
-      if (schemaRegistry === undefined) {
-        // JSON output: the stored change is spliced, not parsed, validated and re-serialised;
-        // the scorer built it from typed model output (its schema is checked in the tests).
-        const { key, value } = publishableJson(stored, Date.now());
-        return { key, value: Buffer.from(value, 'utf8') };
-      }
-      const { key, change } = parseStoredSegmentChange(stored);
-      return { key, value: await encoder.encodeSegmentChange(withEmittedAt(change, Date.now())) };
-    },
-    logger,
-    metrics: { published: metrics.published, errors: metrics.errors },
-    leaseRefreshMs: 2_000,
-  });
+  const relay = new RelayHost({ config, leaseToken: instance }, metrics, logger);
 
   const consumer = new BatchConsumer<AcceptedEvent>({
     kafka,
@@ -127,8 +109,7 @@ async function main(): Promise<void> {
     await consumer.stop();
     await dueClock.stop();
     await thresholds.stop();
-    await relay.drain().catch((error: unknown) => logger.warn({ err: error }, 'outbox not drained; the next start publishes it'));
-    await relay.stop();
+    await relay.stop(); // publishes what is left in the outbox first
     await producer.disconnect();
     await http.close();
     await Promise.all([redis.quit(), background.quit()]);
