@@ -48,14 +48,14 @@ async function main(): Promise<void> {
   const producer = await connectProducer(kafka, config.kafka.idempotent);
 
   const clock = new EvaluationClock(config.clock, config.allowedLatenessSeconds * 1_000);
-  // The relay is created below; segment changes written before it exists wait in the outbox.
-  let wakeRelay = (): void => undefined;
+  // Segment changes written before the relay thread runs wait in the outbox.
+  const relay = new RelayHost({ config, leaseToken: instance }, metrics, logger);
   let thresholds: ThresholdsCache | null = null;
   const scoring: ScoringContext = {
     redis, keyspace, policy, clock, metrics,
     thresholds: (tenantId) => thresholds?.get(tenantId) ?? null,
     dedupeRetentionMs: DEDUPE_RETENTION_MS,
-    onOutboxWrite: () => wakeRelay(),
+    onOutboxWrite: () => relay.wake(),
   };
   const timers: ScoringContext = { ...scoring, redis: background };
   thresholds = new ThresholdsCache(background, keyspace, policy, clock, instance, logger, metrics,
@@ -64,7 +64,6 @@ async function main(): Promise<void> {
   const dueClock = new DueClock(timers, instance, CLOCK_TICK_MS, logger);
 
   const outbox = new OutboxStore(background, keyspace, instance, 6_000);
-  const relay = new RelayHost({ config, leaseToken: instance }, metrics, logger);
 
   const consumer = new BatchConsumer<AcceptedEvent>({
     kafka,
@@ -96,7 +95,6 @@ async function main(): Promise<void> {
     ready: () => consumer.ready && redis.status === 'ready' && background.status === 'ready',
   });
 
-  wakeRelay = () => relay.wake();
   relay.start();
   thresholds.start();
   dueClock.start();
