@@ -30,10 +30,12 @@ export class RelayHost {
     private readonly data: RelayThreadData,
     private readonly metrics: ScorerMetrics,
     private readonly logger: Logger,
+    /** the thread's script (tests give a stand-in) */
+    private readonly script: URL = new URL('./relay-thread.js', import.meta.url),
   ) {}
 
   start(): void {
-    const worker = new Worker(new URL('./relay-thread.js', import.meta.url), { workerData: this.data });
+    const worker = new Worker(this.script, { workerData: this.data });
     this.worker = worker;
     worker.on('message', (message: Partial<RelayReport> & { ready?: boolean }) => {
       if (message.ready) this.restarts = 0;
