@@ -52,3 +52,16 @@ export const bigPopulation = computeThresholds(
   1,
   NOW,
 );
+
+/** Splits `xs` into consecutive batches of the given sizes; what is left over is one last batch. */
+export function chunk<T>(xs: readonly T[], sizes: readonly number[]): T[][] {
+  const out: T[][] = [];
+  let i = 0;
+  for (const size of sizes) {
+    if (i >= xs.length) break;
+    out.push(xs.slice(i, i + size));
+    i += size;
+  }
+  if (i < xs.length) out.push(xs.slice(i));
+  return out;
+}

@@ -14,7 +14,7 @@ import {
   type DayBucket,
   type ModelEvent,
 } from '../src/index.js';
-import { bigPopulation as population, eventsArb } from './arbitraries.js';
+import { bigPopulation as population, chunk, eventsArb } from './arbitraries.js';
 import { DAY, NOW, NOW_DAY } from './fixtures.js';
 
 const policy = defaultPolicy;
@@ -56,17 +56,6 @@ function deliver(batches: ModelEvent[][], nows: number[]): CustomerState {
   return state;
 }
 
-function chunk<T>(xs: readonly T[], sizes: readonly number[]): T[][] {
-  const out: T[][] = [];
-  let i = 0;
-  for (const size of sizes) {
-    if (i >= xs.length) break;
-    out.push(xs.slice(i, i + size));
-    i += size;
-  }
-  if (i < xs.length) out.push(xs.slice(i));
-  return out;
-}
 
 
 describe('properties', () => {

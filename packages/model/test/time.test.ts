@@ -15,7 +15,7 @@ import {
   type SegmentChange,
   type Thresholds,
 } from '../src/index.js';
-import { bigPopulation, eventsArb } from './arbitraries.js';
+import { bigPopulation, chunk, eventsArb } from './arbitraries.js';
 import { DAY, NOW, NOW_DAY, placed } from './fixtures.js';
 
 const withHysteresis = (margin: number, minDwellDays: number): Policy => ({ ...defaultPolicy, hysteresis: { margin, minDwellDays } });
@@ -82,14 +82,7 @@ const runArb = eventsArb.chain((events) =>
 
 function batchesOf(order: ModelEvent[], dups: number[], sizes: number[], gapsDays: number[]) {
   const delivered = [...order, ...dups.filter((i) => i < order.length).map((i) => order[i]!)];
-  const batches: ModelEvent[][] = [];
-  let at = 0;
-  for (const size of sizes) {
-    if (at >= delivered.length) break;
-    batches.push(delivered.slice(at, at + size));
-    at += size;
-  }
-  if (at < delivered.length) batches.push(delivered.slice(at));
+  const batches = chunk(delivered, sizes);
   // Batches are processed at or after the newest event (as with CRM_CLOCK=event), never after END.
   let t = NOW;
   const nows = batches.map((_, i) => (t = Math.min(END, t + (gapsDays[i] ?? 0) * DAY)));
