@@ -23,32 +23,63 @@ export interface StoredCustomer {
   ledger: Ledger;
 }
 
-/** Reads the state and the dedupe ledger of many customers in one round trip. */
+/**
+ * Most customers one script call carries: enough to make the call's own cost small per
+ * customer, few enough that one call does not hold Redis (single-threaded) for long.
+ */
+const CUSTOMERS_PER_CALL = 200;
+
+/**
+ * Splits items into the script calls that carry them: one group per shard and tenant (the
+ * shard's keys and the tenant's indexes are the call's shared keys), at most
+ * CUSTOMERS_PER_CALL each. Returns the groups in a fixed order with each item's position.
+ */
+function groupByShard<T>(items: readonly T[], keysOf: (item: T, i: number) => { keys: CustomerKeys; ref: CustomerRef }): { at: number[]; first: T }[] {
+  const groups = new Map<string, { at: number[]; first: T }[]>();
+  items.forEach((item, i) => {
+    const { keys, ref } = keysOf(item, i);
+    const id = `${keys.shard}\u0000${ref.tenantId}`;
+    let chunks = groups.get(id);
+    if (chunks === undefined) groups.set(id, (chunks = []));
+    let last = chunks[chunks.length - 1];
+    if (last === undefined || last.at.length >= CUSTOMERS_PER_CALL) chunks.push((last = { at: [], first: item }));
+    last.at.push(i);
+  });
+  return [...groups.values()].flat();
+}
+
+/** Reads the state and the dedupe ledger of many customers in one round trip (one script call per shard and tenant). */
 export async function loadCustomers(redis: Redis, keyspace: KeySpace, requests: readonly LoadRequest[]): Promise<StoredCustomer[]> {
   if (requests.length === 0) return [];
-  const pipeline = redis.pipeline();
+  defineScripts(redis);
   const keys = requests.map((r) => keyspace.customer(r.ref));
-  requests.forEach((request, i) => {
-    const k = keys[i] as CustomerKeys;
-    pipeline.hmget(k.state, 'v', 's');
-    pipeline.hgetBuffer(k.state, 'e');
-    pipeline.zscore(k.due, request.ref.customerId);
-  });
+  const groups = groupByShard(requests, (r, i) => ({ keys: keys[i] as CustomerKeys, ref: r.ref }));
+  const pipeline = redis.pipeline();
+  for (const group of groups) {
+    callScript(pipeline, 'loadCustomers',
+      [(keys[group.at[0] as number] as CustomerKeys).due, ...group.at.map((i) => (keys[i] as CustomerKeys).state)],
+      group.at.map((i) => (requests[i] as LoadRequest).ref.customerId), 'buffers');
+  }
   const replies = await execOrThrow(pipeline);
-  return requests.map((request, i) => {
-    const [version, encoded] = replies[3 * i] as (string | null)[];
-    const ledger = parseLedger((replies[3 * i + 1] as Buffer | null) ?? null);
-    const due = replies[3 * i + 2] as string | null;
-    return {
-      ref: request.ref,
-      keys: keys[i] as CustomerKeys,
-      version: version == null ? 0 : Number(version),
-      state: encoded == null ? null : decodeState(encoded),
-      alreadyApplied: new Set(request.eventIds.filter((id) => hasApplied(ledger, id))),
-      dueAtMs: due == null ? null : Number(due),
-      ledger,
-    };
+  const loaded = new Array<StoredCustomer>(requests.length);
+  groups.forEach((group, g) => {
+    const values = replies[g] as (Buffer | null)[];
+    group.at.forEach((i, n) => {
+      const [version, encoded, ledgerBytes, due] = values.slice(4 * n, 4 * n + 4);
+      const request = requests[i] as LoadRequest;
+      const ledger = parseLedger(ledgerBytes ?? null);
+      loaded[i] = {
+        ref: request.ref,
+        keys: keys[i] as CustomerKeys,
+        version: version == null ? 0 : Number(version.toString()),
+        state: encoded == null ? null : decodeState(encoded.toString('utf8')),
+        alreadyApplied: new Set(request.eventIds.filter((id) => hasApplied(ledger, id))),
+        dueAtMs: due == null ? null : Number(due.toString()),
+        ledger,
+      };
+    });
   });
+  return loaded;
 }
 
 export interface OutboxAppend {
@@ -76,7 +107,7 @@ export interface WriteResult {
   conflicts: CustomerWrite[];
 }
 
-/** Applies many customers' atomic steps in one round trip. */
+/** Applies many customers' atomic steps in one round trip (one script call per shard and tenant). */
 export async function writeCustomers(
   redis: Redis,
   writes: readonly CustomerWrite[],
@@ -84,29 +115,38 @@ export async function writeCustomers(
 ): Promise<WriteResult> {
   if (writes.length === 0) return { written: [], conflicts: [] };
   defineScripts(redis);
+  const groups = groupByShard(writes, (w) => w.stored);
   const pipeline = redis.pipeline();
-  for (const write of writes) {
-    const k = write.stored.keys;
-    const args: (string | number | Buffer)[] = [
-      write.stored.version, write.stored.version + 1, encodeState(write.state),
-      nextLedger(write.stored.ledger, write.appliedEventIds, options.wallNowMs, options.dedupeRetentionMs),
-      write.stored.ref.customerId,
-      orEmpty(write.index.lastPurchaseDay), orEmpty(write.index.frequency),
-      orEmpty(write.index.monetaryCents), orEmpty(write.index.profitCents),
-      orEmpty(write.dueAtMs),
-      write.outbox.length,
-    ];
-    for (const change of write.outbox) args.push(change.fromKey ?? '', change.toKey, change.event);
-    callScript(pipeline, 'applyCustomer', [
-      k.state, k.outbox, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts, k.due,
-    ], args);
+  for (const group of groups) {
+    const k = group.first.stored.keys;
+    const keys = [k.outbox, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts, k.due];
+    const args: (string | number | Buffer)[] = [];
+    for (const i of group.at) {
+      const write = writes[i] as CustomerWrite;
+      keys.push(write.stored.keys.state);
+      args.push(
+        write.stored.version, write.stored.version + 1, encodeState(write.state),
+        nextLedger(write.stored.ledger, write.appliedEventIds, options.wallNowMs, options.dedupeRetentionMs),
+        write.stored.ref.customerId,
+        orEmpty(write.index.lastPurchaseDay), orEmpty(write.index.frequency),
+        orEmpty(write.index.monetaryCents), orEmpty(write.index.profitCents),
+        orEmpty(write.dueAtMs),
+        write.outbox.length,
+      );
+      for (const change of write.outbox) args.push(change.fromKey ?? '', change.toKey, change.event);
+    }
+    callScript(pipeline, 'applyCustomers', keys, args);
   }
   const replies = await execOrThrow(pipeline);
-  const result: WriteResult = { written: [], conflicts: [] };
-  writes.forEach((write, i) => {
-    const [ok] = replies[i] as [number, number];
-    (ok === 1 ? result.written : result.conflicts).push(write);
+  const stored = new Array<boolean>(writes.length);
+  groups.forEach((group, g) => {
+    const outcome = replies[g] as number[];
+    group.at.forEach((i, n) => {
+      stored[i] = outcome[2 * n] === 1;
+    });
   });
+  const result: WriteResult = { written: [], conflicts: [] };
+  writes.forEach((write, i) => (stored[i] ? result.written : result.conflicts).push(write));
   return result;
 }
 

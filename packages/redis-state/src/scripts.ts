@@ -6,22 +6,26 @@ import type { ChainableCommander, Redis } from 'ioredis';
  * ioredis' defineCommand, which sends EVALSHA and falls back to EVAL after a SCRIPT FLUSH or a
  * failover, in pipelines too.
  */
-const SCRIPTS = {
-  applyCustomer: { file: 'apply-customer.lua', keys: 8 },
+/** A script whose number of keys is given with each call (one key per customer, say). */
+const VARIABLE = null;
+
+const SCRIPTS: Record<string, { file: string; keys: number | null }> = {
+  applyCustomers: { file: 'apply-customers.lua', keys: VARIABLE },
+  loadCustomers: { file: 'load-customers.lua', keys: VARIABLE },
   ackOutbox: { file: 'ack-outbox.lua', keys: 2 },
   acquireLease: { file: 'acquire-lease.lua', keys: 1 },
   raiseWatermark: { file: 'raise-watermark.lua', keys: 1 },
   claimAction: { file: 'claim-action.lua', keys: 4 },
-} as const;
+};
 
-export type ScriptName = keyof typeof SCRIPTS;
+export type ScriptName = 'applyCustomers' | 'loadCustomers' | 'ackOutbox' | 'acquireLease' | 'raiseWatermark' | 'claimAction';
 type Args = (string | number | Buffer)[];
 
 const sources = new Map<ScriptName, string>();
 function source(name: ScriptName): string {
   let lua = sources.get(name);
   if (lua === undefined) {
-    lua = readFileSync(new URL(`../lua/${SCRIPTS[name].file}`, import.meta.url), 'utf8');
+    lua = readFileSync(new URL(`../lua/${SCRIPTS[name]!.file}`, import.meta.url), 'utf8');
     sources.set(name, lua);
   }
   return lua;
@@ -33,17 +37,23 @@ const defined = new WeakSet<Redis>();
 export function defineScripts(redis: Redis): void {
   if (defined.has(redis)) return;
   for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
-    redis.defineCommand(name, { numberOfKeys: SCRIPTS[name].keys, lua: source(name) });
+    const keys = SCRIPTS[name]!.keys;
+    redis.defineCommand(name, keys === null ? { lua: source(name) } : { numberOfKeys: keys, lua: source(name) });
   }
   defined.add(redis);
 }
 
 type ScriptTarget = Redis | ChainableCommander;
 
-/** Queues (on a pipeline) or runs (on a connection) a script: keys first, then arguments. */
-export function callScript(target: ScriptTarget, name: ScriptName, keys: string[], args: Args): unknown {
-  if (keys.length !== SCRIPTS[name].keys) throw new Error(`${name} takes ${SCRIPTS[name].keys} keys`);
-  const fn = (target as unknown as Record<string, (...a: Args) => unknown>)[name];
+/**
+ * Queues (on a pipeline) or runs (on a connection) a script: keys first, then arguments. With
+ * `replies: 'buffers'` bulk replies come back as Buffers (for binary fields).
+ */
+export function callScript(target: ScriptTarget, name: ScriptName, keys: string[], args: Args, replies: 'strings' | 'buffers' = 'strings'): unknown {
+  const declared = SCRIPTS[name]!.keys;
+  if (declared !== null && keys.length !== declared) throw new Error(`${name} takes ${declared} keys`);
+  const method = replies === 'buffers' ? `${name}Buffer` : name;
+  const fn = (target as unknown as Record<string, (...a: Args) => unknown>)[method];
   if (typeof fn !== 'function') throw new Error(`script ${name} is not defined on this connection: call defineScripts first`);
-  return fn.call(target, ...keys, ...args);
+  return declared === null ? fn.call(target, keys.length, ...keys, ...args) : fn.call(target, ...keys, ...args);
 }

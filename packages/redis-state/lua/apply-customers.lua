@@ -1,0 +1,71 @@
+--[[
+  The atomic step (DESIGN section 4) for the customers of one shard and tenant: for each, the
+  compare-and-set on the state version, the new state with its dedupe ledger, the population
+  indexes, the segment counts, the outbox append, and the customer's next due time for the
+  clock happen together or not at all. One call carries many customers because the call itself
+  (EVALSHA, argument tables, the client's command object) cost more than the work for a
+  customer with a few events; each customer is still checked and written on its own.
+  The scoring math is not here: the new state and the changes are computed by packages/model
+  in the scorer and passed in. Clock and thresholds re-evaluations use the same step with no
+  new event. The version in field `v` counts writes (any kind), so it moves with every step;
+  field `e` is the dedupe ledger (12 bytes per applied event, pruned by the scorer to the
+  retention), kept in the customer's own hash: a key of its own per customer cost more memory
+  than the ids.
+
+  KEYS: 1 outbox stream, 2 recency index, 3 frequency index, 4 monetary index, 5 profit index,
+        6 segment counts hash, 7 due-time zset, then one customer hash per customer
+        (all share one hash tag)
+  ARGV, per customer in KEYS order:
+        expected version, new version, encoded state, ledger ('=' unchanged, '' none),
+        index member (customer id), last purchase day, frequency, monetary cents,
+        profit cents   ('' removes the member from that index),
+        due time ms ('' = nothing due),
+        number of changes M, then M triples (from segment key or '', to segment key, outbox JSON)
+  Returns, per customer, 1 and the new version when written, or 0 and the current version
+  when the version moved (that customer is untouched: re-read and retry).
+]]
+local results = {}
+local at = 1
+for c = 8, #KEYS do
+  local customer = KEYS[c]
+  local expected, version = ARGV[at], ARGV[at + 1]
+  local m = tonumber(ARGV[at + 10])
+  local current = redis.call('HGET', customer, 'v') or '0'
+  if current ~= expected then
+    results[#results + 1] = 0
+    results[#results + 1] = tonumber(current)
+  else
+    redis.call('HSET', customer, 'v', version, 's', ARGV[at + 2])
+    local ledger = ARGV[at + 3]
+    if ledger == '' then
+      redis.call('HDEL', customer, 'e')
+    elseif ledger ~= '=' then
+      redis.call('HSET', customer, 'e', ledger)
+    end
+
+    local member = ARGV[at + 4]
+    for k = 0, 4 do
+      -- 2..5: the four population indexes, 7: the due-time index
+      local key = k < 4 and KEYS[2 + k] or KEYS[7]
+      local value = ARGV[at + 5 + k]
+      if value == '' then
+        redis.call('ZREM', key, member)
+      else
+        redis.call('ZADD', key, value, member)
+      end
+    end
+
+    local i = at + 11
+    for _ = 1, m do
+      local from, to, event = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+      if from ~= '' then redis.call('HINCRBY', KEYS[6], from, -1) end
+      redis.call('HINCRBY', KEYS[6], to, 1)
+      redis.call('XADD', KEYS[1], '*', 'e', event)
+      i = i + 3
+    end
+    results[#results + 1] = 1
+    results[#results + 1] = tonumber(version)
+  end
+  at = at + 11 + 3 * m
+end
+return results
