@@ -398,7 +398,7 @@ async function redisCeiling(redisUrl: string, changesPerEvent: number) {
       const evaluation = evaluate(applied, nowMs, null, policy);
       const { state, changes, heldUntilMs } = assignSegments(applied, evaluation, nowMs, policy);
       return {
-        stored: { ref, keys: keyspace.customer(ref), version: 0, state: null, alreadyApplied: new Set<string>(), dueAtMs: null, ledger: new Map() },
+        stored: { ref, keys: keyspace.customer(ref), version: 0, state: null, alreadyApplied: new Set<string>(), dueAtMs: null, ledger: new Map(), ledgerKeys: new Map() },
         state, appliedEventIds: [event.eventId], index: evaluation.index,
         dueAtMs: nextDueMs(state, nowMs, null, policy, heldUntilMs),
         // as many segment changes per write as the scorer wrote per event on CDNOW_master

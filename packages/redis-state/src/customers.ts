@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { decodeState, encodeState, type CustomerState, type IndexValues } from '@bondstream/model';
 import type { CustomerKeys, CustomerRef, KeySpace } from './keys.js';
-import { hasApplied, nextLedger, parseLedger, type Ledger } from './ledger.js';
+import { ledgerKey, nextLedger, parseLedger, type Ledger } from './ledger.js';
 import { callScript, defineScripts } from './scripts.js';
 
 export interface LoadRequest {
@@ -21,6 +21,8 @@ export interface StoredCustomer {
   dueAtMs: number | null;
   /** the dedupe ledger as stored (pruned and extended by the write) */
   ledger: Ledger;
+  /** the ledger keys of the requested event ids, computed once for the check and the write */
+  ledgerKeys: Map<string, string>;
 }
 
 /**
@@ -68,14 +70,16 @@ export async function loadCustomers(redis: Redis, keyspace: KeySpace, requests: 
       const [version, encoded, ledgerBytes, due] = values.slice(4 * n, 4 * n + 4);
       const request = requests[i] as LoadRequest;
       const ledger = parseLedger(ledgerBytes ?? null);
+      const ledgerKeys = new Map(request.eventIds.map((id) => [id, ledgerKey(id)]));
       loaded[i] = {
         ref: request.ref,
         keys: keys[i] as CustomerKeys,
         version: version == null ? 0 : Number(version.toString()),
         state: encoded == null ? null : decodeState(encoded.toString('utf8')),
-        alreadyApplied: new Set(request.eventIds.filter((id) => hasApplied(ledger, id))),
+        alreadyApplied: new Set(request.eventIds.filter((id) => ledger.has(ledgerKeys.get(id) as string))),
         dueAtMs: due == null ? null : Number(due.toString()),
         ledger,
+        ledgerKeys,
       };
     });
   });
@@ -126,7 +130,8 @@ export async function writeCustomers(
       keys.push(write.stored.keys.state);
       args.push(
         write.stored.version, write.stored.version + 1, encodeState(write.state),
-        nextLedger(write.stored.ledger, write.appliedEventIds, options.wallNowMs, options.dedupeRetentionMs),
+        nextLedger(write.stored.ledger, write.appliedEventIds.map((id) => write.stored.ledgerKeys.get(id) ?? ledgerKey(id)),
+          options.wallNowMs, options.dedupeRetentionMs),
         write.stored.ref.customerId,
         orEmpty(write.index.lastPurchaseDay), orEmpty(write.index.frequency),
         orEmpty(write.index.monetaryCents), orEmpty(write.index.profitCents),

@@ -32,16 +32,16 @@ export function hasApplied(ledger: Ledger, eventId: string): boolean {
 }
 
 /**
- * The ledger after applying `eventIds` at `wallNowMs`, without the entries older than the
- * retention; `'='` when nothing changed (the step leaves the field alone) and `''` when it is
- * empty (the step deletes it).
+ * The ledger after applying the events with these ledger keys (ledgerKey of their ids) at
+ * `wallNowMs`, without the entries older than the retention; `'='` when nothing changed (the
+ * step leaves the field alone) and `''` when it is empty (the step deletes it).
  */
-export function nextLedger(ledger: Ledger, eventIds: readonly string[], wallNowMs: number, retentionMs: number): Buffer | '=' | '' {
+export function nextLedger(ledger: Ledger, appliedKeys: readonly string[], wallNowMs: number, retentionMs: number): Buffer | '=' | '' {
   const oldest = wallNowMs - retentionMs;
   const kept: [string, number][] = [];
   for (const entry of ledger) if (entry[1] >= oldest) kept.push(entry);
-  if (eventIds.length === 0 && kept.length === ledger.size) return '=';
-  for (const id of eventIds) kept.push([ledgerKey(id), wallNowMs]);
+  if (appliedKeys.length === 0 && kept.length === ledger.size) return '=';
+  for (const key of appliedKeys) kept.push([key, wallNowMs]);
   if (kept.length === 0) return '';
   const out = Buffer.allocUnsafe(kept.length * ENTRY_BYTES);
   kept.forEach(([key, atMs], i) => {

@@ -23,7 +23,7 @@ export async function classifyMessages(
   const deadLetters: DeadLetter[] = [];
   const maxFutureSkewMs = options.policy.maxFutureSkewSeconds * 1_000;
   for (const message of messages) {
-    const decoded = await decoder.decode(message.value);
+    const decoded = decoder.decodeNow(message.value) ?? await decoder.decode(message.value);
     if (!decoded.ok) {
       deadLetters.push({ message, reason: decoded.reason, detail: decoded.detail });
       continue;

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import {
   assignSegments, evaluate, nextDueMs,
-  type ChangeCauseKind, type CustomerState, type Policy, type Thresholds,
+  type ChangeCauseKind, type CustomerState, type Policy, type SegmentChange, type Thresholds,
 } from '@bondstream/model';
 import {
   loadCustomers, writeCustomers,
@@ -9,7 +9,7 @@ import {
 } from '@bondstream/redis-state';
 import type { EvaluationClock } from './clock.js';
 import type { ScorerMetrics } from './metrics.js';
-import { buildSegmentChange, storeSegmentChange } from './segment-change.js';
+import { storeSegmentChanges } from './segment-change.js';
 
 /** What every way of writing a customer (events, the clock, a thresholds refresh) needs. */
 export interface ScoringContext {
@@ -61,14 +61,12 @@ export function planWrite(
     appliedEventIds,
     index: evaluation.index,
     dueAtMs: nextDueMs(assigned.state, nowMs, thresholds, ctx.policy, assigned.heldUntilMs),
-    outbox: assigned.changes.map((change) => ({
-      fromKey: change.from === null ? null : `${change.dimension}:${change.from}`,
-      toKey: `${change.dimension}:${change.to}`,
-      event: storeSegmentChange(buildSegmentChange({
-        tenantId, customerId, change, stateVersion: assigned.state.appliedEvents,
-        occurredAtMs, cause: published, scores: evaluation.scores,
-      })),
-    })),
+    outbox: storeSegmentChanges({
+      tenantId, customerId, stateVersion: assigned.state.appliedEvents, occurredAtMs, cause: published, scores: evaluation.scores,
+    }, assigned.changes).map((event, i) => {
+      const change = assigned.changes[i] as SegmentChange;
+      return { fromKey: change.from === null ? null : `${change.dimension}:${change.from}`, toKey: `${change.dimension}:${change.to}`, event };
+    }),
   };
 }
 
@@ -116,14 +114,17 @@ export async function writeUntilStored<T>(
   return stored;
 }
 
-/** Counts written segment changes by dimension and cause. */
+/** Counts written segment changes by dimension and cause (one counter update per dimension, not per change). */
 export function countChanges(ctx: ScoringContext, writes: readonly { write: CustomerWrite }[], cause: ChangeCauseKind): number {
+  const byDimension = new Map<string, number>();
   let n = 0;
   for (const { write } of writes) {
     for (const change of write.outbox) {
-      ctx.metrics.segmentChanges.inc({ dimension: change.toKey.slice(0, change.toKey.indexOf(':')), cause });
+      const dimension = change.toKey.slice(0, change.toKey.indexOf(':'));
+      byDimension.set(dimension, (byDimension.get(dimension) ?? 0) + 1);
       n++;
     }
   }
+  for (const [dimension, count] of byDimension) ctx.metrics.segmentChanges.inc({ dimension, cause }, count);
   return n;
 }

@@ -25,15 +25,17 @@ export function segmentChangeId(tenantId: string, customerId: string, change: Se
     .slice(0, 32);
 }
 
-export function buildSegmentChange(input: {
+/** What one write's segment changes share, and the changes. */
+export interface SegmentChangeInput {
   tenantId: string;
   customerId: string;
-  change: SegmentChange;
   stateVersion: number;
   occurredAtMs: number;
   cause: { kind: ChangeCauseKind; eventId?: string };
   scores: Scores;
-}): StoredSegmentChange {
+}
+
+export function buildSegmentChange(input: SegmentChangeInput & { change: SegmentChange }): StoredSegmentChange {
   return {
     eventId: segmentChangeId(input.tenantId, input.customerId, input.change, input.stateVersion),
     tenantId: input.tenantId,
@@ -64,6 +66,21 @@ export function withEmittedAt(stored: StoredSegmentChange, emittedAtMs: number) 
  */
 export function storeSegmentChange(change: StoredSegmentChange): string {
   return `${change.customerId}\u0000${JSON.stringify(change)}`;
+}
+
+/**
+ * The outbox entries of one write's changes: the same bytes as storeSegmentChange(
+ * buildSegmentChange(...)) for each (tested), but what the changes of one write share (tenant,
+ * customer, time, cause, scores) is serialised once: a first assignment writes three changes,
+ * and this runs for nearly every event.
+ */
+export function storeSegmentChanges(input: SegmentChangeInput, changes: readonly SegmentChange[]): string[] {
+  if (changes.length === 0) return [];
+  const { tenantId, customerId, stateVersion } = input;
+  const who = `","tenantId":${JSON.stringify(tenantId)},"customerId":${JSON.stringify(customerId)},"dimension":`;
+  const rest = `,"occurredAt":"${isoTime(input.occurredAtMs)}","cause":${JSON.stringify(input.cause)},"scores":${JSON.stringify(input.scores)},"stateVersion":${JSON.stringify(stateVersion)}}`;
+  return changes.map((change) =>
+    `${customerId}\u0000{"eventId":"${segmentChangeId(tenantId, customerId, change, stateVersion)}${who}${JSON.stringify(change.dimension)},"from":${JSON.stringify(change.from)},"to":${JSON.stringify(change.to)}${rest}`);
 }
 
 /** The key and the stored change, parsed (for Avro output, which re-encodes it). */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { segmentChangeEventSchema } from '@bondstream/contracts';
 import {
-  buildSegmentChange, parseStoredSegmentChange, publishableJson, storeSegmentChange, withEmittedAt,
+  buildSegmentChange, parseStoredSegmentChange, publishableJson, storeSegmentChange, storeSegmentChanges, withEmittedAt,
 } from '../src/segment-change.js';
 
 const text = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 });
@@ -40,6 +40,28 @@ describe('the stored segment change and its published form', () => {
       expect(key).toBe(stored.customerId);
       expect(value).toBe(JSON.stringify(withEmittedAt(stored, emittedAtMs)));
       expect(parseStoredSegmentChange(entry)).toEqual({ key: stored.customerId, change: stored });
+    }), { numRuns: 500 });
+  });
+
+  it('stores one write\'s changes with the bytes of storeSegmentChange(buildSegmentChange(...)) for each', () => {
+    const change = fc.record({
+      dimension: fc.constantFrom('relationship' as const, 'pyramid' as const, 'rfm' as const),
+      from: fc.option(fc.constantFrom('stranger', 'small', 'new'), { nil: null }),
+      to: fc.constantFrom('butterfly', 'inactive', 'champions'),
+      atMs: fc.integer({ min: 0, max: 4_000_000_000_000 }),
+    });
+    const input = fc.record({
+      tenantId: trickyId, customerId: trickyId, eventId: trickyId,
+      stateVersion: fc.nat(), occurredAtMs: fc.integer({ min: 0, max: 4_000_000_000_000 }),
+      kind: fc.constantFrom('event' as const, 'clock' as const, 'thresholds' as const),
+      r: score, profit: fc.double({ noNaN: true, noDefaultInfinity: true }),
+    }).map((x) => ({
+      tenantId: x.tenantId, customerId: x.customerId, stateVersion: x.stateVersion, occurredAtMs: x.occurredAtMs,
+      cause: x.kind === 'event' ? { kind: 'event' as const, eventId: x.eventId } : { kind: x.kind },
+      scores: { recencyDays: x.r, frequency: 3, monetary: 12.5, profit: x.profit, loyalty: 0.5, r: x.r, f: x.r, m: x.r },
+    }));
+    fc.assert(fc.property(input, fc.array(change, { maxLength: 3 }), (shared, list) => {
+      expect(storeSegmentChanges(shared, list)).toEqual(list.map((c) => storeSegmentChange(buildSegmentChange({ ...shared, change: c }))));
     }), { numRuns: 500 });
   });
 
