@@ -6,17 +6,25 @@ import { PollingLoop } from './polling-loop.js';
 /** Where the relay reads from: the Redis outbox (packages/redis-state OutboxStore fits). */
 export interface OutboxSource {
   leaseShards(): Promise<number[]>;
-  read(shards: readonly number[], perShard: number): Promise<Map<number, { id: string; event: string }[]>>;
-  ack(published: Map<number, string[]>): Promise<Map<number, boolean>>;
+  /** The oldest entries of each shard, oldest first. */
+  readBatch(shards: readonly number[], perShard: number): Promise<Map<number, { id: string; event: Buffer }[]>>;
+  /** Deletes each shard's entries up to and including the id; false for a shard whose lease was lost. */
+  ackThrough(lastIds: ReadonlyMap<number, string>): Promise<Map<number, boolean>>;
   release(): Promise<void>;
+}
+
+/** A message as kafkajs takes it. */
+export interface RelayMessage {
+  key: string | Buffer;
+  value: Buffer;
 }
 
 export interface OutboxRelayOptions {
   source: OutboxSource;
   producer: Producer;
   topic: string;
-  /** Turns a stored entry into the Kafka message (adds emittedAt, JSON or Avro). */
-  encode(storedEvent: string): Promise<{ key: string; value: Buffer }>;
+  /** Turns stored entries into the Kafka messages, in order (adds emittedAt, JSON or Avro). */
+  encode(storedEvents: readonly Buffer[]): Promise<RelayMessage[]>;
   logger: Logger;
   metrics: { published: Counter; errors: Counter<'stage'> };
   /** How often leases are renewed; they are taken for three times this. */
@@ -76,17 +84,18 @@ export class OutboxRelay {
       this.leasedAt = Date.now();
     }
     if (this.shards.length === 0) return 0;
-    const entries = await source.read(this.shards, this.options.perShard ?? 500);
+    const entries = await source.readBatch(this.shards, this.options.perShard ?? 500);
     if (entries.size === 0) return 0;
-    const messages: { key: string; value: Buffer }[] = [];
-    const ids = new Map<number, string[]>();
+    const stored: Buffer[] = [];
+    const lastIds = new Map<number, string>();
     for (const [shard, rows] of entries) {
-      ids.set(shard, rows.map((r) => r.id));
-      for (const row of rows) messages.push(await this.options.encode(row.event));
+      lastIds.set(shard, (rows[rows.length - 1] as { id: string }).id);
+      for (const row of rows) stored.push(row.event);
     }
+    const messages = await this.options.encode(stored);
     // One request: Kafka keeps the order of messages per partition within it.
     await producer.send({ topic, acks: -1, messages });
-    const acked = await source.ack(ids);
+    const acked = await source.ackThrough(lastIds);
     for (const [shard, held] of acked) {
       if (!held) {
         this.shards = this.shards.filter((s) => s !== shard);

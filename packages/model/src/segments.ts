@@ -1,6 +1,5 @@
 import { countPastSticky, stickyCut } from './hysteresis.js';
 import type { Policy } from './policy.js';
-import { cloneState } from './state.js';
 import {
   DIMENSIONS,
   RELATIONSHIP_SEGMENTS,
@@ -96,7 +95,10 @@ export interface Assignment {
  * moment. Pure.
  */
 export function assignSegments(state: CustomerState, evaluation: Evaluation, atMs: number, policy: Policy): Assignment {
-  const next = cloneState(state);
+  // Only the segments, the evaluation time and the scores change: the rest (window, lifetime,
+  // purchase days) is shared with the input rather than copied; the model never mutates a
+  // state it has returned, so sharing keeps every function pure.
+  const next: CustomerState = { ...state, segments: { ...state.segments } };
   const changes: SegmentChange[] = [];
   const dwellMs = policy.hysteresis.minDwellDays * DAY_MS;
   let heldUntilMs: number | null = null;

@@ -8,6 +8,21 @@ export interface OutboxEntry {
   event: string;
 }
 
+export interface RawOutboxEntry {
+  id: string;
+  event: Buffer;
+}
+
+const MAX_SEQUENCE = 2n ** 64n - 1n;
+
+/** The smallest stream id after `id` ("ms-seq"): XTRIM MINID keeps ids from there on. */
+export function nextStreamId(id: string): string {
+  const dash = id.indexOf('-');
+  if (dash < 0) throw new Error(`not a stream id: ${id}`);
+  const seq = BigInt(id.slice(dash + 1));
+  return seq === MAX_SEQUENCE ? `${BigInt(id.slice(0, dash)) + 1n}-0` : `${id.slice(0, dash)}-${seq + 1n}`;
+}
+
 /**
  * The relay side of the outbox. A relay leases a shard before reading it, so with several scorer
  * processes each shard is published by one of them at a time, in order; a crashed holder's
@@ -47,6 +62,39 @@ export class OutboxStore {
       }
     });
     return entries;
+  }
+
+  /**
+   * The relay's read: the oldest entries of each shard, their bodies as Buffers (no UTF-8
+   * decode and re-encode on the way to Kafka), one round trip.
+   */
+  async readBatch(shards: readonly number[], perShard: number): Promise<Map<number, RawOutboxEntry[]>> {
+    const pipeline = this.redis.pipeline();
+    for (const shard of shards) pipeline.xrangeBuffer(this.keyspace.outbox(shard, this.stream), '-', '+', 'COUNT', perShard);
+    const replies = await execOrThrow(pipeline);
+    const entries = new Map<number, RawOutboxEntry[]>();
+    shards.forEach((shard, i) => {
+      const rows = replies[i] as [Buffer, Buffer[]][];
+      if (rows.length > 0) entries.set(shard, rows.map(([id, fields]) => ({ id: id.toString('latin1'), event: rawFieldValue(fields, 'e') })));
+    });
+    return entries;
+  }
+
+  /**
+   * Deletes each shard's entries up to and including the given id (what readBatch returned is
+   * always the oldest entries, so a published batch is a prefix): one XTRIM per shard instead of
+   * an id per entry. Returns false for a shard whose lease was lost meanwhile.
+   */
+  async ackThrough(lastIds: ReadonlyMap<number, string>): Promise<Map<number, boolean>> {
+    const pipeline = this.redis.pipeline();
+    const shards = [...lastIds.keys()];
+    for (const shard of shards) {
+      callScript(pipeline, 'trimOutbox', [this.keyspace.outbox(shard, this.stream), this.keyspace.relayLease(shard, this.stream)], [
+        this.leaseToken, nextStreamId(lastIds.get(shard) as string),
+      ]);
+    }
+    const replies = await execOrThrow(pipeline);
+    return new Map(shards.map((shard, i) => [shard, replies[i] !== -1]));
   }
 
   /** Deletes published entries; returns false for a shard whose lease was lost meanwhile. */
@@ -100,6 +148,11 @@ export async function releaseShards(redis: Redis, leaseKey: ShardLease, token: s
       leaseKey(shard), token);
   }
   await execOrThrow(pipeline);
+}
+
+function rawFieldValue(fields: Buffer[], name: string): Buffer {
+  for (let i = 0; i + 1 < fields.length; i += 2) if ((fields[i] as Buffer).toString('latin1') === name) return fields[i + 1] as Buffer;
+  throw new Error(`outbox entry without field ${name}`);
 }
 
 function fieldValue(fields: string[], name: string): string {

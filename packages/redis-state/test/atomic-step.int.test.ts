@@ -115,6 +115,24 @@ describe('the atomic customer step (real redis-server)', () => {
     expect(await b.leaseShards()).toHaveLength(STATE_SHARDS);
   });
 
+  it('the relay reads the oldest entries as bytes and trims exactly what it read, only while it holds the lease', async () => {
+    const a = new OutboxStore(redis, keyspace, 'relay-a', 60_000);
+    const b = new OutboxStore(redis, keyspace, 'relay-b', 60_000);
+    await a.leaseShards();
+    const shard = 3;
+    const stream = keyspace.outbox(shard);
+    for (let i = 0; i < 5; i++) await redis.xadd(stream, '*', 'e', `c-${i}\u0000{"n":${i}}`);
+    const read = (await a.readBatch([shard], 3)).get(shard)!;
+    expect(read.map((e) => e.event.toString('utf8'))).toEqual([0, 1, 2].map((i) => `c-${i}\u0000{"n":${i}}`));
+    await redis.xadd(stream, '*', 'e', 'written meanwhile');
+    const lastIds = new Map([[shard, read[2]!.id]]);
+    expect((await b.ackThrough(lastIds)).get(shard)).toBe(false);
+    expect(await redis.xlen(stream)).toBe(6);
+    expect((await a.ackThrough(lastIds)).get(shard)).toBe(true);
+    const left = (await a.readBatch([shard], 10)).get(shard)!.map((e) => e.event.toString('utf8'));
+    expect(left).toEqual(['c-3\u0000{"n":3}', 'c-4\u0000{"n":4}', 'written meanwhile']);
+  });
+
   it('keeps the due-time index with the state: set, moved and removed by the same step', async () => {
     const allShards = Array.from({ length: STATE_SHARDS }, (_, i) => i);
     const [stored] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1'] }]);

@@ -40,10 +40,10 @@ async function main(): Promise<void> {
     source: outbox,
     producer,
     topic: config.topics.actions,
-    encode: async (stored) => {
-      const action = JSON.parse(stored) as CustomerAction;
+    encode: (stored) => Promise.all(stored.map(async (entry) => {
+      const action = JSON.parse(entry.toString('utf8')) as CustomerAction;
       return { key: action.customerId, value: await encoder.encodeAction(action) };
-    },
+    })),
     logger,
     metrics: { published: metrics.published, errors: metrics.errors },
     leaseRefreshMs: 2_000,

@@ -12,7 +12,7 @@ import { createSchemaRegistryClient, OutputEncoder } from '@bondstream/contracts
 import { connectProducer, createKafka, OutboxRelay } from '@bondstream/kafka-runner';
 import { createLogger } from '@bondstream/observability';
 import { KeySpace, OutboxStore } from '@bondstream/redis-state';
-import { segmentChangeMessage } from './relay-encode.js';
+import { segmentChangeMessages } from './relay-encode.js';
 import type { RelayReport, RelayThreadData } from './relay-host.js';
 
 const { config, leaseToken } = workerData as RelayThreadData;
@@ -46,7 +46,7 @@ const relay = new OutboxRelay({
   source: new OutboxStore(redis, new KeySpace(config.redisNamespace), leaseToken, 6_000),
   producer,
   topic: config.topics.segmentChanges,
-  encode: segmentChangeMessage(registry, new OutputEncoder({ registry, topics: config.topics })),
+  encode: segmentChangeMessages(registry, new OutputEncoder({ registry, topics: config.topics })),
   logger,
   metrics: { published, errors },
   leaseRefreshMs: 2_000,

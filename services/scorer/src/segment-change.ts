@@ -89,19 +89,26 @@ export function parseStoredSegmentChange(stored: string): { key: string; change:
   return { key: stored.slice(0, separator), change: JSON.parse(stored.slice(separator + 1)) as StoredSegmentChange };
 }
 
+const CAUSE_FIELD = Buffer.from(',"cause":{');
+
 /**
- * The published JSON, spliced rather than parsed and re-serialised: the relay publishes every
- * change, so this is on the hot path. emittedAt goes right before `cause`, after occurredAt, as
- * in DESIGN section 3; a raw `,"cause":{` cannot occur earlier because quotes inside string
- * values are escaped. The bytes are the same as JSON.stringify(withEmittedAt(change)) (tested).
+ * The published message, spliced rather than parsed and re-serialised: the relay publishes
+ * every change, so this is on the hot path, and it works on the stored bytes as Redis returned
+ * them. emittedAt (`"emittedAt":"…",` as bytes, see emittedAtField) goes right before `cause`,
+ * after occurredAt, as in DESIGN section 3; a raw `,"cause":{` cannot occur earlier because
+ * quotes inside string values are escaped. The bytes are the same as
+ * JSON.stringify(withEmittedAt(change)) (tested).
  */
-export function publishableJson(stored: string, emittedAtMs: number): { key: string; value: string } {
-  const separator = stored.lastIndexOf('\u0000');
-  const json = stored.slice(separator + 1);
-  const at = json.indexOf(',"cause":{');
-  if (at < 0) throw new Error('not a stored segment change');
-  return {
-    key: stored.slice(0, separator),
-    value: `${json.slice(0, at)},"emittedAt":"${new Date(emittedAtMs).toISOString()}"${json.slice(at)}`,
-  };
+export function publishableMessage(stored: Buffer, emittedAtField: Buffer): { key: Buffer; value: Buffer } {
+  const separator = stored.lastIndexOf(0);
+  const at = stored.indexOf(CAUSE_FIELD, separator + 1);
+  if (separator < 0 || at < 0) throw new Error('not a stored segment change');
+  const head = stored.subarray(separator + 1, at + 1); // up to and including the comma
+  const tail = stored.subarray(at + 1);
+  return { key: stored.subarray(0, separator), value: Buffer.concat([head, emittedAtField, tail], head.length + emittedAtField.length + tail.length) };
+}
+
+/** The bytes publishableMessage inserts: one per relay cycle, shared by its messages. */
+export function emittedAtField(emittedAtMs: number): Buffer {
+  return Buffer.from(`"emittedAt":"${new Date(emittedAtMs).toISOString()}",`);
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { segmentChangeEventSchema } from '@bondstream/contracts';
 import {
-  buildSegmentChange, parseStoredSegmentChange, publishableJson, storeSegmentChange, storeSegmentChanges, withEmittedAt,
+  buildSegmentChange, emittedAtField, parseStoredSegmentChange, publishableMessage, storeSegmentChange, storeSegmentChanges, withEmittedAt,
 } from '../src/segment-change.js';
 
 const text = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 });
@@ -33,12 +33,12 @@ const changes = fc.record({
 }));
 
 describe('the stored segment change and its published form', () => {
-  it('publishes exactly the bytes of JSON.stringify(withEmittedAt(change)), keyed by customer id', () => {
+  it('publishes exactly the bytes of JSON.stringify(withEmittedAt(change)), keyed by customer id, from the stored bytes', () => {
     fc.assert(fc.property(changes, ({ stored, emittedAtMs }) => {
       const entry = storeSegmentChange(stored);
-      const { key, value } = publishableJson(entry, emittedAtMs);
-      expect(key).toBe(stored.customerId);
-      expect(value).toBe(JSON.stringify(withEmittedAt(stored, emittedAtMs)));
+      const { key, value } = publishableMessage(Buffer.from(entry), emittedAtField(emittedAtMs));
+      expect(key.toString('utf8')).toBe(stored.customerId);
+      expect(value.toString('utf8')).toBe(JSON.stringify(withEmittedAt(stored, emittedAtMs)));
       expect(parseStoredSegmentChange(entry)).toEqual({ key: stored.customerId, change: stored });
     }), { numRuns: 500 });
   });
@@ -68,8 +68,8 @@ describe('the stored segment change and its published form', () => {
   it('publishes what the output contract accepts', () => {
     fc.assert(fc.property(changes, ({ stored, emittedAtMs }) => {
       fc.pre(!/[{}]/.test(stored.customerId) && stored.customerId.length <= 200);
-      const { value } = publishableJson(storeSegmentChange(stored), emittedAtMs);
-      const parsed = segmentChangeEventSchema.safeParse(JSON.parse(value));
+      const { value } = publishableMessage(Buffer.from(storeSegmentChange(stored)), emittedAtField(emittedAtMs));
+      const parsed = segmentChangeEventSchema.safeParse(JSON.parse(value.toString('utf8')));
       expect(parsed.error?.issues ?? []).toEqual([]);
     }), { numRuns: 300 });
   });
