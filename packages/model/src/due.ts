@@ -1,4 +1,4 @@
-import { loyaltyScore } from './loyalty.js';
+import { loyaltyCurve, loyaltyOn, type LoyaltyCurve } from './loyalty.js';
 import type { Policy } from './policy.js';
 import { rfmQuantilesTrusted } from './rfm.js';
 import type { CustomerState, Thresholds } from './types.js';
@@ -84,15 +84,19 @@ function loyaltyCrossingDay(state: CustomerState, nowDay: number, lastDay: numbe
   const decayStartDay = lastDay + Math.floor(activeGapMultiple * meanGap) + 1;
   const lapsedDay = lastDay + Math.ceil(lapsedGapMultiple * meanGap);
   const thresholdsToWatch = withMargin(policy.loyalty.loyalThreshold, policy);
-  const loyaltyOn = (day: number): number => loyaltyScore(days, Math.max(0, day - lastDay), day, policy);
-  const today = loyaltyOn(nowDay);
+  const curve = loyaltyCurve(days, policy) as LoyaltyCurve; // two or more purchase days
+  // Runs for every write and may scan hundreds of days: no closure or array per day.
+  const loyaltyOnDay = (day: number): number => loyaltyOn(curve, Math.max(0, day - lastDay), day, policy);
+  const today = loyaltyOnDay(nowDay);
   const sideToday = thresholdsToWatch.map((t) => today >= t);
 
   const lastDayToScan = Math.min(Math.max(tenureFullDay, lapsedDay), nowDay + MAX_LOYALTY_SCAN_DAYS);
   for (let day = nowDay + 1; day <= lastDayToScan; day++) {
     if (day >= tenureFullDay && day < decayStartDay) day = decayStartDay; // flat: full tenure, fully active
-    const loyalty = loyaltyOn(day);
-    if (thresholdsToWatch.some((t, i) => loyalty >= t !== sideToday[i])) return day;
+    const loyalty = loyaltyOnDay(day);
+    for (let i = 0; i < thresholdsToWatch.length; i++) {
+      if (loyalty >= (thresholdsToWatch[i] as number) !== sideToday[i]) return day;
+    }
   }
   return lastDayToScan === nowDay + MAX_LOYALTY_SCAN_DAYS ? lastDayToScan : null;
 }

@@ -25,9 +25,27 @@ export function loyaltyScore(
   nowDay: number,
   policy: Policy,
 ): number {
+  if (recencyDays === null) return 0;
+  const curve = loyaltyCurve(purchaseDays, policy);
+  return curve === null ? 0 : loyaltyOn(curve, recencyDays, nowDay, policy);
+}
+
+/**
+ * The part of loyalty that only a new purchase changes (repeat × consistency, the mean gap, the
+ * first day); null for fewer than two purchase days (loyalty 0). The clock's scan for the day
+ * loyalty crosses its threshold evaluates many days of one customer: it builds this once and
+ * calls loyaltyOn per day, the same arithmetic as loyaltyScore.
+ */
+export interface LoyaltyCurve {
+  repeatTimesConsistency: number;
+  meanGap: number;
+  firstDay: number;
+}
+
+export function loyaltyCurve(purchaseDays: readonly number[], policy: Policy): LoyaltyCurve | null {
   const n = purchaseDays.length;
-  if (n < 2 || recencyDays === null) return 0;
-  const { minPurchaseDays, fullTenureDays, activeGapMultiple, lapsedGapMultiple } = policy.loyalty;
+  if (n < 2) return null;
+  const { minPurchaseDays } = policy.loyalty;
 
   const repeat = minPurchaseDays <= 1 ? 1 : Math.min(1, (n - 1) / (minPurchaseDays - 1));
 
@@ -39,18 +57,22 @@ export function loyaltyScore(
     const gap = purchaseDays[i]! - purchaseDays[i - 1]!;
     sumSquares += gap * gap;
   }
-  const meanGap = sumGaps / k;
   // std/mean = sqrt(k·Σg² − (Σg)²)/k ÷ (Σg/k) = sqrt(k·Σg² − (Σg)²)/Σg, an integer under the root.
   const cv = Math.sqrt(Math.max(0, k * sumSquares - sumGaps * sumGaps)) / sumGaps;
   const consistency = n >= 3 ? 1 / (1 + cv) : 0.5;
+  return { repeatTimesConsistency: repeat * consistency, meanGap: sumGaps / k, firstDay: first };
+}
 
-  const ratio = recencyDays / meanGap;
+/** Loyalty on a day, `recencyDays` after the last purchase, for a curve of loyaltyCurve. */
+export function loyaltyOn(curve: LoyaltyCurve, recencyDays: number, nowDay: number, policy: Policy): number {
+  const { fullTenureDays, activeGapMultiple, lapsedGapMultiple } = policy.loyalty;
+  const ratio = recencyDays / curve.meanGap;
   let activity: number;
   if (ratio <= activeGapMultiple) activity = 1;
   else if (ratio >= lapsedGapMultiple) activity = 0;
   else activity = (lapsedGapMultiple - ratio) / (lapsedGapMultiple - activeGapMultiple);
 
-  const tenure = fullTenureDays <= 0 ? 1 : Math.min(1, Math.max(0, (nowDay - first) / fullTenureDays));
+  const tenure = fullTenureDays <= 0 ? 1 : Math.min(1, Math.max(0, (nowDay - curve.firstDay) / fullTenureDays));
 
-  return round4(repeat * consistency * activity * tenure);
+  return round4(curve.repeatTimesConsistency * activity * tenure);
 }
