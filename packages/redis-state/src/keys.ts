@@ -56,21 +56,27 @@ export class KeySpace {
     return `${this.namespace}:{s${shard}}`;
   }
 
+  /** The keys a shard's customers of one tenant share, built once (this runs for every customer of every batch). */
+  private readonly shared = new Map<string, Omit<CustomerKeys, 'state'>>();
+
   customer(ref: CustomerRef): CustomerKeys {
     const shard = this.shardOf(ref);
-    const tag = this.tag(shard);
-    const who = `${ref.tenantId}:${ref.customerId}`;
-    return {
-      shard,
-      state: `${tag}:c:${who}`,
-      outbox: this.outbox(shard),
-      recencyIndex: this.index(shard, ref.tenantId, 'recency'),
-      frequencyIndex: this.index(shard, ref.tenantId, 'frequency'),
-      monetaryIndex: this.index(shard, ref.tenantId, 'monetary'),
-      profitIndex: this.index(shard, ref.tenantId, 'profit'),
-      segmentCounts: this.segmentCounts(shard, ref.tenantId),
-      due: this.due(shard, ref.tenantId),
-    };
+    const id = `${shard}:${ref.tenantId}`;
+    let shared = this.shared.get(id);
+    if (shared === undefined) {
+      shared = {
+        shard,
+        outbox: this.outbox(shard),
+        recencyIndex: this.index(shard, ref.tenantId, 'recency'),
+        frequencyIndex: this.index(shard, ref.tenantId, 'frequency'),
+        monetaryIndex: this.index(shard, ref.tenantId, 'monetary'),
+        profitIndex: this.index(shard, ref.tenantId, 'profit'),
+        segmentCounts: this.segmentCounts(shard, ref.tenantId),
+        due: this.due(shard, ref.tenantId),
+      };
+      this.shared.set(id, shared);
+    }
+    return { ...shared, state: `${this.tag(shard)}:c:${ref.tenantId}:${ref.customerId}` };
   }
 
   actions(ref: CustomerRef): ActionKeys {
