@@ -20,14 +20,14 @@ describe('PollingLoop linger', () => {
       await waitFor('three busy steps', () => (starts.length >= 3 ? true : undefined), { intervalMs: 5 });
       // 60 ms steps with a 100 ms linger: one step every ~100 ms, not every 160 ms.
       const gap = (starts[2] as number) - (starts[1] as number);
-      expect(gap).toBeGreaterThanOrEqual(99);
+      expect(gap).toBeGreaterThanOrEqual(95); // timers may fire a little early by this clock
       expect(gap).toBeLessThan(150);
       // Steps longer than the linger follow each other at once.
       stepMs = 150;
       const seen = starts.length;
       await waitFor('two long steps', () => (starts.length >= seen + 3 ? true : undefined), { intervalMs: 5, timeoutMs: 5_000 });
       const longGap = (starts[seen + 2] as number) - (starts[seen + 1] as number);
-      expect(longGap).toBeGreaterThanOrEqual(149);
+      expect(longGap).toBeGreaterThanOrEqual(145);
       expect(longGap).toBeLessThan(240); // not 150 + 100
     } finally {
       await loop.stop();
