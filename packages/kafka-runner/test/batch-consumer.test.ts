@@ -54,11 +54,11 @@ function harness(options: Partial<BatchConsumerOptions<Item>> = {}) {
     ...options,
   });
   /** Hands kafkajs' batch of `offsets` on `partition` to the consumer; resolves when eachBatch returns. */
-  const batch = (partition: number, offsets: number[]) => (eachBatch as (payload: EachBatchPayload) => Promise<void>)({
+  const batch = (partition: number, offsets: number[], isStale = () => false) => (eachBatch as (payload: EachBatchPayload) => Promise<void>)({
     batch: { topic: 't', partition, messages: offsets.map((o) => ({ offset: String(o), key: null, value: Buffer.from('{}'), headers: {} })) },
     heartbeat: async () => undefined,
     isRunning: () => true,
-    isStale: () => false,
+    isStale,
     resolveOffset: (offset: string) => void resolved.push(`${partition}:${offset}`),
   } as unknown as EachBatchPayload);
   const items = (...pairs: [number, number][]) => pairs.map(([partition, offset]) => ({ partition, offset: String(offset) }));
@@ -163,6 +163,24 @@ describe('BatchConsumer', () => {
     expect([...(h.commits[1] as Offsets)].sort((a, b) => a.partition - b.partition)).toEqual([
       { topic: 't', partition: 0, offset: '3' }, { topic: 't', partition: 1, offset: '4' },
     ]);
+  });
+
+  it('leaves out of the apply, and does not commit, a batch that went stale while it waited', async () => {
+    const h = harness({ commitIntervalMs: 0 });
+    running = h;
+    await h.consumer.start();
+    await h.batch(0, [0]);
+    await waitFor('the first apply', () => (h.applies.length === 1 ? true : undefined), { intervalMs: 1 });
+    let stale = false;
+    await h.batch(1, [0], () => stale);
+    await h.batch(2, [0]);
+    stale = true; // e.g. a seek: kafkajs reads it again from elsewhere
+    h.applies[0]?.release();
+    await waitFor('the second apply', () => (h.applies.length === 2 ? true : undefined), { intervalMs: 1 });
+    expect(h.applies[1]?.items).toEqual(h.items([2, 0]));
+    h.applies[1]?.release();
+    await waitFor('partition 2 committed', () => (h.committed()[2] === '1' ? true : undefined), { intervalMs: 1 });
+    expect(h.committed()[1]).toBeUndefined();
   });
 
   it('on stop finishes and commits the apply in progress and drops the batches still waiting', async () => {
