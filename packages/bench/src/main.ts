@@ -6,17 +6,19 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, Partitioners, type Consumer, type ConsumerRunConfig, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type ConsumerRunConfig, type Producer } from 'kafkajs';
 import { z } from 'zod';
 import { parseCommandLine, parseFlags, UsageError } from '@bondstream/cli-kit';
 import { loadPolicy } from '@bondstream/config';
 import { decodeJsonInput, DEFAULT_TOPICS } from '@bondstream/contracts';
 import { importFile } from '@bondstream/importer';
 import {
-  applyEvents, assignSegments, decodeState, emptyState, encodeState, evaluate, nextDueMs, toCents, type ModelEvent,
+  applyEvents, assignSegments, decodeState, emptyState, encodeState, evaluate, medianProfitTrusted, nextDueMs, pyramidRanksTrusted,
+  rfmQuantilesTrusted, toCents, type ModelEvent, type Thresholds,
 } from '@bondstream/model';
-import { KeySpace, writeCustomers, type CustomerWrite } from '@bondstream/redis-state';
+import { KeySpace, readThresholds, writeCustomers, type CustomerWrite } from '@bondstream/redis-state';
 import { freePort, spawnTracked, startLocalStack, stopProcess, waitFor, type LocalStack } from '@bondstream/testkit';
+import { startKcatCollector } from './collector.js';
 import { hotSpots, type HotSpot } from './profile.js';
 import { startRoundTripProxy } from './proxy.js';
 import { evaluateTargets, percentile, rate, round, TARGETS, type Figures } from './stats.js';
@@ -37,12 +39,19 @@ Measures, in one run on this machine with a private redis-server and the mock br
 figures of DESIGN section 7 and writes bench-results/bench-<time>.json and .svg. The last
 stdout line is one JSON object with the figures and a pass/fail per target.
 
-  --latency-seconds <n>   steady 2,000 events/s phase length (default 20)
+  --latency-seconds <n>   measured length of the steady 2,000 events/s phase (default 20),
+                          after its warm-up (README, Performance)
   --latency-rate <n>      events/s of that phase (default 2000)
   --linger-ms <n>         the latency phase sends what became due every n ms (default 5,
                           librdkafka's default linger.ms)
+  --fetch-wait-ms <n>     the latency phase's consumers (scorer, kcat reading the output) let
+                          a fetch wait at most n ms for data (default 1). Mock-specific: the
+                          mock broker holds a waiting fetch this long even when data arrives
+                          (a real broker answers at once), so this is added to the latency
   --naive-events <n>      events the naive baseline processes (default 20000)
   --cpu-prof              run the scorer under node --cpu-prof; lists its hottest functions
+  --only latency          run only the latency phase (on an empty orders topic instead of
+                          after the CDNOW_master drain); prints only its figures
   --out <dir>             results folder (default bench-results)
   --help                  this text`;
 
@@ -50,8 +59,10 @@ const argsSchema = z.object({
   'latency-seconds': z.coerce.number({ error: '--latency-seconds must be a number' }).min(3, '--latency-seconds must be ≥ 3').max(600).default(20),
   'latency-rate': z.coerce.number({ error: '--latency-rate must be a number' }).positive('--latency-rate must be > 0').max(50_000).default(2_000),
   'linger-ms': z.coerce.number({ error: '--linger-ms must be a number' }).int('--linger-ms must be whole').min(1, '--linger-ms must be ≥ 1').max(1_000).default(5),
+  'fetch-wait-ms': z.coerce.number({ error: '--fetch-wait-ms must be a number' }).int('--fetch-wait-ms must be whole').min(1, '--fetch-wait-ms must be ≥ 1').max(1_000).default(1),
   'naive-events': z.coerce.number({ error: '--naive-events must be a number' }).int().min(1_000, '--naive-events must be ≥ 1000').max(MASTER_EVENTS).default(20_000),
   'cpu-prof': z.boolean().default(false),
+  only: z.enum(['latency'], { error: '--only must be latency' }).optional(),
   out: z.string().min(1).default(join(root, 'bench-results')),
 });
 type Args = z.infer<typeof argsSchema>;
@@ -257,38 +268,88 @@ async function scorerThroughput(stack: LocalStack, redis: Redis, args: Args): Pr
   }
 }
 
+const LATENCY_TENANT = 'latency';
+
+/** Printed with the latency figures and kept in the JSON: what in this phase is for the mock broker only. */
+const mockLatencyNote = (fetchWaitMs: number): string => `mock broker: the scorer and the kcat collector fetch with a ${fetchWaitMs} ms wait `
+  + '(--fetch-wait-ms) because librdkafka\'s mock broker holds a waiting fetch for its whole wait even when data arrives (a real '
+  + 'broker answers at once, so the scorer\'s default KAFKA_FETCH_MAX_WAIT_MS of 100 costs nothing there); the mock also answers '
+  + 'a fetch with one produced set per partition and finds it by walking all of the partition\'s sets, so its CPU grows with the run';
+
+/** The latency phase's summary line (stderr). */
+const latencyLine = (lat: { p50: number; p99: number; produceToEmittedP50: number; produceToEmittedP99: number; warmup: { seconds: number } }): string =>
+  `latency p50 ${lat.p50} ms, p99 ${lat.p99} ms; produce → emittedAt (the scorer's share) p50 ${lat.produceToEmittedP50} ms, `
+  + `p99 ${lat.produceToEmittedP99} ms; measured after a ${lat.warmup.seconds} s warm-up`;
+
+/**
+ * A tenant is scored with the policy's absolute cuts until it has minPopulation customers; at
+ * the first thresholds refresh after that (every refreshSeconds, 10) the scorer switches it to
+ * its own cuts and re-scores all its customers, once in the tenant's life. The latency phase
+ * measures the steady state after that: before it sends at the steady rate, it gives the
+ * tenant twice minPopulation customers and waits for that switch (at most 30 s; false if it
+ * did not come). Waiting without sending keeps the mock broker's partitions short (it looks
+ * up a fetch's offset by walking the partition's produced sets one by one).
+ */
+async function establishTenant(redis: Redis, scorer: Scorer, send: (events: { id: string; dueAt: number }[]) => Promise<void>, run: string): Promise<boolean> {
+  const policy = loadPolicy(null);
+  const keyspace = new KeySpace('bench');
+  const trusted = (t: Thresholds | null) => medianProfitTrusted(t, policy) && pyramidRanksTrusted(t, policy) && rfmQuantilesTrusted(t, policy);
+  if (trusted(await readThresholds(redis, keyspace, LATENCY_TENANT))) return true;
+  const rescoredBefore = await metric(scorer.url, 'bondstream_thresholds_rescored_customers_total');
+  const seed = 2 * Math.max(policy.relationship.minPopulation, policy.rfm.minPopulation);
+  for (let i = 0; i < seed; i += 100) {
+    await send(Array.from({ length: Math.min(100, seed - i) }, (_, k) => ({ id: `seed-${run}-${i + k}`, dueAt: performance.now() })));
+  }
+  const deadline = performance.now() + 30_000;
+  while (performance.now() < deadline) {
+    await sleep(250);
+    if (trusted(await readThresholds(redis, keyspace, LATENCY_TENANT))
+      && await metric(scorer.url, 'bondstream_thresholds_rescored_customers_total') > rescoredBefore) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether every event sent more than 250 ms ago has come back (the pipeline is not behind).
+ * `from` is where to resume scanning `sent` (everything before it came back already).
+ */
+function caughtUp(sent: readonly string[], from: { index: number }, latencies: ReadonlyMap<string, number>, sentAt: ReadonlyMap<string, number>): boolean {
+  while (from.index < sent.length && latencies.has(sent[from.index] as string)) from.index++;
+  const oldest = sent[from.index];
+  return oldest === undefined || (sentAt.get(oldest) as number) >= performance.now() - 250;
+}
+
 /** Phase 2: steady produce rate into the running scorer; latency until the segment change is read back. */
-async function latency(stack: LocalStack, kafka: Kafka, producer: Producer, args: Args) {
+async function latency(stack: LocalStack, redis: Redis, producer: Producer, args: Args) {
   // Same group and namespace as phase 1: it continues from the committed end of CDNOW_master.
-  const scorer = await startScorer(stack, 'scorer-latency', { REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: 'bench-scorer' }, args.out);
+  // The mock broker holds a waiting fetch for its whole MaxWait (see --fetch-wait-ms).
+  const scorer = await startScorer(stack, 'scorer-latency', {
+    REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: 'bench-scorer', KAFKA_FETCH_MAX_WAIT_MS: String(args['fetch-wait-ms']),
+  }, args.out);
   const run = randomUUID().slice(0, 8);
   const sentAt = new Map<string, number>();
   const sentWallMs = new Map<string, number>();
   const latencies = new Map<string, number>();
   /** produce → emittedAt (the relay's clock when it published): the scorer's share of the latency */
   const toEmitted = new Map<string, number>();
-  // The mock broker holds a Fetch for its whole MaxWait when the consumer has caught up, even if
-  // data arrives meanwhile (a real broker answers at once): a short wait keeps the collector's
-  // own share of the measured latency under 5 ms.
-  const collector: Consumer = kafka.consumer({ groupId: `bench-latency-${run}`, maxWaitTimeInMs: 5, minBytes: 1 });
-  await collector.connect();
-  try {
-    await collector.subscribe({ topic: TOPICS.segmentChanges, fromBeginning: false });
-    await collector.run({
-      partitionsConsumedConcurrently: 4,
-      eachBatch: async ({ batch }) => {
-        const now = performance.now();
-        for (const m of batch.messages) {
-          const change = JSON.parse((m.value as Buffer).toString('utf8')) as { cause?: { eventId?: string }; emittedAt?: string };
-          const id = change.cause?.eventId;
-          const at = id === undefined ? undefined : sentAt.get(id);
-          if (id !== undefined && at !== undefined && !latencies.has(id)) {
-            latencies.set(id, now - at);
-            toEmitted.set(id, Date.parse(change.emittedAt ?? '') - (sentWallMs.get(id) as number));
-          }
-        }
-      },
+  /** per event, ms after it was due: produce acked, emittedAt, the output message's timestamp (relay send) */
+  const stages = new Map<string, { acked: number; emitted?: number; published?: number }>();
+  // In this phase every event is a new customer's first (key = customer id = event id), so
+  // only the first change of each customer can be the first to name the event as its cause.
+  const collector = startKcatCollector(stack.kafka.brokers, TOPICS.segmentChanges, args['fetch-wait-ms'],
+    (key) => sentAt.has(key) && !latencies.has(key),
+    (key, change, receivedAt) => {
+      if (change.causeEventId !== key) return;
+      latencies.set(key, receivedAt - (sentAt.get(key) as number));
+      const wallDue = sentWallMs.get(key) as number;
+      toEmitted.set(key, change.emittedAtMs - wallDue);
+      const stage = stages.get(key);
+      if (stage) {
+        stage.emitted = change.emittedAtMs - wallDue;
+        stage.published = change.timestampMs - wallDue;
+      }
     });
+  try {
     /** Each event with the time it was due: its latency includes the producer's linger. */
     const send = async (events: { id: string; dueAt: number }[]): Promise<void> => {
       const perfNow = performance.now();
@@ -301,8 +362,10 @@ async function latency(stack: LocalStack, kafka: Kafka, producer: Producer, args
       const occurredAt = new Date(wallNow).toISOString();
       await producer.send({
         topic: TOPICS.orders, acks: -1,
-        messages: ids.map((id) => ({ key: id, value: JSON.stringify({ eventId: id, type: 'order.placed', tenantId: 'latency', customerId: id, orderId: id, occurredAt, amount: 25 }) })),
+        messages: ids.map((id) => ({ key: id, value: JSON.stringify({ eventId: id, type: 'order.placed', tenantId: LATENCY_TENANT, customerId: id, orderId: id, occurredAt, amount: 25 }) })),
       });
+      const acked = performance.now();
+      for (const { id, dueAt } of events) stages.set(id, { acked: acked - dueAt });
     };
     // The collector joins its group and starts at the end of the topic: probe until it sees a change.
     let probe = 0;
@@ -315,22 +378,49 @@ async function latency(stack: LocalStack, kafka: Kafka, producer: Producer, args
 
     const perSecond = args['latency-rate'];
     const durationMs = args['latency-seconds'] * 1000;
-    const warmupMs = Math.min(2_000, durationMs / 5);
     const measured: string[] = [];
+    const warmup: string[] = [];
+    const established = await establishTenant(redis, scorer, send, run);
+    if (!established) log('latency warm-up: the tenant did not get its own thresholds within 30 s; measuring anyway');
+    // Warm-up at the steady rate, not measured: at least 2 s, and until the pipeline has caught
+    // up (at most 30 s); then latency-seconds measured.
     const started = performance.now();
+    let measureFrom = Number.POSITIVE_INFINITY;
+    const warmupBack = { index: 0 };
     let sent = 0;
-    for (let elapsed = 0; elapsed < durationMs; elapsed = performance.now() - started) {
+    // Like a producer's linger: every linger-ms (on a fixed schedule, not drifting by the time a
+    // send takes) what became due goes out in one request, without waiting for the previous
+    // request's acknowledgement.
+    const sending = new Set<Promise<void>>();
+    let sendError: unknown = null;
+    for (let tick = 1; ; tick++) {
+      const wait = started + tick * args['linger-ms'] - performance.now();
+      if (wait > 0) await sleep(wait);
+      const now = performance.now();
+      if (measureFrom === Number.POSITIVE_INFINITY && now >= started + 2_000 && (caughtUp(warmup, warmupBack, latencies, sentAt) || now >= started + 30_000)) {
+        measureFrom = now;
+        if (now >= started + 30_000) log('latency warm-up: still behind after 30 s; measuring anyway');
+      }
+      if (now >= measureFrom + durationMs) break;
+      const elapsed = now - started;
       const due = Math.floor((elapsed / 1000) * perSecond);
       if (due > sent) {
         // Event n was due at started + n / rate: measured from then, the linger counts.
         const events: { id: string; dueAt: number }[] = [];
         for (; sent < due; sent++) events.push({ id: `lat-${run}-${sent}`, dueAt: started + ((sent + 1) / perSecond) * 1000 });
-        if (elapsed >= warmupMs) measured.push(...events.map((e) => e.id));
-        await send(events);
+        (now >= measureFrom ? measured : warmup).push(...events.map((e) => e.id));
+        const request = send(events).catch((error: unknown) => {
+          sendError ??= error;
+        });
+        sending.add(request);
+        void request.then(() => sending.delete(request));
       }
-      await sleep(args['linger-ms']);
+      if (sendError !== null) throw sendError;
     }
+    await Promise.all(sending);
+    if (sendError !== null) throw sendError;
     const sendSeconds = (performance.now() - started) / 1000;
+    const warmupValues = warmup.filter((id) => latencies.has(id)).map((id) => latencies.get(id) as number);
     await waitFor('a segment change for every measured event', () => (measured.every((id) => latencies.has(id)) ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 })
       .catch(() => log(`only ${measured.filter((id) => latencies.has(id)).length} of ${measured.length} latency events came back within 20 s`));
     // An event that never came back counts with the time waited for it so far (a lower bound of
@@ -339,16 +429,48 @@ async function latency(stack: LocalStack, kafka: Kafka, producer: Producer, args
     const values = measured.map((id) => latencies.get(id) ?? gaveUp - (sentAt.get(id) as number));
     const emitted = measured.map((id) => toEmitted.get(id) ?? Number.NaN).filter((v) => Number.isFinite(v));
     const missing = measured.filter((id) => !latencies.has(id)).length;
+    // Where the time went, for the events that came back: each step's p50 and p99 in ms.
+    const back = measured.filter((id) => latencies.has(id)).map((id) => ({ ...(stages.get(id) as { acked: number }), received: latencies.get(id) as number }));
+    const step = (f: (s: { acked: number; emitted?: number; published?: number; received: number }) => number | undefined) => {
+      const xs = back.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v));
+      return { p50: round(percentile(xs, 50), 1), p99: round(percentile(xs, 99), 1) };
+    };
+    // Per second of the phase: how the latency developed (a backlog grows; a hiccup recovers).
+    const bySecond = new Map<number, number[]>();
+    measured.forEach((id, i) => {
+      const second = Math.floor(((sentAt.get(id) as number) - measureFrom) / 1000);
+      const bucket = bySecond.get(second);
+      if (bucket) bucket.push(values[i] as number);
+      else bySecond.set(second, [values[i] as number]);
+    });
+    const timeline = [...bySecond].map(([second, xs]) => ({ second, p50: round(percentile(xs, 50), 1), p99: round(percentile(xs, 99), 1), max: round(xs.reduce((a, b) => Math.max(a, b), 0), 1) }));
+    const steps = {
+      dueToProduceAcked: step((x) => x.acked),
+      ackedToEmittedAt: step((x) => (x.emitted === undefined ? undefined : x.emitted - x.acked)),
+      emittedAtToRelaySend: step((x) => (x.emitted === undefined || x.published === undefined ? undefined : x.published - x.emitted)),
+      relaySendToCollector: step((x) => (x.published === undefined ? undefined : x.received - x.published)),
+    };
     return {
       p50: round(percentile(values, 50), 2), p90: round(percentile(values, 90), 2), p99: round(percentile(values, 99), 2),
-      max: round(Math.max(...values), 2), measured: measured.length, missing, lowerBound: missing > 0,
+      max: round(values.reduce((a, b) => Math.max(a, b), 0), 2), measured: measured.length, missing, lowerBound: missing > 0,
+      warmup: {
+        tenantEstablished: established,
+        seconds: round((measureFrom - started) / 1000, 1), events: warmup.length,
+        p50: round(percentile(warmupValues, 50), 1), p99: round(percentile(warmupValues, 99), 1), max: round(warmupValues.reduce((a, b) => Math.max(a, b), 0), 1),
+      },
       consumedByScorer: await metric(scorer.url, 'bondstream_events_consumed_total'),
       achievedRate: Math.round(sent / sendSeconds),
-      produceToEmittedP50: percentile(emitted, 50), produceToEmittedP99: percentile(emitted, 99), lingerMs: args['linger-ms'],
+      produceToEmittedP50: round(percentile(emitted, 50), 1), produceToEmittedP99: round(percentile(emitted, 99), 1), lingerMs: args['linger-ms'],
+      fetchWaitMs: args['fetch-wait-ms'],
+      mockBroker: mockLatencyNote(args['fetch-wait-ms']),
       batchesDuringPhase: await metric(scorer.url, 'bondstream_batch_duration_seconds_count'),
+      // background work in the same process: re-scores after a thresholds refresh (every 10 s)
+      thresholdsRefreshes: await metric(scorer.url, 'bondstream_thresholds_refreshes_total'),
+      thresholdsRescoredCustomers: await metric(scorer.url, 'bondstream_thresholds_rescored_customers_total'),
+      steps, changesRead: collector.lines(), timeline,
     };
   } finally {
-    await collector.disconnect();
+    await collector.stop();
     await scorer.stop();
   }
 }
@@ -462,6 +584,36 @@ async function naive(kafka: Kafka, redisUrl: string, events: number): Promise<nu
   }
 }
 
+/** Prints each target's verdict, then the figures with pass/fail as one JSON line (the last line). */
+function printVerdicts(figures: Partial<Figures>, targets: Record<string, { value: number; pass: boolean }>): void {
+  for (const t of TARGETS) {
+    const v = targets[t.figure];
+    if (v === undefined) continue;
+    process.stdout.write(`${v.pass ? 'PASS' : 'FAIL'}  ${t.figure.padEnd(24)} ${String(v.value).padStart(10)}  (${t.kind === 'min' ? '≥' : '≤'} ${t.limit}: ${t.what})\n`);
+  }
+}
+
+/** `--only latency`: the latency phase alone, on an empty orders topic. */
+async function latencyOnly(stack: LocalStack, redis: Redis, producer: Producer, args: Args, startedAt: Date, load: number[]): Promise<void> {
+  log(`latency at ${args['latency-rate']}/s for ${args['latency-seconds']} s (only this phase)`);
+  const lat = await latency(stack, redis, producer, args);
+  log(`${latencyLine(lat)}; steps ${JSON.stringify(lat.steps)}`);
+  log(lat.mockBroker);
+  const figures = { latencyP50Ms: lat.p50, latencyP99Ms: lat.p99 };
+  const targets = evaluateTargets(figures as Figures, TARGETS.filter((t) => t.figure in figures));
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const jsonFile = join(args.out, `bench-latency-${stamp}.json`);
+  writeFileSync(jsonFile, `${JSON.stringify({
+    startedAt: startedAt.toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverageAtStart: load, loadAverageAtEnd: loadavg(), node: process.version },
+    parameters: { only: 'latency', latencyRate: args['latency-rate'], latencySeconds: args['latency-seconds'], lingerMs: args['linger-ms'], fetchWaitMs: args['fetch-wait-ms'] },
+    figures, targets, details: { latency: lat },
+  }, null, 2)}\n`);
+  printVerdicts(figures, targets);
+  process.stdout.write(`results: ${jsonFile}\n`);
+  process.stdout.write(`${JSON.stringify({ ...figures, targets: Object.fromEntries(Object.entries(targets).map(([k, v]) => [k, v.pass])) })}\n`);
+}
+
 async function run(args: Args): Promise<void> {
   const startedAt = new Date();
   const load = loadavg();
@@ -473,6 +625,10 @@ async function run(args: Args): Promise<void> {
   const redis = new Redis(stack.redis.url);
   try {
     await producer.connect();
+    if (args.only === 'latency') {
+      await latencyOnly(stack, redis, producer, args, startedAt, load);
+      return;
+    }
     log('importing CDNOW_master.txt into crm.orders.v1');
     const imported = await preload(producer);
     log(`imported ${imported.events} events at ${imported.eventsPerSecond}/s; Kafka ceiling (3 runs)`);
@@ -485,8 +641,10 @@ async function run(args: Args): Promise<void> {
     log(`scorer ${throughput.eventsPerSecond} events/s, ${throughput.eventsPerBatch} events/batch, Redis CPU share ${throughput.redisCpuShare}, ${throughput.redisBytesPerCustomer} bytes/customer; round trips per batch`);
     const trips = await roundTrips(stack, args);
     log(`${trips.roundTripsPerBatch} round trips per batch (${trips.eventsPerBatch} events/batch); latency at ${args['latency-rate']}/s for ${args['latency-seconds']} s`);
-    const lat = await latency(stack, kafka, producer, args);
-    log(`latency p50 ${lat.p50} ms, p99 ${lat.p99} ms (produce → emittedAt p50 ${lat.produceToEmittedP50} ms); Redis ceiling`);
+    const lat = await latency(stack, redis, producer, args);
+    log(latencyLine(lat));
+    log(lat.mockBroker);
+    log('Redis ceiling');
     const rceil = await redisCeiling(stack.redis.url, throughput.segmentChangesPerEvent);
     log(`Redis ceiling ${rceil.eventsPerSecond} events/s; naive baseline (${args['naive-events']} events)`);
     const naiveRate = await naive(kafka, stack.redis.url, args['naive-events']);
@@ -516,7 +674,7 @@ async function run(args: Args): Promise<void> {
     const result = {
       startedAt: startedAt.toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverageAtStart: load, loadAverageAtEnd: loadavg(), node: process.version },
-      parameters: { latencyRate: args['latency-rate'], latencySeconds: args['latency-seconds'], lingerMs: args['linger-ms'], naiveEvents: args['naive-events'], dataset: 'CDNOW_master.txt' },
+      parameters: { latencyRate: args['latency-rate'], latencySeconds: args['latency-seconds'], lingerMs: args['linger-ms'], fetchWaitMs: args['fetch-wait-ms'], naiveEvents: args['naive-events'], dataset: 'CDNOW_master.txt' },
       figures,
       targets,
       details: {
@@ -533,10 +691,7 @@ async function run(args: Args): Promise<void> {
     const svgFile = join(args.out, `bench-${stamp}.svg`);
     writeFileSync(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(svgFile, renderChart(figures, `bondstream bench ${startedAt.toISOString()} (${cpus().length} cores)`));
-    for (const t of TARGETS) {
-      const v = targets[t.figure] as { value: number; pass: boolean };
-      process.stdout.write(`${v.pass ? 'PASS' : 'FAIL'}  ${t.figure.padEnd(24)} ${String(v.value).padStart(10)}  (${t.kind === 'min' ? '≥' : '≤'} ${t.limit}: ${t.what})\n`);
-    }
+    printVerdicts(figures, targets);
     if (profile) {
       process.stdout.write(`scorer CPU profile (${profile.file}, ${profile.totalMs} ms sampled), top self time:\n`);
       for (const h of profile.functions) process.stdout.write(`  ${String(h.percent).padStart(5)}%  ${h.name}\n`);
@@ -553,8 +708,9 @@ async function run(args: Args): Promise<void> {
 async function main(): Promise<number> {
   const options = parseCommandLine('bench', USAGE, () => {
     const values = parseFlags(process.argv.slice(2), {
-      'latency-seconds': { type: 'string' }, 'latency-rate': { type: 'string' }, 'linger-ms': { type: 'string' }, 'naive-events': { type: 'string' },
-      'cpu-prof': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'latency-seconds': { type: 'string' }, 'latency-rate': { type: 'string' }, 'linger-ms': { type: 'string' }, 'fetch-wait-ms': { type: 'string' },
+      'naive-events': { type: 'string' },
+      'cpu-prof': { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     });
     if (values.help) return 'help';
     const parsed = argsSchema.safeParse(values);

@@ -35,6 +35,8 @@ export interface ServiceConfig {
   clock: ClockMode;
   /** event clock: the watermark trails the newest event time by this much */
   allowedLatenessSeconds: number;
+  /** OUTBOX_RELAY_LINGER_MS: the outbox relay's pause between two busy cycles */
+  relayLingerMs: number;
 }
 
 export interface ServiceDefaults {
@@ -296,6 +298,7 @@ function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConf
   const policyFile = readPolicyFile(r);
   const clock = r.choice('CRM_CLOCK', CLOCKS) ?? 'wall';
   const allowedLatenessSeconds = readLateness(r);
+  const relayLingerMs = readInt(r, 'OUTBOX_RELAY_LINGER_MS', 5, 0, 1_000);
 
   return {
     service: defaults.service,
@@ -310,6 +313,7 @@ function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConf
     policyFile,
     clock,
     allowedLatenessSeconds,
+    relayLingerMs,
   };
 }
 

@@ -52,6 +52,7 @@ describe('loadServiceConfig', () => {
       policyFile: null,
       clock: 'wall',
       allowedLatenessSeconds: 0,
+      relayLingerMs: 5,
     });
   });
 
@@ -93,6 +94,7 @@ describe('loadServiceConfig', () => {
         CRM_POLICY_FILE: policyFile,
         CRM_CLOCK: 'event',
         CRM_ALLOWED_LATENESS_SECONDS: '2.5',
+        OUTBOX_RELAY_LINGER_MS: '0',
       },
       defaults,
     );
@@ -117,6 +119,7 @@ describe('loadServiceConfig', () => {
       policyFile,
       clock: 'event',
       allowedLatenessSeconds: 2.5,
+      relayLingerMs: 0,
     });
   });
 
@@ -178,6 +181,9 @@ describe('loadServiceConfig', () => {
     ['KAFKA_FETCH_MAX_WAIT_MS', '0'],
     ['KAFKA_FETCH_MAX_WAIT_MS', '2.5'],
     ['KAFKA_FETCH_MAX_WAIT_MS', 'fast'],
+    ['OUTBOX_RELAY_LINGER_MS', '-1'],
+    ['OUTBOX_RELAY_LINGER_MS', '1001'],
+    ['OUTBOX_RELAY_LINGER_MS', '2.5'],
   ];
   it.each(bad)('rejects %s=%j naming the variable', (name, value) => {
     // a mechanism needs credentials; give them so that only the bad mechanism is reported

@@ -34,6 +34,30 @@ export interface BatchConsumerOptions<T> {
   partitionsConsumedConcurrently?: number;
   /** How long a fetch may wait for data; default DEFAULT_MAX_WAIT_MS (100 ms) below. */
   maxWaitTimeInMs?: number;
+  /**
+   * Batches waiting for their turn are applied together in one `handler.apply` call (same
+   * topic, partition order kept) while their accepted messages add up to at most this many; a
+   * larger batch is applied alone. Also bounds the messages fetched ahead. Default
+   * DEFAULT_MERGE_UP_TO below.
+   */
+  mergeBatchesUpTo?: number;
+  /** Least time between two offset commit requests; default DEFAULT_COMMIT_INTERVAL_MS below. */
+  commitIntervalMs?: number;
+}
+
+/** A classified batch waiting for (or in) its apply. */
+interface Pending<T> {
+  topic: string;
+  partition: number;
+  accepted: T[];
+  deadLetters: DeadLetter[];
+  /** the offset to commit once applied: the batch's last offset + 1 */
+  nextOffset: string;
+  isStale: () => boolean;
+  heartbeat: () => Promise<void>;
+  /** the kafkajs consumer that fetched it (a replaced consumer's batches are not committed) */
+  consumer: Consumer;
+  stopTimer: () => void;
 }
 
 /**
@@ -44,11 +68,35 @@ export interface BatchConsumerOptions<T> {
 const DEFAULT_MAX_WAIT_MS = 100;
 
 /**
+ * Every apply costs the same few Redis round trips (and their CPU) whatever its size, and a
+ * fetch may return only a few messages per partition (librdkafka's mock broker returns one
+ * produced set per partition and fetch): applying each batch alone would make that fixed cost,
+ * not the messages, what limits the rate the consumer keeps up with. Batches that wait while an
+ * apply runs are applied together, up to this many messages; large ones (a backlog being
+ * drained: thousands of messages per partition) still go alone.
+ */
+const DEFAULT_MERGE_UP_TO = 1_000;
+
+/**
+ * Offsets are committed after the batches are durable, but not after every batch: at a low,
+ * steady rate that would be a request to the group coordinator per partition and fetch (several
+ * hundred a second), each costing both sides CPU. A crash re-reads at most this much more
+ * (deduplicated); stop() commits what is left at once.
+ */
+const DEFAULT_COMMIT_INTERVAL_MS = 50;
+
+/**
  * Consumes with eachBatch and explicit commits: a batch's offsets are committed only after its
  * dead letters are acknowledged by the DLQ and its state is durable in Redis. A failing step is
- * retried inside the batch with backoff (heartbeating) instead of skipping anything; if the
- * partition is revoked meanwhile, nothing is committed and the new owner re-reads the batch
- * (dedupe makes that harmless).
+ * retried with backoff (heartbeating) instead of skipping anything; if the batch goes stale
+ * meanwhile, nothing is committed and it is read again (dedupe makes that harmless).
+ *
+ * Fetching and applying overlap: once classified (and its dead letters published), a batch
+ * joins a queue and kafkajs fetches on while it waits for its apply; the batches of a partition
+ * are applied one after another, those of different partitions concurrently (up to
+ * partitionsConsumedConcurrently applies), and batches that waited are applied together. So the
+ * consumer keeps up as long as fetching keeps up, and applies grow when it falls behind. The
+ * queue holds at most mergeBatchesUpTo messages (or one larger batch).
  */
 export class BatchConsumer<T> {
   private consumer: Consumer;
@@ -57,8 +105,21 @@ export class BatchConsumer<T> {
   private pausedTopics = false;
   private restarts = 0;
   private readonly retryWaiter = new Waiter();
-  /** the last offset commit of each partition, chained so that they reach the broker in order */
-  private readonly commits = new Map<string, Promise<void>>();
+  /** offsets to commit next, the newest per partition; sent by the one commit loop */
+  private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
+  /** the commit loop while it runs: one OffsetCommit request in flight at a time */
+  private committing: Promise<void> | null = null;
+  private lastCommitAt = -Infinity;
+  private readonly commitWaiter = new Waiter();
+  /** classified batches waiting for their apply, in the order they were fetched */
+  private queue: Pending<T>[] = [];
+  private queuedMessages = 0;
+  /** batches waiting for room in the queue */
+  private roomWaiters: (() => void)[] = [];
+  /** partitions (topic NUL partition) with an apply in progress */
+  private readonly busyPartitions = new Set<string>();
+  private readonly applying = new Set<Promise<void>>();
+  private applyScheduled = false;
 
   constructor(private readonly options: BatchConsumerOptions<T>) {
     this.consumer = this.createConsumer();
@@ -113,6 +174,7 @@ export class BatchConsumer<T> {
       if (this.stopping) return;
       try {
         await this.consumer.disconnect().catch(() => undefined);
+        this.dropQueue(); // the new consumer reads them again from the committed offsets
         this.consumer = this.createConsumer();
         await this.start();
         this.options.logger.warn('consumer replaced after a crash');
@@ -135,12 +197,19 @@ export class BatchConsumer<T> {
     this.options.logger.warn({ paused }, paused ? 'consumption paused (back-pressure)' : 'consumption resumed');
   }
 
-  /** Finishes the in-flight batches, commits them and leaves the group. */
+  /**
+   * Finishes the applies in progress, commits them and leaves the group. Batches still waiting
+   * for their apply are dropped uncommitted: the next consumer of their partitions reads them.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.retryWaiter.wake();
+    this.dropQueue();
     await this.consumer.stop();
-    await Promise.all(this.commits.values());
+    this.dropQueue();
+    await Promise.all(this.applying);
+    this.commitWaiter.wake();
+    await this.committing;
     await this.consumer.disconnect();
     this.joined = false;
   }
@@ -158,44 +227,158 @@ export class BatchConsumer<T> {
       return true;
     });
     if (!published) return;
-    const outcome = await this.retrying('apply', isRunning, isStale, heartbeat, () => handler.apply(classified.accepted, heartbeat));
-    if (!outcome) return;
 
-    // The outcomes are durable from here on: count them whatever happens to the commit.
-    metrics.consumed.inc({ topic: batch.topic, outcome: 'applied' }, outcome.applied);
-    metrics.consumed.inc({ topic: batch.topic, outcome: 'duplicate' }, outcome.duplicates);
-    metrics.consumed.inc({ topic: batch.topic, outcome: 'dead_lettered' }, classified.deadLetters.length);
-    for (const letter of classified.deadLetters) metrics.deadLetters.inc({ reason: letter.reason });
-    stopTimer();
-
+    const limit = this.options.mergeBatchesUpTo ?? DEFAULT_MERGE_UP_TO;
+    while (this.queuedMessages > 0 && this.queuedMessages + classified.accepted.length > limit) {
+      if (!isRunning() || isStale() || this.stopping) return;
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
+    if (!isRunning() || isStale() || this.stopping) return;
     const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
+    this.queue.push({
+      topic: batch.topic, partition: batch.partition, accepted: classified.accepted, deadLetters: classified.deadLetters,
+      nextOffset: (BigInt(last.offset) + 1n).toString(), isStale, heartbeat, consumer: this.consumer, stopTimer,
+    });
+    this.queuedMessages += classified.accepted.length;
+    // kafkajs fetches from the resolved offset on; what is committed is decided after the apply.
     resolveOffset(last.offset);
-    this.commit(batch.topic, batch.partition, (BigInt(last.offset) + 1n).toString());
+    // The other batches of this fetch are handed over in the same turn of the event loop: start
+    // once they are queued too, so that they go in one apply.
+    this.scheduleApplies();
     // Throws when the group is rebalancing, which is how kafkajs ends the batch and rejoins
     // (swallowing it left a member that never rejoined and stalled the whole group).
     await heartbeat();
   }
 
+  private scheduleApplies(): void {
+    if (this.applyScheduled) return;
+    this.applyScheduled = true;
+    setImmediate(() => {
+      this.applyScheduled = false;
+      this.startApplies();
+    });
+  }
+
+  /** Starts applies for waiting batches whose partitions are free, up to the concurrency. */
+  private startApplies(): void {
+    const concurrency = this.options.partitionsConsumedConcurrently ?? 4;
+    while (this.applying.size < concurrency && !this.stopping) {
+      const group = this.takeGroup();
+      if (group.length === 0) return;
+      const run: Promise<void> = this.applyGroup(group).finally(() => {
+        for (const p of group) this.busyPartitions.delete(partitionKey(p));
+        this.applying.delete(run);
+        this.startApplies();
+      });
+      this.applying.add(run);
+    }
+  }
+
+  /**
+   * The next apply: from the head of the queue, the batches of the first free partition's topic
+   * whose partitions are free (a partition's batches in fetch order), up to mergeBatchesUpTo
+   * messages (a larger first batch alone).
+   */
+  private takeGroup(): Pending<T>[] {
+    const limit = this.options.mergeBatchesUpTo ?? DEFAULT_MERGE_UP_TO;
+    const blocked = new Set(this.busyPartitions);
+    const group: Pending<T>[] = [];
+    let size = 0;
+    for (const pending of this.queue) {
+      const key = partitionKey(pending);
+      if (blocked.has(key) || (group.length > 0 && pending.topic !== (group[0] as Pending<T>).topic)) {
+        blocked.add(key); // a later batch of this partition must not overtake this one
+        continue;
+      }
+      if (group.length > 0 && size + pending.accepted.length > limit) break;
+      group.push(pending);
+      size += pending.accepted.length;
+    }
+    if (group.length === 0) return group;
+    const taken = new Set(group);
+    this.queue = this.queue.filter((p) => !taken.has(p));
+    this.queuedMessages -= size;
+    for (const p of group) this.busyPartitions.add(partitionKey(p));
+    this.wakeRoomWaiters();
+    return group;
+  }
+
+  private async applyGroup(group: Pending<T>[]): Promise<void> {
+    const { handler, metrics } = this.options;
+    let live = group.filter((p) => !p.isStale());
+    const newest = group[group.length - 1] as Pending<T>;
+    let outcome: { applied: number; duplicates: number } | undefined;
+    try {
+      outcome = await this.retrying('apply', () => !this.stopping && newest.consumer === this.consumer, () => {
+        live = live.filter((p) => !p.isStale());
+        return live.length === 0;
+      }, newest.heartbeat, () => handler.apply(live.length === 1 ? (live[0] as Pending<T>).accepted : live.flatMap((p) => p.accepted), newest.heartbeat));
+    } catch (error) {
+      // A heartbeat between retries found the group rebalancing: the batches are read again.
+      this.options.logger.warn({ err: error }, 'apply abandoned (rebalance); its batches are read again');
+      return;
+    }
+    if (!outcome) return;
+
+    // The outcomes are durable from here on: count them whatever happens to the commit.
+    const topic = newest.topic;
+    metrics.consumed.inc({ topic, outcome: 'applied' }, outcome.applied);
+    metrics.consumed.inc({ topic, outcome: 'duplicate' }, outcome.duplicates);
+    for (const p of live) {
+      metrics.consumed.inc({ topic, outcome: 'dead_lettered' }, p.deadLetters.length);
+      for (const letter of p.deadLetters) metrics.deadLetters.inc({ reason: letter.reason });
+      p.stopTimer();
+      if (p.consumer === this.consumer && !p.isStale()) this.commit(p.topic, p.partition, p.nextOffset);
+    }
+  }
+
+  /** Batches not yet being applied are given up (uncommitted): stopping, or a replaced consumer. */
+  private dropQueue(): void {
+    this.queue = [];
+    this.queuedMessages = 0;
+    this.wakeRoomWaiters();
+  }
+
+  private wakeRoomWaiters(): void {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
   /**
    * Commits a partition's offset without holding up the next fetch: the batch's outcome is
-   * already durable, and commits of one partition are chained so they reach the broker in
-   * order. stop() waits for them.
+   * already durable. One OffsetCommit request is in flight at a time, at most one per
+   * commitIntervalMs, carrying the newest offset of every partition whose batches finished
+   * meanwhile: with small batches (a low, steady rate) that is one request per many batches
+   * instead of one per batch, and commits still reach the broker in order. stop() waits for
+   * the loop and lets it send what is pending at once.
    */
   private commit(topic: string, partition: number, offset: string): void {
-    const key = `${topic}\u0000${partition}`;
-    const committed = (this.commits.get(key) ?? Promise.resolve())
-      .then(() => this.consumer.commitOffsets([{ topic, partition, offset }]))
-      .catch((error: unknown) => {
+    this.pendingCommits.set(partitionKey({ topic, partition }), { topic, partition, offset });
+    this.committing ??= this.commitLoop().finally(() => {
+      this.committing = null;
+    });
+  }
+
+  private async commitLoop(): Promise<void> {
+    const intervalMs = this.options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
+    // The batches of one fetch finish in the same turn of the event loop: one request for all.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.pendingCommits.size > 0) {
+      const waitMs = this.lastCommitAt + intervalMs - performance.now();
+      if (waitMs > 0 && !this.stopping) await this.commitWaiter.wait(waitMs);
+      const offsets = [...this.pendingCommits.values()];
+      this.pendingCommits.clear();
+      this.lastCommitAt = performance.now();
+      try {
+        await this.consumer.commitOffsets(offsets);
+      } catch (error) {
         // Typically a rebalance. A lost commit is harmless: the next one supersedes it, or the
         // partition's next owner re-reads the batch and finds every event already applied.
-        // (Rethrowing inside a batch would make kafkajs crash the consumer as non-retriable.)
         this.options.metrics.errors.inc({ stage: 'commit' });
-        this.options.logger.warn({ err: error, topic, partition }, 'offset commit failed');
-      });
-    this.commits.set(key, committed);
-    void committed.then(() => {
-      if (this.commits.get(key) === committed) this.commits.delete(key);
-    });
+        this.options.logger.warn({ err: error, partitions: offsets.map(({ topic, partition }) => `${topic}/${partition}`) }, 'offset commit failed');
+      }
+    }
   }
 
   /** Runs a step until it succeeds; undefined when the batch must be abandoned uncommitted. */
@@ -219,6 +402,10 @@ export class BatchConsumer<T> {
       }
     }
   }
+}
+
+function partitionKey({ topic, partition }: { topic: string; partition: number }): string {
+  return `${topic}\u0000${partition}`;
 }
 
 function toSource(topic: string, partition: number, m: KafkaMessage): SourceMessage {

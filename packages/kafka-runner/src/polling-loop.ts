@@ -13,9 +13,12 @@ export class PollingLoop {
   private readonly lingerWaiter = new Waiter();
 
   /**
-   * `lingerMs`: after a step that found work, wait this long before the next one, so that under
-   * load each step takes what gathered meanwhile (like a producer's linger.ms) instead of
-   * running back to back on a trickle. After an idle wait, wake() still runs the step at once.
+   * `lingerMs`: after a step that found work, the next one starts no sooner than this long after
+   * that step started, so that under load each step takes what gathered meanwhile (like a
+   * producer's linger.ms) instead of running back to back on a trickle. The time the step itself
+   * took counts: a step that took longer than the linger is followed at once (the work gathered
+   * while it ran), and a short one waits only for the rest of the linger. After an idle wait,
+   * wake() still runs the step at once.
    */
   constructor(
     private readonly step: () => Promise<number>,
@@ -51,10 +54,12 @@ export class PollingLoop {
     let failures = 0;
     while (this.active) {
       try {
+        const startedAt = performance.now();
         const done = await this.step();
         failures = 0;
+        const lingerLeft = startedAt + this.lingerMs - performance.now();
         if (done === 0) await this.waiter.wait(this.idleMs);
-        else if (this.lingerMs > 0) await this.lingerWaiter.wait(this.lingerMs);
+        else if (lingerLeft > 0) await this.lingerWaiter.wait(lingerLeft);
       } catch (error) {
         this.onError(error);
         await this.waiter.wait(backoffMs(failures++));

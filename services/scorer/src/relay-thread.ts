@@ -50,6 +50,7 @@ const relay = new OutboxRelay({
   logger,
   metrics: { published, errors },
   leaseRefreshMs: 2_000,
+  lingerMs: config.relayLingerMs,
 });
 relay.start();
 
