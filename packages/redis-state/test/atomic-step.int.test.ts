@@ -115,6 +115,18 @@ describe('the atomic customer step (real redis-server)', () => {
     expect(await b.leaseShards()).toHaveLength(STATE_SHARDS);
   });
 
+  it('reads a population larger than one page of every index, each member once', async () => {
+    const big = keyspace.index(2, 'shop-1', 'monetary');
+    const values = Array.from({ length: 1_234 }, (_, i) => i * 7);
+    await redis.zadd(big, ...values.flatMap((v, i) => [v, `c-${i}`]));
+    await redis.zadd(keyspace.index(9, 'shop-1', 'monetary'), 5, 'other', 6, 'another');
+    await redis.zadd(keyspace.index(9, 'shop-1', 'profit'), -100, 'other');
+    const population = await readPopulation(redis, keyspace, 'shop-1');
+    expect([...population.monetaryCents].sort((a, b) => a - b)).toEqual([...values, 5, 6].sort((a, b) => a - b));
+    expect(population.activeProfitsCents).toEqual([-100]);
+    expect(population.frequencies).toEqual([]);
+  });
+
   it('the relay reads the oldest entries as bytes and trims exactly what it read, only while it holds the lease', async () => {
     const a = new OutboxStore(redis, keyspace, 'relay-a', 60_000);
     const b = new OutboxStore(redis, keyspace, 'relay-b', 60_000);
