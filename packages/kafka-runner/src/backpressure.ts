@@ -16,6 +16,16 @@ export class OutboxBackPressure {
     private readonly limits = { high: 100_000, low: 20_000, checkEveryMs: 1_000 },
   ) {}
 
+  /** The usual wiring: a service's consumer paused on its outbox's backlog, reported to a gauge. */
+  static forConsumer(
+    consumer: { setPaused(paused: boolean): void },
+    outbox: { backlog(): Promise<number> },
+    gauge: { set(value: number): void },
+    logger: Logger,
+  ): OutboxBackPressure {
+    return new OutboxBackPressure(() => outbox.backlog(), (paused) => consumer.setPaused(paused), (waiting) => gauge.set(waiting), logger);
+  }
+
   start(): void {
     let paused = false;
     this.timer = setInterval(() => {

@@ -48,34 +48,25 @@ export class OutboxStore {
 
   /** Oldest entries of each given shard (after `after`'s id, when given), one round trip. */
   async read(shards: readonly number[], perShard: number, after?: ReadonlyMap<number, string>): Promise<Map<number, OutboxEntry[]>> {
-    const pipeline = this.redis.pipeline();
-    for (const shard of shards) {
-      const from = after?.get(shard);
-      pipeline.xrange(this.keyspace.outbox(shard, this.stream), from === undefined ? '-' : `(${from}`, '+', 'COUNT', perShard);
-    }
-    const replies = await execOrThrow(pipeline);
-    const entries = new Map<number, OutboxEntry[]>();
-    shards.forEach((shard, i) => {
-      const rows = replies[i] as [string, string[]][];
-      if (rows.length > 0) {
-        entries.set(shard, rows.map(([id, fields]) => ({ id, event: fieldValue(fields, 'e') })));
-      }
-    });
-    return entries;
+    const raw = await this.readBatch(shards, perShard, after);
+    return new Map([...raw].map(([shard, rows]) => [shard, rows.map(({ id, event }) => ({ id, event: event.toString('utf8') }))]));
   }
 
   /**
-   * The relay's read: the oldest entries of each shard, their bodies as Buffers (no UTF-8
-   * decode and re-encode on the way to Kafka), one round trip.
+   * The relay's read: as read(), the bodies as Buffers (no UTF-8 decode and re-encode on the
+   * way to Kafka).
    */
-  async readBatch(shards: readonly number[], perShard: number): Promise<Map<number, RawOutboxEntry[]>> {
+  async readBatch(shards: readonly number[], perShard: number, after?: ReadonlyMap<number, string>): Promise<Map<number, RawOutboxEntry[]>> {
     const pipeline = this.redis.pipeline();
-    for (const shard of shards) pipeline.xrangeBuffer(this.keyspace.outbox(shard, this.stream), '-', '+', 'COUNT', perShard);
+    for (const shard of shards) {
+      const from = after?.get(shard);
+      pipeline.xrangeBuffer(this.keyspace.outbox(shard, this.stream), from === undefined ? '-' : `(${from}`, '+', 'COUNT', perShard);
+    }
     const replies = await execOrThrow(pipeline);
     const entries = new Map<number, RawOutboxEntry[]>();
     shards.forEach((shard, i) => {
       const rows = replies[i] as [Buffer, Buffer[]][];
-      if (rows.length > 0) entries.set(shard, rows.map(([id, fields]) => ({ id: id.toString('latin1'), event: rawFieldValue(fields, 'e') })));
+      if (rows.length > 0) entries.set(shard, rows.map(([id, fields]) => ({ id: id.toString('latin1'), event: fieldValue(fields, 'e') })));
     });
     return entries;
   }
@@ -150,12 +141,7 @@ export async function releaseShards(redis: Redis, leaseKey: ShardLease, token: s
   await execOrThrow(pipeline);
 }
 
-function rawFieldValue(fields: Buffer[], name: string): Buffer {
+function fieldValue(fields: Buffer[], name: string): Buffer {
   for (let i = 0; i + 1 < fields.length; i += 2) if ((fields[i] as Buffer).toString('latin1') === name) return fields[i + 1] as Buffer;
-  throw new Error(`outbox entry without field ${name}`);
-}
-
-function fieldValue(fields: string[], name: string): string {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1] as string;
   throw new Error(`outbox entry without field ${name}`);
 }

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { applyEvents, assignSegments, decodeState, defaultPolicy, emptyState, evaluate, type OrderEvent } from '@bondstream/model';
 import {
   KeySpace, OutboxStore, STATE_SHARDS, leaseShards, loadCustomers, readBandCustomers, readCustomerState, readDueCustomers,
   readPopulation, readPurchasingCustomers, readSegmentCounts, writeCustomers,
   type CustomerWrite, type StoredCustomer,
 } from '@bondstream/redis-state';
-import { startRedis, type LocalRedis } from '@bondstream/testkit';
+import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
 
 const day = 86_400_000;
 const t0 = Date.UTC(2026, 0, 10);
@@ -24,16 +24,15 @@ function plan(stored: StoredCustomer, events: OrderEvent[], nowMs: number, dueAt
 }
 
 describe('the atomic customer step (real redis-server)', () => {
-  let server: LocalRedis;
+  let local: RedisWithClient;
   let redis: Redis;
   const keyspace = new KeySpace('t');
   beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
+    local = await startRedisWithClient();
+    redis = local.redis;
   });
   afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
+    await local?.stop();
   });
   beforeEach(async () => {
     await redis.flushall();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { claimActions, KeySpace, OutboxStore, type ActionClaim, type ClaimOptions } from '@bondstream/redis-state';
-import { startRedis, type LocalRedis } from '@bondstream/testkit';
+import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
 
 const DAY = 86_400_000;
 const t0 = Date.UTC(2026, 0, 10);
@@ -12,16 +12,15 @@ const claim = (actionId: string, at: number, action = 'short_term_offer'): Actio
 const options: ClaimOptions = { cooldownMs: 30 * DAY, wallNowMs: Date.now(), dedupeRetentionMs: 60_000, webhooks: true };
 
 describe('claim-action.lua (real redis-server)', () => {
-  let server: LocalRedis;
+  let local: RedisWithClient;
   let redis: Redis;
   const keyspace = new KeySpace('t');
   beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
+    local = await startRedisWithClient();
+    redis = local.redis;
   });
   afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
+    await local?.stop();
   });
   beforeEach(async () => {
     await redis.flushall();

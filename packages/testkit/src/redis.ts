@@ -50,3 +50,24 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
     };
   }
 }
+
+/** A private redis-server and one client of it: what most integration tests start first. */
+export interface RedisWithClient {
+  server: LocalRedis;
+  redis: Redis;
+  /** Disconnects the client and stops the server. */
+  stop(): Promise<void>;
+}
+
+export async function startRedisWithClient(): Promise<RedisWithClient> {
+  const server = await startRedis();
+  const redis = new Redis(server.url);
+  return {
+    server,
+    redis,
+    async stop() {
+      redis.disconnect();
+      await server.stop();
+    },
+  };
+}

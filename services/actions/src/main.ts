@@ -82,12 +82,7 @@ async function main(): Promise<void> {
 
   // Kafka refusing the actions must not fill Redis: consumption pauses on a large outbox backlog.
   // The webhook queue never pauses it (webhook failures end in the DLQ instead).
-  const backPressure = new OutboxBackPressure(
-    () => outbox.backlog(),
-    (paused) => consumer.setPaused(paused),
-    (waiting) => metrics.backlog.set(waiting),
-    logger,
-  );
+  const backPressure = OutboxBackPressure.forConsumer(consumer, outbox, metrics.backlog, logger);
 
   const http = await startHttpServer({
     port: config.httpPort,

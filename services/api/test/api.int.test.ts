@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { applyEvents, assignSegments, defaultPolicy, emptyState, evaluate, type CustomerProfile } from '@bondstream/model';
 import { createLogger, createMetricsRegistry, startHttpServer } from '@bondstream/observability';
 import { KeySpace, loadCustomers, writeCustomers } from '@bondstream/redis-state';
-import { startRedis, type LocalRedis } from '@bondstream/testkit';
+import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
 import { registerApiRoutes } from '../src/routes.js';
 
 const keyspace = new KeySpace('apitest');
@@ -24,7 +24,7 @@ describe.each([
   { name: 'without API_TOKEN', token: null },
   { name: 'with API_TOKEN', token: 's3cret-token' },
 ])('the read API $name', ({ token }) => {
-  let server: LocalRedis;
+  let local: RedisWithClient;
   let redis: Redis;
   let http: Awaited<ReturnType<typeof startHttpServer>>;
   const get = (path: string, bearer: string | null = token) =>
@@ -34,8 +34,8 @@ describe.each([
   let nowMs = at;
 
   beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
+    local = await startRedisWithClient();
+    redis = local.redis;
     await seedCustomer(redis, 'shop-1', 'c-42');
     http = await startHttpServer({
       port: 0, host: '127.0.0.1', logger: createLogger('api', 'silent'), registry: createMetricsRegistry('api'), ready: () => true,
@@ -44,8 +44,7 @@ describe.each([
   });
   afterAll(async () => {
     await http?.close();
-    redis?.disconnect();
-    await server?.stop();
+    await local?.stop();
   });
 
   it('serves the profile of DESIGN section 3', async () => {

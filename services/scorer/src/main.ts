@@ -81,12 +81,7 @@ async function main(): Promise<void> {
       apply: (accepted) => applyBatch(scoring, accepted),
     },
   });
-  const backPressure = new OutboxBackPressure(
-    () => outbox.backlog(),
-    (paused) => consumer.setPaused(paused),
-    (waiting) => metrics.backlog.set(waiting),
-    logger,
-  );
+  const backPressure = OutboxBackPressure.forConsumer(consumer, outbox, metrics.backlog, logger);
 
   const http = await startHttpServer({
     port: config.httpPort,

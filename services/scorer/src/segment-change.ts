@@ -25,7 +25,7 @@ export function segmentChangeId(tenantId: string, customerId: string, change: Se
     .slice(0, 32);
 }
 
-/** What one write's segment changes share, and the changes. */
+/** What the segment changes of one write share. */
 export interface SegmentChangeInput {
   tenantId: string;
   customerId: string;
@@ -35,6 +35,10 @@ export interface SegmentChangeInput {
   scores: Scores;
 }
 
+/**
+ * One change as an object: the reference that storeSegmentChanges (the scorer's path) is
+ * property-tested against, byte for byte.
+ */
 export function buildSegmentChange(input: SegmentChangeInput & { change: SegmentChange }): StoredSegmentChange {
   return {
     eventId: segmentChangeId(input.tenantId, input.customerId, input.change, input.stateVersion),

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { computeThresholds, defaultPolicy, evaluate, type ModelEvent, type Thresholds } from '@bondstream/model';
 import { createLogger, createMetricsRegistry } from '@bondstream/observability';
 import { KeySpace, readCustomerState, readPopulation, readThresholds } from '@bondstream/redis-state';
-import { startRedis, type LocalRedis } from '@bondstream/testkit';
+import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
 import { applyBatch } from '../src/apply-batch.js';
 import { EvaluationClock } from '../src/clock.js';
 import { createScorerMetrics } from '../src/metrics.js';
@@ -27,7 +27,7 @@ function ordersOf(i: number, prefix = 'c'): ModelEvent[] {
 }
 
 describe('thresholds refresh re-scores only the moved band (real redis-server)', () => {
-  let server: LocalRedis;
+  let local: RedisWithClient;
   let redis: Redis;
   let ctx: ScoringContext;
   let cache: ThresholdsCache;
@@ -40,8 +40,8 @@ describe('thresholds refresh re-scores only the moved band (real redis-server)',
     applyBatch(ctx, customers.flatMap((i) => ordersOf(i, prefix).map((event) => ({ tenantId: TENANT, customerId: `${prefix}-${i}`, event }))));
 
   beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
+    local = await startRedisWithClient();
+    redis = local.redis;
     metrics = createScorerMetrics(createMetricsRegistry('scorer'));
     const clock = new EvaluationClock('event', 0);
     const logger = createLogger('scorer', 'silent');
@@ -56,8 +56,7 @@ describe('thresholds refresh re-scores only the moved band (real redis-server)',
     for (let i = 0; i < BASE; i += 250) await send(Array.from({ length: 250 }, (_, k) => i + k));
   });
   afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
+    await local?.stop();
   });
 
   it('the first trusted snapshot switches from absolute to population cuts: everyone is re-scored once', async () => {
