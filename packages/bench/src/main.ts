@@ -52,6 +52,8 @@ stdout line is one JSON object with the figures and a pass/fail per target.
   --cpu-prof              run the scorer under node --cpu-prof; lists its hottest functions
   --only latency          run only the latency phase (on an empty orders topic instead of
                           after the CDNOW_master drain); prints only its figures
+  --only throughput       run only the import, the Kafka ceiling and the scorer's drains;
+                          prints only eventsPerSecond and ceilingRatio (about 45 s)
   --out <dir>             results folder (default bench-results)
   --help                  this text`;
 
@@ -62,7 +64,7 @@ const argsSchema = z.object({
   'fetch-wait-ms': z.coerce.number({ error: '--fetch-wait-ms must be a number' }).int('--fetch-wait-ms must be whole').min(1, '--fetch-wait-ms must be ≥ 1').max(1_000).default(1),
   'naive-events': z.coerce.number({ error: '--naive-events must be a number' }).int().min(1_000, '--naive-events must be ≥ 1000').max(MASTER_EVENTS).default(20_000),
   'cpu-prof': z.boolean().default(false),
-  only: z.enum(['latency'], { error: '--only must be latency' }).optional(),
+  only: z.enum(['latency', 'throughput'], { error: '--only must be latency or throughput' }).optional(),
   out: z.string().min(1).default(join(root, 'bench-results')),
 });
 type Args = z.infer<typeof argsSchema>;
@@ -625,15 +627,24 @@ async function latencyOnly(stack: LocalStack, redis: Redis, producer: Producer, 
   const lat = await latency(stack, redis, producer, args);
   log(`${latencyLine(lat)}; steps ${JSON.stringify(lat.steps)}`);
   log(lat.mockBroker);
-  const figures = { latencyP50Ms: lat.p50, latencyP99Ms: lat.p99 };
+  writeOnePhase('latency', { latencyP50Ms: lat.p50, latencyP99Ms: lat.p99 }, { latency: lat },
+    { latencyRate: args['latency-rate'], latencySeconds: args['latency-seconds'], lingerMs: args['linger-ms'], fetchWaitMs: args['fetch-wait-ms'] },
+    args, startedAt, load);
+}
+
+/** The results of an `--only` run: its figures with their verdicts, a JSON file, the JSON line last. */
+function writeOnePhase(
+  phase: 'latency' | 'throughput', figures: Partial<Figures>, details: Record<string, unknown>, parameters: Record<string, unknown>,
+  args: Args, startedAt: Date, load: number[],
+): void {
   const targets = evaluateTargets(figures as Figures, TARGETS.filter((t) => t.figure in figures));
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const jsonFile = join(args.out, `bench-latency-${stamp}.json`);
+  const jsonFile = join(args.out, `bench-${phase}-${stamp}.json`);
   writeFileSync(jsonFile, `${JSON.stringify({
     startedAt: startedAt.toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverageAtStart: load, loadAverageAtEnd: loadavg(), node: process.version },
-    parameters: { only: 'latency', latencyRate: args['latency-rate'], latencySeconds: args['latency-seconds'], lingerMs: args['linger-ms'], fetchWaitMs: args['fetch-wait-ms'] },
-    figures, targets, details: { latency: lat },
+    parameters: { only: phase, ...parameters },
+    figures, targets, details,
   }, null, 2)}\n`);
   printVerdicts(figures, targets);
   process.stdout.write(`results: ${jsonFile}\n`);
@@ -670,7 +681,15 @@ async function run(args: Args): Promise<void> {
       log(`scorer run ${i + 1}: ${runResult.eventsPerSecond} events/s, CPU per event ${runResult.cpuMicrosPerEvent.scorer} µs scorer + ${runResult.cpuMicrosPerEvent.redis} µs Redis`);
     }
     const throughput = throughputRuns.reduce((best, r) => (r.eventsPerSecond > best.eventsPerSecond ? r : best));
-    log(`scorer ${throughput.eventsPerSecond} events/s (best of ${SCORER_RUNS}), ${throughput.eventsPerBatch} events/batch, Redis CPU share ${throughput.redisCpuShare}, ${throughput.redisBytesPerCustomer} bytes/customer; round trips per batch`);
+    log(`scorer ${throughput.eventsPerSecond} events/s (best of ${SCORER_RUNS}), ${throughput.eventsPerBatch} events/batch, Redis CPU share ${throughput.redisCpuShare}, ${throughput.redisBytesPerCustomer} bytes/customer`);
+    const scorerRuns = throughputRuns.map(({ eventsPerSecond, batches, cpuMicrosPerEvent, redisCpuShare }) => ({ eventsPerSecond, batches, cpuMicrosPerEvent, redisCpuShare }));
+    if (args.only === 'throughput') {
+      writeOnePhase('throughput', {
+        eventsPerSecond: throughput.eventsPerSecond, ceilingEventsPerSecond: ceiling, ceilingRatio: round(throughput.eventsPerSecond / ceiling, 3),
+      }, { import: imported, kafkaCeilingRuns: ceilingRuns, scorer: throughput, scorerRuns }, { dataset: 'CDNOW_master.txt' }, args, startedAt, load);
+      return;
+    }
+    log('round trips per batch');
     const trips = await roundTrips(stack, args);
     log(`${trips.roundTripsPerBatch} round trips per batch (${trips.eventsPerBatch} events/batch); latency at ${args['latency-rate']}/s for ${args['latency-seconds']} s`);
     const lat = await latency(stack, redis, producer, args);
@@ -713,7 +732,7 @@ async function run(args: Args): Promise<void> {
         import: imported,
         kafkaCeilingRuns: ceilingRuns,
         scorer: throughput,
-        scorerRuns: throughputRuns.map(({ eventsPerSecond, batches, cpuMicrosPerEvent, redisCpuShare }) => ({ eventsPerSecond, batches, cpuMicrosPerEvent, redisCpuShare })),
+        scorerRuns,
         latency: lat,
         roundTrips: trips,
         redisCeiling: rceil,
