@@ -220,7 +220,7 @@ function processCpuSeconds(pid: number | undefined): number {
  */
 const SCORER_RUNS = 3;
 
-/** Samples the scorer's consumed counter (and anything else) every 20 ms until every event has an outcome. */
+/** Samples the scorer's consumed counter (and anything else) every 100 ms until every event has an outcome. */
 async function drain(scorer: Scorer, sample: () => Promise<Record<string, number>> = async () => ({})) {
   let firstSample: { t: number; n: number; extra: Record<string, number> } | null = null;
   let lastSample = { t: 0, n: 0, extra: {} as Record<string, number> };
