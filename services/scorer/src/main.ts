@@ -14,6 +14,7 @@ import { classifyMessages, type AcceptedEvent } from './classify.js';
 import { EvaluationClock } from './clock.js';
 import { createScorerMetrics } from './metrics.js';
 import { ThresholdsCache } from './thresholds.js';
+import { WriteRounds } from './write-rounds.js';
 
 /** Dedupe ids are kept for 8 days: longer than Kafka's default 7-day retention (DESIGN 4). */
 const DEDUPE_RETENTION_MS = 8 * 24 * 3_600_000;
@@ -56,9 +57,10 @@ async function main(): Promise<void> {
     thresholds: (tenantId) => thresholds?.get(tenantId) ?? null,
     dedupeRetentionMs: DEDUPE_RETENTION_MS,
     onOutboxWrite: () => relay.wake(),
+    writeRounds: new WriteRounds(),
   };
   const timers: ScoringContext = { ...scoring, redis: background };
-  thresholds = new ThresholdsCache(background, keyspace, policy, clock, instance, logger, metrics,
+  thresholds = new ThresholdsCache(background, keyspace, policy, clock, instance, logger, metrics, scoring.writeRounds,
     (refs) => reevaluateCustomers(timers, refs, 'thresholds'));
   await thresholds.refresh();
   const dueClock = new DueClock(timers, instance, CLOCK_TICK_MS, logger);

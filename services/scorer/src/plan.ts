@@ -10,6 +10,7 @@ import {
 import type { EvaluationClock } from './clock.js';
 import type { ScorerMetrics } from './metrics.js';
 import { storeSegmentChanges } from './segment-change.js';
+import type { WriteRounds } from './write-rounds.js';
 
 /** What every way of writing a customer (events, the clock, a thresholds refresh) needs. */
 export interface ScoringContext {
@@ -22,6 +23,8 @@ export interface ScoringContext {
   dedupeRetentionMs: number;
   /** Called after segment changes were written, so the relay publishes them right away. */
   onOutboxWrite(): void;
+  /** Every round of writeUntilStored runs through it (shared by all contexts of a process). */
+  writeRounds: WriteRounds;
 }
 
 export type WriteCause =
@@ -92,16 +95,19 @@ export async function writeUntilStored<T>(
   for (let round = 0; pending.length > 0; round++) {
     if (round >= MAX_CONFLICT_ROUNDS) throw new Error(`state version kept moving for ${pending.length} customers`);
     if (round > 0) ctx.metrics.conflicts.inc(pending.length);
-    const loaded = await loadCustomers(ctx.redis, ctx.keyspace, pending.map(request));
-    if (round === 0) await beforePlan;
-    const planned = new Map<CustomerWrite, T>();
-    loaded.forEach((customer, i) => {
-      const write = plan(pending[i] as T, customer);
-      if (write !== null) planned.set(write, pending[i] as T);
-    });
-    const result = await writeCustomers(ctx.redis, [...planned.keys()], {
-      wallNowMs: Date.now(),
-      dedupeRetentionMs: ctx.dedupeRetentionMs,
+    const current = pending;
+    const { planned, result } = await ctx.writeRounds.run(async () => {
+      const loaded = await loadCustomers(ctx.redis, ctx.keyspace, current.map(request));
+      if (round === 0) await beforePlan;
+      const byWrite = new Map<CustomerWrite, T>();
+      loaded.forEach((customer, i) => {
+        const write = plan(current[i] as T, customer);
+        if (write !== null) byWrite.set(write, current[i] as T);
+      });
+      return {
+        planned: byWrite,
+        result: await writeCustomers(ctx.redis, [...byWrite.keys()], { wallNowMs: Date.now(), dedupeRetentionMs: ctx.dedupeRetentionMs }),
+      };
     });
     let changes = 0;
     for (const write of result.written) {

@@ -7,6 +7,7 @@ import {
 } from '@bondstream/redis-state';
 import type { EvaluationClock } from './clock.js';
 import type { ScorerMetrics } from './metrics.js';
+import type { WriteRounds } from './write-rounds.js';
 
 /** Re-scores customers whose index value a moved cut point passed (cause "thresholds"). */
 export type Rescore = (refs: readonly CustomerRef[]) => Promise<unknown>;
@@ -32,6 +33,7 @@ export class ThresholdsCache {
     private readonly leaseToken: string,
     private readonly logger: Logger,
     private readonly metrics: ScorerMetrics,
+    private readonly writeRounds: WriteRounds,
     private readonly rescore: Rescore,
   ) {}
 
@@ -72,6 +74,8 @@ export class ThresholdsCache {
         // From here on this process scores with the new cuts, so the band re-score below and
         // every later event agree.
         this.snapshots.set(tenantId, next);
+        // Writes planned with the old cuts land before the band is read (see WriteRounds).
+        await this.writeRounds.settled();
         await this.rescoreMovedBands(tenantId, previous, next);
         this.metrics.thresholdRefreshes.inc(); // counted once its re-score is done
         continue;

@@ -3,13 +3,14 @@ import type { Redis } from 'ioredis';
 import { computeThresholds, defaultPolicy, evaluate, type ModelEvent, type Thresholds } from '@bondstream/model';
 import { createLogger, createMetricsRegistry } from '@bondstream/observability';
 import { KeySpace, readCustomerState, readPopulation, readThresholds } from '@bondstream/redis-state';
-import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
+import { startRedisWithClient, waitFor, type RedisWithClient } from '@bondstream/testkit';
 import { applyBatch } from '../src/apply-batch.js';
 import { EvaluationClock } from '../src/clock.js';
 import { createScorerMetrics } from '../src/metrics.js';
 import type { ScoringContext } from '../src/plan.js';
 import { reevaluateCustomers } from '../src/reevaluate.js';
 import { ThresholdsCache } from '../src/thresholds.js';
+import { WriteRounds } from '../src/write-rounds.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -50,8 +51,9 @@ describe('thresholds refresh re-scores only the moved band (real redis-server)',
       thresholds: (tenantId) => cache.get(tenantId),
       dedupeRetentionMs: 8 * DAY,
       onOutboxWrite: () => undefined,
+      writeRounds: new WriteRounds(),
     };
-    cache = new ThresholdsCache(redis, keyspace, defaultPolicy, clock, 'test', logger, metrics,
+    cache = new ThresholdsCache(redis, keyspace, defaultPolicy, clock, 'test', logger, metrics, ctx.writeRounds,
       (refs) => reevaluateCustomers(ctx, refs, 'thresholds'));
     for (let i = 0; i < BASE; i += 250) await send(Array.from({ length: 250 }, (_, k) => i + k));
   });
@@ -117,6 +119,36 @@ describe('thresholds refresh re-scores only the moved band (real redis-server)',
       expect({ i, segments: Object.fromEntries(Object.entries(state.segments).map(([d, s]) => [d, s?.value])), rfm: state.rfmScores })
         .toEqual({ i, segments: fresh.segments, rfm: [fresh.scores.r, fresh.scores.f, fresh.scores.m] });
     }
+  });
+
+  it('a refresh re-scores its band only after the writes under way at its swap have landed', async () => {
+    const order: string[] = [];
+    const spying = new ThresholdsCache(redis, keyspace, defaultPolicy, ctx.clock, 'test', createLogger('scorer', 'silent'), metrics, ctx.writeRounds,
+      async (refs) => {
+        order.push('band re-scored');
+        return reevaluateCustomers(ctx, refs, 'thresholds');
+      });
+    // newcomers move the cuts; then a write round (as an event batch planned with the old cuts) stays under way
+    await send(Array.from({ length: 40 }, (_, k) => BASE + k * 4 + 1), 'late');
+    const versionBefore = (await readThresholds(redis, keyspace, TENANT))!.version;
+    let release!: () => void;
+    const held = ctx.writeRounds.run(() => new Promise<void>((resolve) => {
+      release = resolve;
+    }));
+    const refreshing = spying.refresh();
+    try {
+      await waitFor('the new snapshot swapped in', () => ((spying.get(TENANT)?.version ?? 0) > versionBefore ? true : undefined), { timeoutMs: 10_000, intervalMs: 1 });
+      // Without the wait, the band read went out with the swap: a round trip on the same connection
+      // and a turn of the event loop later its re-score has started.
+      await redis.ping();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(order).toEqual([]);
+    } finally {
+      release();
+      await held;
+      await refreshing;
+    }
+    expect(order).toEqual(['band re-scored']);
   });
 
   it('a refresh with an unchanged population moves no cut and re-scores nobody', async () => {
