@@ -47,9 +47,8 @@ export function parseChangeLine(rest: string): CollectedChange | null {
  * (the customer) `wanted` asks for; `onChange` gets each of them with performance.now() of the
  * line's arrival.
  *
- * `fetchWaitMs` is librdkafka's fetch.wait.max.ms (default 500): a real broker answers a waiting
- * fetch as soon as data arrives, but librdkafka's mock broker holds it for the whole wait once
- * the consumer has caught up, so on the mock this wait is added to the measured latency.
+ * `fetchWaitMs` is librdkafka's fetch.wait.max.ms (default 500): a broker (and the patched mock
+ * broker) answers a waiting fetch as soon as data arrives, so the wait costs no latency.
  */
 export function startKcatCollector(
   brokers: string,
