@@ -12,7 +12,10 @@ export { evaluate } from './evaluate.js';
 export { assignSegments, medianProfitTrusted, pyramidRanksTrusted, type Assignment } from './segments.js';
 export { rfmQuantilesTrusted } from './rfm.js';
 export { nextDueMs } from './due.js';
-export { computeThresholds, movedCutBands, type BandIndex, type MovedBand, type PopulationSample } from './thresholds.js';
+export {
+  computeThresholds, movedCutBands, thresholdRanks, thresholdsFromRanks,
+  type BandIndex, type MovedBand, type PopulationCounts, type PopulationSample, type ThresholdRanks, type ValueAtRank,
+} from './thresholds.js';
 export { encodeState, decodeState } from './codec.js';
 export { toProfile, type CustomerProfile } from './profile.js';
 export {

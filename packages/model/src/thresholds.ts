@@ -17,53 +17,86 @@ export interface PopulationSample {
 }
 
 /**
- * Quantile by nearest rank: q(p) = sorted[ceil(p·n) − 1]. Always an observed value (cuts are
- * compared with "strictly greater", so ties stay together). p·n is rounded to 9 decimals
- * before the ceiling: (1 − 0.01 − 0.04)·100 is 95.00000000000001 in floating point and must
- * give rank 95, not 96.
+ * Nearest rank (1-based) of the p quantile among n values: ceil(p·n), so q(p) = sorted[rank − 1],
+ * always an observed value (cuts are compared with "strictly greater", so ties stay together).
+ * p·n is rounded to 9 decimals before the ceiling: (1 − 0.01 − 0.04)·100 is 95.00000000000001
+ * in floating point and must give rank 95, not 96.
  */
-function nearestRank(sorted: readonly number[], p: number): number {
-  const n = sorted.length;
-  const rank = Math.ceil(Math.round(p * n * 1e9) / 1e9);
-  return sorted[Math.min(n, Math.max(1, rank)) - 1]!;
-}
-
-function ascending(values: readonly number[]): number[] {
-  return [...values].sort((a, b) => a - b);
-}
-
-/** The 20/40/60/80 % quantiles: four cuts make five score bands. Null for an empty sample. */
-function quintileCuts(values: readonly number[]): number[] | null {
-  if (values.length === 0) return null;
-  const sorted = ascending(values);
-  return [0.2, 0.4, 0.6, 0.8].map((p) => nearestRank(sorted, p));
+function nearestRank(n: number, p: number): number {
+  return Math.min(n, Math.max(1, Math.ceil(Math.round(p * n * 1e9) / 1e9)));
 }
 
 /**
- * The tenant's population cut points. Whether they are trusted (enough customers) is decided
- * at evaluation time against the policy, so a snapshot is always computed in full.
+ * How many customers each population index holds (recency, frequency and monetary: those with a
+ * purchase; profit: those with an order in the window). With the values at a few ranks, all a
+ * snapshot needs.
  */
-export function computeThresholds(population: PopulationSample, policy: Policy, version: number, nowMs: number): Thresholds {
-  const profits = ascending(population.activeProfitsCents);
+export type PopulationCounts = Record<BandIndex, number>;
+
+/** Ascending ranks (1-based) to read from each population index. */
+export type ThresholdRanks = Record<BandIndex, number[]>;
+
+const QUINTILES = [0.2, 0.4, 0.6, 0.8];
+
+function profitShares(policy: Policy): number[] {
   const { topShare, bigShare, mediumShare } = policy.pyramid;
+  // median, then the top, big and medium tiers' lower cuts
+  return [0.5, 1 - topShare, 1 - topShare - bigShare, 1 - topShare - bigShare - mediumShare];
+}
+
+/**
+ * The ranks a snapshot reads from each index for these counts: the 20/40/60/80 % quintiles of
+ * the purchasing customers' recency, frequency and monetary value, and the median and pyramid
+ * cuts of the active customers' profit. A refresh reads only these values (selected by rank in
+ * the sorted indexes), never the whole population.
+ */
+export function thresholdRanks(counts: PopulationCounts, policy: Policy): ThresholdRanks {
+  const ranks = (n: number, shares: number[]) => (n > 0 ? shares.map((p) => nearestRank(n, p)) : []);
+  return {
+    recency: ranks(counts.recency, QUINTILES),
+    frequency: ranks(counts.frequency, QUINTILES),
+    monetary: ranks(counts.monetary, QUINTILES),
+    profit: ranks(counts.profit, profitShares(policy)),
+  };
+}
+
+/** The value at a rank (1-based, ascending) of an index, for the ranks thresholdRanks asked for. */
+export type ValueAtRank = (index: BandIndex, rank: number) => number;
+
+/**
+ * The tenant's population cut points from the index sizes and the values at the ranks
+ * thresholdRanks names. Whether they are trusted (enough customers) is decided at evaluation
+ * time against the policy, so a snapshot is always computed in full.
+ */
+export function thresholdsFromRanks(counts: PopulationCounts, valueAt: ValueAtRank, policy: Policy, version: number, nowMs: number): Thresholds {
+  const ranks = thresholdRanks(counts, policy);
+  const cuts = (index: BandIndex) => (ranks[index].length > 0 ? ranks[index].map((rank) => valueAt(index, rank)) : null);
+  const profit = cuts('profit');
   return {
     version,
     computedAtMs: nowMs,
-    activeCustomers: profits.length,
-    purchasingCustomers: population.lastPurchaseDays.length,
-    lastPurchaseDayCuts: quintileCuts(population.lastPurchaseDays),
-    frequencyCuts: quintileCuts(population.frequencies),
-    monetaryCutsCents: quintileCuts(population.monetaryCents),
-    medianProfitCents: profits.length > 0 ? nearestRank(profits, 0.5) : null,
-    pyramidProfitCutsCents:
-      profits.length > 0
-        ? {
-            top: nearestRank(profits, 1 - topShare),
-            big: nearestRank(profits, 1 - topShare - bigShare),
-            medium: nearestRank(profits, 1 - topShare - bigShare - mediumShare),
-          }
-        : null,
+    activeCustomers: counts.profit,
+    purchasingCustomers: counts.recency,
+    lastPurchaseDayCuts: cuts('recency'),
+    frequencyCuts: cuts('frequency'),
+    monetaryCutsCents: cuts('monetary'),
+    medianProfitCents: profit ? (profit[0] as number) : null,
+    pyramidProfitCutsCents: profit ? { top: profit[1] as number, big: profit[2] as number, medium: profit[3] as number } : null,
   };
+}
+
+const ascending = (values: readonly number[]): number[] => [...values].sort((a, b) => a - b);
+
+/** The same snapshot from the whole population (tests and tools: the reference the rank path must equal). */
+export function computeThresholds(population: PopulationSample, policy: Policy, version: number, nowMs: number): Thresholds {
+  const sorted: Record<BandIndex, number[]> = {
+    recency: ascending(population.lastPurchaseDays),
+    frequency: ascending(population.frequencies),
+    monetary: ascending(population.monetaryCents),
+    profit: ascending(population.activeProfitsCents),
+  };
+  const counts = { recency: sorted.recency.length, frequency: sorted.frequency.length, monetary: sorted.monetary.length, profit: sorted.profit.length };
+  return thresholdsFromRanks(counts, (index, rank) => sorted[index][rank - 1] as number, policy, version, nowMs);
 }
 
 /** The population index a cut point is compared with. */

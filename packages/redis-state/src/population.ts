@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { PopulationSample, Thresholds } from '@bondstream/model';
+import type { BandIndex, PopulationCounts, PopulationSample, ThresholdRanks, Thresholds } from '@bondstream/model';
 import { STATE_SHARDS, type IndexName, type KeySpace } from './keys.js';
 import { callScript, defineScripts } from './scripts.js';
 import { execOrThrow } from './customers.js';
@@ -38,6 +38,70 @@ export async function readPopulation(redis: Redis, keyspace: KeySpace, tenantId:
   }
   return sample;
 }
+
+/** The population index keys of a tenant, by index and shard. */
+function indexKeys(keyspace: KeySpace, tenantId: string, index: BandIndex): string[] {
+  return Array.from({ length: STATE_SHARDS }, (_, shard) => keyspace.index(shard, tenantId, index));
+}
+
+/** Customers in each of a tenant's population indexes (all shards), one round trip. */
+export async function readPopulationCounts(redis: Redis, keyspace: KeySpace, tenantId: string): Promise<PopulationCounts> {
+  const pipeline = redis.pipeline();
+  for (const index of INDEXES) for (const key of indexKeys(keyspace, tenantId, index)) pipeline.zcard(key);
+  const replies = await execOrThrow(pipeline);
+  const sum = (i: number) => replies.slice(i * STATE_SHARDS, (i + 1) * STATE_SHARDS).reduce<number>((total, n) => total + Number(n), 0);
+  return { recency: sum(0), frequency: sum(1), monetary: sum(2), profit: sum(3) };
+}
+
+/**
+ * The values at the given ascending ranks (1-based) of a tenant's population indexes, each index
+ * spread over the shards' sorted sets: for each rank, the least integer x with at least `rank`
+ * members scored ≤ x (the values are whole days, counts and cents), by a binary search between
+ * the index's least and greatest score. Each step is one round trip of ZCOUNTs (O(log n) each)
+ * for every rank still open, so a refresh costs a few dozen small replies whatever the
+ * population, where reading the population grows with it (readPopulation). Under concurrent
+ * writes a value may be of a population in between; the next refresh reads it again.
+ */
+export async function readValuesAtRanks(redis: Redis, keyspace: KeySpace, tenantId: string, ranks: ThresholdRanks): Promise<Map<string, number>> {
+  const wanted = INDEXES.filter((index) => ranks[index].length > 0);
+  const bounds = redis.pipeline();
+  for (const index of wanted) {
+    for (const key of indexKeys(keyspace, tenantId, index)) {
+      bounds.zrange(key, 0, 0, 'WITHSCORES');
+      bounds.zrange(key, -1, -1, 'WITHSCORES');
+    }
+  }
+  const ends = await execOrThrow(bounds);
+  const searches = wanted.flatMap((index, i) => {
+    const scores = ends.slice(i * 2 * STATE_SHARDS, (i + 1) * 2 * STATE_SHARDS).flatMap((reply) => {
+      const flat = reply as string[];
+      return flat.length === 2 ? [Number(flat[1])] : [];
+    });
+    // ranks come from counts read just before: an index emptied since is a refresh to retry
+    if (scores.length === 0) throw new Error(`population index ${index} of tenant ${tenantId} emptied during a thresholds refresh`);
+    const low = Math.min(...scores);
+    const high = Math.max(...scores);
+    return ranks[index].map((rank) => ({ index, rank, low, high }));
+  });
+  for (let open = searches.filter((s) => s.low < s.high); open.length > 0; open = open.filter((s) => s.low < s.high)) {
+    const pipeline = redis.pipeline();
+    const mids = open.map((search) => {
+      const mid = Math.floor((search.low + search.high) / 2);
+      for (const key of indexKeys(keyspace, tenantId, search.index)) pipeline.zcount(key, '-inf', mid);
+      return mid;
+    });
+    const counts = await execOrThrow(pipeline);
+    open.forEach((search, i) => {
+      const atOrBelow = counts.slice(i * STATE_SHARDS, (i + 1) * STATE_SHARDS).reduce<number>((total, n) => total + Number(n), 0);
+      if (atOrBelow >= search.rank) search.high = mids[i] as number;
+      else search.low = (mids[i] as number) + 1;
+    });
+  }
+  return new Map(searches.map(({ index, rank, low }) => [rankKey(index, rank), low]));
+}
+
+/** The key of a (index, rank) pair in readValuesAtRanks' answer. */
+export const rankKey = (index: BandIndex, rank: number): string => `${index}:${rank}`;
 
 export async function readThresholds(redis: Redis, keyspace: KeySpace, tenantId: string): Promise<Thresholds | null> {
   const raw = await redis.get(keyspace.thresholds(tenantId));

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { computeThresholds, movedCutBands, type Policy, type Thresholds } from '@bondstream/model';
+import { movedCutBands, thresholdRanks, thresholdsFromRanks, type Policy, type Thresholds } from '@bondstream/model';
 import {
-  acquireThresholdsLease, listTenants, readBandCustomers, readPopulation, readPurchasingCustomers, readThresholds,
-  writeThresholds, type CustomerRef, type KeySpace,
+  acquireThresholdsLease, listTenants, rankKey, readBandCustomers, readPopulationCounts, readPurchasingCustomers, readThresholds,
+  readValuesAtRanks, writeThresholds, type CustomerRef, type KeySpace,
 } from '@bondstream/redis-state';
 import type { EvaluationClock } from './clock.js';
 import type { ScorerMetrics } from './metrics.js';
@@ -15,7 +15,7 @@ export type Rescore = (refs: readonly CustomerRef[]) => Promise<unknown>;
 /**
  * The population cut points (median profit, pyramid ranks, R/F/M quintiles) of each tenant as a
  * versioned snapshot. One scorer (holding the lease) recomputes it from the population indexes
- * every `policy.thresholds.refreshSeconds`; every scorer reloads it, so per-event scoring never
+ * every `policy.thresholds.refreshSeconds`, reading only the values at the cut ranks; every scorer reloads it, so per-event scoring never
  * scans the population. When a cut point moves, only the customers whose index value lies
  * between its old and new value are re-scored (the moved band); the whole tenant only when a
  * rule switches between the policy's absolute cuts and the tenant's own.
@@ -68,8 +68,7 @@ export class ThresholdsCache {
     for (const tenantId of await listTenants(this.redis, this.keyspace)) {
       if (await acquireThresholdsLease(this.redis, this.keyspace, tenantId, this.leaseToken, leaseMs)) {
         const previous = await readThresholds(this.redis, this.keyspace, tenantId);
-        const population = await readPopulation(this.redis, this.keyspace, tenantId);
-        const next = computeThresholds(population, this.policy, (previous?.version ?? 0) + 1, this.clock.now(tenantId));
+        const next = await this.compute(tenantId, (previous?.version ?? 0) + 1);
         await writeThresholds(this.redis, this.keyspace, tenantId, next);
         // From here on this process scores with the new cuts, so the band re-score below and
         // every later event agree.
@@ -82,6 +81,13 @@ export class ThresholdsCache {
       }
       this.snapshots.set(tenantId, await readThresholds(this.redis, this.keyspace, tenantId));
     }
+  }
+
+  /** A new snapshot from the index sizes and the values at the cut ranks (not the whole population). */
+  private async compute(tenantId: string, version: number): Promise<Thresholds> {
+    const counts = await readPopulationCounts(this.redis, this.keyspace, tenantId);
+    const values = await readValuesAtRanks(this.redis, this.keyspace, tenantId, thresholdRanks(counts, this.policy));
+    return thresholdsFromRanks(counts, (index, rank) => values.get(rankKey(index, rank)) as number, this.policy, version, this.clock.now(tenantId));
   }
 
   private async rescoreMovedBands(tenantId: string, previous: Thresholds | null, next: Thresholds): Promise<void> {
