@@ -115,6 +115,9 @@ async function startScorer(stack: LocalStack, name: string, env: Record<string, 
   return { url, process: child, stop: () => stopProcess(child, 20_000) };
 }
 
+/** Node flags for a scorer under --cpu-prof (the throughput and the latency phase's; each thread writes its own profile). */
+const profileArgs = (args: Args): string[] => (args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(args.out, 'profiles')}`] : []);
+
 /** Sum of a metric's samples whose labels include `labels`. */
 async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -280,7 +283,7 @@ async function scorerThroughput(stack: LocalStack, redis: Redis, args: Args, run
   const usedMemoryBefore = Number((await redisInfo(redis, 'memory')).used_memory);
   const commandsBefore = Number((await redisInfo(redis, 'stats')).total_commands_processed);
   const scorer = await startScorer(stack, `scorer-throughput-${runIndex + 1}`, { REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: `bench-scorer-${runIndex + 1}` }, args.out,
-    args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(args.out, 'profiles')}`] : []);
+    profileArgs(args));
   try {
     const { eventsPerSecond, first, last } = await drain(scorer, async () => ({
       redisCpu: await redisCpuSeconds(redis), scorerCpu: processCpuSeconds(scorer.process.pid),
@@ -363,7 +366,7 @@ async function latency(stack: LocalStack, redis: Redis, producer: Producer, args
   // Same group and namespace as phase 1: it continues from the committed end of CDNOW_master.
   const scorer = await startScorer(stack, 'scorer-latency', {
     REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: 'bench-scorer', KAFKA_FETCH_MAX_WAIT_MS: String(args['fetch-wait-ms']),
-  }, args.out);
+  }, args.out, profileArgs(args));
   const run = randomUUID().slice(0, 8);
   const sentAt = new Map<string, number>();
   const sentWallMs = new Map<string, number>();
