@@ -20,10 +20,40 @@ interface LongClass { fromNumber(value: number): unknown }
 const groupMessagesPerPartition = require(`${kafkajsDir}src/producer/groupMessagesPerPartition.js`) as Grouping;
 const encodeRecord = require(`${kafkajsDir}src/protocol/recordBatch/record/v0/index.js`) as RecordEncoder;
 const Long = require(`${kafkajsDir}src/utils/long.js`) as LongClass;
+const murmur2 = require(`${kafkajsDir}src/producer/partitioners/default/murmur2.js`) as (key: Buffer | string) => number;
+
+/**
+ * kafkajs' murmur2 before the patch, in the 64-bit arithmetic it did with its BigInt Long
+ * (products and xors wrapped to 64 bits, the shifts on the low 32 bits): the reference the
+ * 32-bit version must equal.
+ */
+function murmur2In64Bits(data: Buffer): number {
+  const wrap = (x: bigint) => BigInt.asIntN(64, x);
+  const low32 = (x: bigint) => Number(BigInt.asIntN(32, x));
+  const M = 0x5bd1e995n;
+  let h = wrap(0x9747b28cn ^ BigInt(data.length));
+  for (let i = 0; i + 4 <= data.length; i += 4) {
+    let k = BigInt((data[i]! & 0xff) + ((data[i + 1]! & 0xff) << 8) + ((data[i + 2]! & 0xff) << 16) + ((data[i + 3]! & 0xff) << 24));
+    k = wrap(k * M);
+    k = wrap(k ^ BigInt(low32(k) >>> 24));
+    k = wrap(k * M);
+    h = wrap(wrap(h * M) ^ k);
+  }
+  const tail = data.length & ~3;
+  switch (data.length % 4) {
+    case 3: h ^= BigInt((data[tail + 2]! & 0xff) << 16); // falls through
+    case 2: h ^= BigInt((data[tail + 1]! & 0xff) << 8); // falls through
+    case 1: h = wrap(wrap(h ^ BigInt(data[tail]! & 0xff)) * M);
+  }
+  h = wrap(h ^ BigInt(low32(h) >>> 13));
+  h = wrap(h * M);
+  h = wrap(h ^ BigInt(low32(h) >>> 15));
+  return low32(h);
+}
 
 describe('the kafkajs patch', () => {
   it('is applied to the installed kafkajs (postinstall ran)', () => {
-    for (const file of ['src/producer/groupMessagesPerPartition.js', 'src/protocol/recordBatch/record/v0/index.js']) {
+    for (const file of ['src/producer/groupMessagesPerPartition.js', 'src/protocol/recordBatch/record/v0/index.js', 'src/producer/partitioners/default/murmur2.js']) {
       expect(readFileSync(`${kafkajsDir}${file}`, 'utf8'), file).toContain('bondstream patch');
     }
   });
@@ -63,5 +93,21 @@ describe('the kafkajs patch', () => {
   it('still encodes records with headers through the generic path', () => {
     const record = encodeRecord({ offsetDelta: 3, timestampDelta: 0, key: 'k', value: 'v', headers: { source: 'bondstream' } });
     expect(record.buffer.includes(Buffer.from('bondstream'))).toBe(true);
+  });
+
+  it('hashes keys as Kafka does: its own murmur2 test vectors', () => {
+    // org.apache.kafka.common.utils.UtilsTest#testMurmur2: the Java client's partitions
+    const cases: [string, number][] = [
+      ['21', -973932308], ['foobar', -790332482], ['a-little-bit-long-string', -985981536],
+      ['a-little-bit-longer-string', -1486304829], ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971], ['abc', 479470107],
+    ];
+    for (const [key, hash] of cases) expect(murmur2(key), key).toBe(hash);
+  });
+
+  it('hashes any key to the same value as the 64-bit arithmetic it replaced', () => {
+    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 80 }).map((a) => Buffer.from(a)), fc.string({ unit: 'grapheme', maxLength: 40 }).map((t) => Buffer.from(t))), (key) => {
+      expect(murmur2(key)).toBe(murmur2In64Bits(key));
+      expect(murmur2(key.toString('latin1'))).toBe(murmur2In64Bits(Buffer.from(key.toString('latin1'))));
+    }), { numRuns: 2_000 });
   });
 });
