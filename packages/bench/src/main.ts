@@ -22,6 +22,7 @@ import { startKcatCollector } from './collector.js';
 import { hotSpots, type HotSpot } from './profile.js';
 import { startRoundTripProxy } from './proxy.js';
 import { evaluateTargets, percentile, rate, round, TARGETS, type Figures } from './stats.js';
+import { cpuTimes, stealShare, type CpuTimes } from './steal.js';
 import { renderChart } from './svg.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -213,6 +214,8 @@ interface ScorerRun {
    * it is what shows whether a change made the pipeline cheaper.
    */
   cpuMicrosPerEvent: { scorer: number; redis: number };
+  /** share of the machine's CPU time the hypervisor gave to other guests during the drain (steal.ts) */
+  stealShare: number;
 }
 
 /** User plus system CPU seconds of a process so far (Linux /proc; the bench runs here). */
@@ -285,9 +288,11 @@ async function scorerThroughput(stack: LocalStack, redis: Redis, args: Args, run
   const scorer = await startScorer(stack, `scorer-throughput-${runIndex + 1}`, { REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: `bench-scorer-${runIndex + 1}` }, args.out,
     profileArgs(args));
   try {
-    const { eventsPerSecond, first, last } = await drain(scorer, async () => ({
-      redisCpu: await redisCpuSeconds(redis), scorerCpu: processCpuSeconds(scorer.process.pid),
-    }));
+    const { eventsPerSecond, first, last } = await drain(scorer, async () => {
+      const machine = cpuTimes();
+      return { redisCpu: await redisCpuSeconds(redis), scorerCpu: processCpuSeconds(scorer.process.pid), steal: machine.steal, total: machine.total };
+    });
+    const steal = round(stealShare(first.extra as unknown as CpuTimes, last.extra as unknown as CpuTimes), 3);
     const redisCpuShare = round(((last.extra.redisCpu as number) - (first.extra.redisCpu as number)) / ((last.t - first.t) / 1000), 2);
     const perEvent = (key: string): number => round((((last.extra[key] as number) - (first.extra[key] as number)) / (last.n - first.n)) * 1e6, 1);
     const cpuMicrosPerEvent = { scorer: perEvent('scorerCpu'), redis: perEvent('redisCpu') };
@@ -302,7 +307,7 @@ async function scorerThroughput(stack: LocalStack, redis: Redis, args: Args, run
     const usedMemoryAfter = Number((await redisInfo(redis, 'memory')).used_memory);
     return {
       eventsPerSecond, batches, eventsPerBatch: round(TOPIC_EVENTS / batches, 1), commandsPerBatch: round(commands / batches, 1),
-      segmentChangesPerEvent: round(changes / TOPIC_EVENTS, 3), redisCpuShare, cpuMicrosPerEvent,
+      segmentChangesPerEvent: round(changes / TOPIC_EVENTS, 3), redisCpuShare, cpuMicrosPerEvent, stealShare: steal,
       usedMemoryBefore, usedMemoryAfter, redisBytesPerCustomer: Math.round((usedMemoryAfter - usedMemoryBefore) / LOADED_CUSTOMERS),
       memoryByKeyKind: await memoryByKeyKind(redis, 'bench'),
     };
@@ -319,9 +324,11 @@ const mockLatencyNote = (fetchWaitMs: number): string => `mock broker: librdkafk
   + `broker; the scorer and the kcat collector fetch with a ${fetchWaitMs} ms wait (--fetch-wait-ms)`;
 
 /** The latency phase's summary line (stderr). */
-const latencyLine = (lat: { p50: number; p99: number; produceToEmittedP50: number; produceToEmittedP99: number; warmup: { seconds: number } }): string =>
+const latencyLine = (lat: { p50: number; p99: number; produceToEmittedP50: number; produceToEmittedP99: number; warmup: { seconds: number }; stealShare: number }): string =>
   `latency p50 ${lat.p50} ms, p99 ${lat.p99} ms; produce → emittedAt (the scorer's share) p50 ${lat.produceToEmittedP50} ms, `
-  + `p99 ${lat.produceToEmittedP99} ms; measured after a ${lat.warmup.seconds} s warm-up`;
+  + `p99 ${lat.produceToEmittedP99} ms; measured after a ${lat.warmup.seconds} s warm-up; steal ${percent(lat.stealShare)}`;
+
+const percent = (share: number): string => `${(share * 100).toFixed(1)} %`;
 
 /**
  * A tenant is scored with the policy's absolute cuts until it has minPopulation customers; at
@@ -434,12 +441,14 @@ async function latency(stack: LocalStack, redis: Redis, producer: Producer, args
     // request's acknowledgement.
     const sending = new Set<Promise<void>>();
     let sendError: unknown = null;
+    let machineAtMeasure = cpuTimes();
     for (let tick = 1; ; tick++) {
       const wait = started + tick * args['linger-ms'] - performance.now();
       if (wait > 0) await sleep(wait);
       const now = performance.now();
       if (measureFrom === Number.POSITIVE_INFINITY && now >= started + 2_000 && (caughtUp(warmup, warmupBack, latencies, sentAt) || now >= started + 30_000)) {
         measureFrom = now;
+        machineAtMeasure = cpuTimes();
         if (now >= started + 30_000) log('latency warm-up: still behind after 30 s; measuring anyway');
       }
       if (now >= measureFrom + durationMs) break;
@@ -461,6 +470,7 @@ async function latency(stack: LocalStack, redis: Redis, producer: Producer, args
     await Promise.all(sending);
     if (sendError !== null) throw sendError;
     const sendSeconds = (performance.now() - started) / 1000;
+    const steal = round(stealShare(machineAtMeasure, cpuTimes()), 3);
     const warmupValues = warmup.filter((id) => latencies.has(id)).map((id) => latencies.get(id) as number);
     await waitFor('a segment change for every measured event', () => (measured.every((id) => latencies.has(id)) ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 })
       .catch(() => log(`only ${measured.filter((id) => latencies.has(id)).length} of ${measured.length} latency events came back within 20 s`));
@@ -492,7 +502,7 @@ async function latency(stack: LocalStack, redis: Redis, producer: Producer, args
       relaySendToCollector: step((x) => (x.published === undefined ? undefined : x.received - x.published)),
     };
     return {
-      p50: round(percentile(values, 50), 2), p90: round(percentile(values, 90), 2), p99: round(percentile(values, 99), 2),
+      p50: round(percentile(values, 50), 2), p90: round(percentile(values, 90), 2), p99: round(percentile(values, 99), 2), stealShare: steal,
       max: round(values.reduce((a, b) => Math.max(a, b), 0), 2), measured: measured.length, missing, lowerBound: missing > 0,
       warmup: {
         tenantEstablished: established,
@@ -635,27 +645,37 @@ function printVerdicts(figures: Partial<Figures>, targets: Record<string, { valu
 }
 
 /** `--only latency`: the latency phase alone, on an empty orders topic. */
-async function latencyOnly(stack: LocalStack, redis: Redis, producer: Producer, args: Args, startedAt: Date, load: number[]): Promise<void> {
+async function latencyOnly(stack: LocalStack, redis: Redis, producer: Producer, args: Args, startedAt: Date, load: number[], machineAtStart: CpuTimes): Promise<void> {
   log(`latency at ${args['latency-rate']}/s for ${args['latency-seconds']} s (only this phase)`);
   const lat = await latency(stack, redis, producer, args);
   log(`${latencyLine(lat)}; steps ${JSON.stringify(lat.steps)}`);
   log(lat.mockBroker);
   writeOnePhase('latency', { latencyP50Ms: lat.p50, latencyP99Ms: lat.p99 }, { latency: lat },
     { latencyRate: args['latency-rate'], latencySeconds: args['latency-seconds'], lingerMs: args['linger-ms'], fetchWaitMs: args['fetch-wait-ms'] },
-    args, startedAt, load);
+    args, startedAt, load, machineAtStart);
 }
 
 /** The results of an `--only` run: its figures with their verdicts, a JSON file, the JSON line last. */
+/**
+ * The machine while the bench ran, kept with the figures: load, and the share of its CPU time the
+ * hypervisor gave to other guests (steal), which slows the same work whatever the code does.
+ */
+function machineInfo(load: number[], machineAtStart: CpuTimes) {
+  const steal = round(stealShare(machineAtStart, cpuTimes()), 3);
+  if (steal > 0.05) log(`the hypervisor took ${percent(steal)} of this machine's CPU during the run: the figures measure its other guests too`);
+  return { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverageAtStart: load, loadAverageAtEnd: loadavg(), stealShare: steal, node: process.version };
+}
+
 function writeOnePhase(
   phase: 'latency' | 'throughput', figures: Partial<Figures>, details: Record<string, unknown>, parameters: Record<string, unknown>,
-  args: Args, startedAt: Date, load: number[],
+  args: Args, startedAt: Date, load: number[], machineAtStart: CpuTimes,
 ): void {
   const targets = evaluateTargets(figures as Figures, TARGETS.filter((t) => t.figure in figures));
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const jsonFile = join(args.out, `bench-${phase}-${stamp}.json`);
   writeFileSync(jsonFile, `${JSON.stringify({
     startedAt: startedAt.toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverageAtStart: load, loadAverageAtEnd: loadavg(), node: process.version },
+    machine: machineInfo(load, machineAtStart),
     parameters: { only: phase, ...parameters },
     figures, targets, details,
   }, null, 2)}\n`);
@@ -667,6 +687,7 @@ function writeOnePhase(
 async function run(args: Args): Promise<void> {
   const startedAt = new Date();
   const load = loadavg();
+  const machineAtStart = cpuTimes();
   mkdirSync(args.out, { recursive: true });
   log(`starting redis-server and the mock broker (load average ${load.map((l) => l.toFixed(2)).join(' ')})`);
   const stack = await startLocalStack();
@@ -676,7 +697,7 @@ async function run(args: Args): Promise<void> {
   try {
     await producer.connect();
     if (args.only === 'latency') {
-      await latencyOnly(stack, redis, producer, args, startedAt, load);
+      await latencyOnly(stack, redis, producer, args, startedAt, load, machineAtStart);
       return;
     }
     log('importing CDNOW_master.txt into crm.orders.v1');
@@ -691,15 +712,15 @@ async function run(args: Args): Promise<void> {
     for (let i = 0; i < SCORER_RUNS; i++) {
       const runResult = await scorerThroughput(stack, redis, args, i);
       throughputRuns.push(runResult);
-      log(`scorer run ${i + 1}: ${runResult.eventsPerSecond} events/s, CPU per event ${runResult.cpuMicrosPerEvent.scorer} µs scorer + ${runResult.cpuMicrosPerEvent.redis} µs Redis`);
+      log(`scorer run ${i + 1}: ${runResult.eventsPerSecond} events/s, CPU per event ${runResult.cpuMicrosPerEvent.scorer} µs scorer + ${runResult.cpuMicrosPerEvent.redis} µs Redis, steal ${percent(runResult.stealShare)}`);
     }
     const throughput = throughputRuns.reduce((best, r) => (r.eventsPerSecond > best.eventsPerSecond ? r : best));
     log(`scorer ${throughput.eventsPerSecond} events/s (best of ${SCORER_RUNS}), ${throughput.eventsPerBatch} events/batch, Redis CPU share ${throughput.redisCpuShare}, ${throughput.redisBytesPerCustomer} bytes/customer`);
-    const scorerRuns = throughputRuns.map(({ eventsPerSecond, batches, cpuMicrosPerEvent, redisCpuShare }) => ({ eventsPerSecond, batches, cpuMicrosPerEvent, redisCpuShare }));
+    const scorerRuns = throughputRuns.map(({ eventsPerSecond, batches, cpuMicrosPerEvent, redisCpuShare, stealShare: steal }) => ({ eventsPerSecond, batches, cpuMicrosPerEvent, redisCpuShare, stealShare: steal }));
     if (args.only === 'throughput') {
       writeOnePhase('throughput', {
         eventsPerSecond: throughput.eventsPerSecond, ceilingEventsPerSecond: ceiling, ceilingRatio: round(throughput.eventsPerSecond / ceiling, 3),
-      }, { import: imported, kafkaCeilingRuns: ceilingRuns, scorer: throughput, scorerRuns }, { dataset: 'CDNOW_master.txt' }, args, startedAt, load);
+      }, { import: imported, kafkaCeilingRuns: ceilingRuns, scorer: throughput, scorerRuns }, { dataset: 'CDNOW_master.txt' }, args, startedAt, load, machineAtStart);
       return;
     }
     log('round trips per batch');
@@ -737,7 +758,7 @@ async function run(args: Args): Promise<void> {
     const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
     const result = {
       startedAt: startedAt.toISOString(),
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverageAtStart: load, loadAverageAtEnd: loadavg(), node: process.version },
+      machine: machineInfo(load, machineAtStart),
       parameters: { latencyRate: args['latency-rate'], latencySeconds: args['latency-seconds'], lingerMs: args['linger-ms'], fetchWaitMs: args['fetch-wait-ms'], naiveEvents: args['naive-events'], dataset: 'CDNOW_master.txt' },
       figures,
       targets,
