@@ -217,8 +217,8 @@ function readPort(r: EnvReader, fallback: number): number {
 }
 
 /**
- * A real broker answers a fetch as soon as data arrives, so this only bounds idle fetches; the
- * local mock broker holds every fetch for the whole wait, so there it sets the latency floor.
+ * A broker (and the patched local mock, tools/mock-kafka) answers a fetch as soon as data
+ * arrives, so this only bounds idle fetches.
  */
 function readFetchMaxWait(r: EnvReader): number {
   const value = r.get('KAFKA_FETCH_MAX_WAIT_MS');

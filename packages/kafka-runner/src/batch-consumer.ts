@@ -61,9 +61,9 @@ interface Pending<T> {
 }
 
 /**
- * A broker answers a fetch as soon as minBytes (1) arrive, but librdkafka's mock cluster holds
- * every fetch for the full wait (kafkajs' default is 5 s): a short wait keeps the latency from
- * produce to output low there, at the price of a few empty fetches on an idle topic.
+ * A broker answers a fetch as soon as minBytes (1) arrive (so does the patched local mock,
+ * tools/mock-kafka), so this bounds only idle fetches: a few empty fetches a second on an idle
+ * topic, instead of kafkajs' 5 s.
  */
 const DEFAULT_MAX_WAIT_MS = 100;
 
