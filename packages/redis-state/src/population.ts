@@ -14,10 +14,10 @@ const INDEXES: IndexName[] = ['recency', 'frequency', 'monetary', 'profit'];
 const POPULATION_PAGE = 500;
 
 /**
- * Reads a tenant's population indexes (all shards) for a thresholds refresh, in rounds of one
- * pipeline each. This is O(customers) and runs on the refresh interval under a lease, never per
- * event. Members written meanwhile may be read in a later page or not at all: the snapshot is
- * of a population that moves anyway, and the next refresh sees them.
+ * Reads a tenant's whole population indexes (all shards), in rounds of one pipeline each:
+ * O(customers). The reference a refresh's rank reads (readValuesAtRanks) are checked against, in
+ * tests and tools; the scorer never calls it. Members written meanwhile may be read in a later page or not
+ * at all.
  */
 export async function readPopulation(redis: Redis, keyspace: KeySpace, tenantId: string): Promise<PopulationSample> {
   const sample: PopulationSample = { lastPurchaseDays: [], frequencies: [], monetaryCents: [], activeProfitsCents: [] };

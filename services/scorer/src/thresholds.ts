@@ -15,8 +15,8 @@ export type Rescore = (refs: readonly CustomerRef[]) => Promise<unknown>;
 /**
  * The population cut points (median profit, pyramid ranks, R/F/M quintiles) of each tenant as a
  * versioned snapshot. One scorer (holding the lease) recomputes it from the population indexes
- * every `policy.thresholds.refreshSeconds`, reading only the values at the cut ranks; every scorer reloads it, so per-event scoring never
- * scans the population. When a cut point moves, only the customers whose index value lies
+ * every `policy.thresholds.refreshSeconds`, reading only the values at the cut ranks; every
+ * scorer reloads it, so neither per-event scoring nor a refresh scans the population. When a cut point moves, only the customers whose index value lies
  * between its old and new value are re-scored (the moved band); the whole tenant only when a
  * rule switches between the policy's absolute cuts and the tenant's own.
  */
