@@ -6,10 +6,12 @@ import { PollingLoop } from './polling-loop.js';
 /** Where the relay reads from: the Redis outbox (packages/redis-state OutboxStore fits). */
 export interface OutboxSource {
   leaseShards(): Promise<number[]>;
-  /** The oldest entries of each shard, oldest first. */
-  readBatch(shards: readonly number[], perShard: number): Promise<Map<number, { id: string; event: Buffer }[]>>;
   /** Deletes each shard's entries up to and including the id; false for a shard whose lease was lost. */
   ackThrough(lastIds: ReadonlyMap<number, string>): Promise<Map<number, boolean>>;
+  /** ackThrough(trims), then the oldest entries of each shard, oldest first, in one round trip. */
+  trimThenRead(trims: ReadonlyMap<number, string>, shards: readonly number[], perShard: number): Promise<{
+    trimmed: Map<number, boolean>; entries: Map<number, { id: string; event: Buffer }[]>;
+  }>;
   release(): Promise<void>;
 }
 
@@ -41,13 +43,17 @@ export interface OutboxRelayOptions {
 
 /**
  * Publishes segment changes from the Redis outbox to Kafka: read, produce with acks=all, then
- * delete. A crash between produce and delete publishes the entry again (at-least-once; the
- * event id is deterministic, so consumers deduplicate).
+ * delete. What a cycle published is deleted in the next cycle's read round trip (or at stop and
+ * drain), so a cycle costs one Redis round trip, not two. A crash between produce and delete
+ * publishes the entries again (at-least-once; the event id is deterministic, so consumers
+ * deduplicate).
  */
 export class OutboxRelay {
   private readonly loop: PollingLoop;
   private shards: number[] = [];
   private leasedAt = 0;
+  /** per shard, the last entry published and not yet deleted */
+  private published = new Map<number, string>();
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.loop = new PollingLoop(() => this.publishOnce(), (error) => {
@@ -67,12 +73,32 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     await this.loop.stop();
+    await this.deletePublished().catch((error: unknown) => this.options.logger.warn({ err: error }, 'published outbox entries not deleted; the next relay publishes them again'));
     await this.options.source.release().catch(() => undefined);
   }
 
   /** Publishes until the outbox is empty (used on shutdown and in tests). */
   async drain(): Promise<void> {
     while ((await this.publishOnce()) > 0);
+    await this.deletePublished();
+  }
+
+  private async deletePublished(): Promise<void> {
+    if (this.published.size === 0) return;
+    this.dropLost(await this.options.source.ackThrough(this.published));
+    this.published = new Map();
+  }
+
+  /** Forgets the shards whose lease another relay took (it continues them). */
+  private dropLost(trimmed: ReadonlyMap<number, boolean>): Set<number> {
+    const lost = new Set<number>();
+    for (const [shard, held] of trimmed) {
+      if (held) continue;
+      lost.add(shard);
+      this.options.logger.warn({ shard }, 'relay lease lost; another relay continues this shard');
+    }
+    if (lost.size > 0) this.shards = this.shards.filter((s) => !lost.has(s));
+    return lost;
   }
 
   /** One read-produce-delete cycle; returns how many entries it published. */
@@ -84,7 +110,10 @@ export class OutboxRelay {
       this.leasedAt = Date.now();
     }
     if (this.shards.length === 0) return 0;
-    const entries = await source.readBatch(this.shards, this.options.perShard ?? 500);
+    const { trimmed, entries } = await source.trimThenRead(this.published, this.shards, this.options.perShard ?? 500);
+    this.published = new Map();
+    // read without the lease (another relay holds it now): not ours to publish
+    for (const shard of this.dropLost(trimmed)) entries.delete(shard);
     if (entries.size === 0) return 0;
     const stored: Buffer[] = [];
     const lastIds = new Map<number, string>();
@@ -95,13 +124,7 @@ export class OutboxRelay {
     const messages = await this.options.encode(stored);
     // One request: Kafka keeps the order of messages per partition within it.
     await producer.send({ topic, acks: -1, messages });
-    const acked = await source.ackThrough(lastIds);
-    for (const [shard, held] of acked) {
-      if (!held) {
-        this.shards = this.shards.filter((s) => s !== shard);
-        this.options.logger.warn({ shard }, 'relay lease lost; another relay continues this shard');
-      }
-    }
+    this.published = lastIds;
     metrics.published.inc(messages.length);
     return messages.length;
   }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { STATE_SHARDS, type KeySpace, type StreamName } from './keys.js';
 import { callScript, defineScripts } from './scripts.js';
 import { execOrThrow } from './customers.js';
@@ -58,17 +58,8 @@ export class OutboxStore {
    */
   async readBatch(shards: readonly number[], perShard: number, after?: ReadonlyMap<number, string>): Promise<Map<number, RawOutboxEntry[]>> {
     const pipeline = this.redis.pipeline();
-    for (const shard of shards) {
-      const from = after?.get(shard);
-      pipeline.xrangeBuffer(this.keyspace.outbox(shard, this.stream), from === undefined ? '-' : `(${from}`, '+', 'COUNT', perShard);
-    }
-    const replies = await execOrThrow(pipeline);
-    const entries = new Map<number, RawOutboxEntry[]>();
-    shards.forEach((shard, i) => {
-      const rows = replies[i] as [Buffer, Buffer[]][];
-      if (rows.length > 0) entries.set(shard, rows.map(([id, fields]) => ({ id: id.toString('latin1'), event: fieldValue(fields, 'e') })));
-    });
-    return entries;
+    this.queueReads(pipeline, shards, perShard, after);
+    return this.parseReads(shards, await execOrThrow(pipeline));
   }
 
   /**
@@ -78,13 +69,53 @@ export class OutboxStore {
    */
   async ackThrough(lastIds: ReadonlyMap<number, string>): Promise<Map<number, boolean>> {
     const pipeline = this.redis.pipeline();
+    const shards = this.queueTrims(pipeline, lastIds);
+    return this.parseTrims(shards, await execOrThrow(pipeline));
+  }
+
+  /**
+   * ackThrough(trims) and then readBatch(shards) in one round trip: the relay trims what it
+   * published in its previous cycle with the read of the next (Redis runs a pipeline in order,
+   * so the read starts after the trimmed prefix). A shard whose trim reports a lost lease was
+   * read without the lease: its entries must not be published.
+   */
+  async trimThenRead(trims: ReadonlyMap<number, string>, shards: readonly number[], perShard: number): Promise<{
+    trimmed: Map<number, boolean>; entries: Map<number, RawOutboxEntry[]>;
+  }> {
+    const pipeline = this.redis.pipeline();
+    const trimmedShards = this.queueTrims(pipeline, trims);
+    this.queueReads(pipeline, shards, perShard);
+    const replies = await execOrThrow(pipeline);
+    return { trimmed: this.parseTrims(trimmedShards, replies.slice(0, trimmedShards.length)), entries: this.parseReads(shards, replies.slice(trimmedShards.length)) };
+  }
+
+  private queueReads(pipeline: ChainableCommander, shards: readonly number[], perShard: number, after?: ReadonlyMap<number, string>): void {
+    for (const shard of shards) {
+      const from = after?.get(shard);
+      pipeline.xrangeBuffer(this.keyspace.outbox(shard, this.stream), from === undefined ? '-' : `(${from}`, '+', 'COUNT', perShard);
+    }
+  }
+
+  private parseReads(shards: readonly number[], replies: unknown[]): Map<number, RawOutboxEntry[]> {
+    const entries = new Map<number, RawOutboxEntry[]>();
+    shards.forEach((shard, i) => {
+      const rows = replies[i] as [Buffer, Buffer[]][];
+      if (rows.length > 0) entries.set(shard, rows.map(([id, fields]) => ({ id: id.toString('latin1'), event: fieldValue(fields, 'e') })));
+    });
+    return entries;
+  }
+
+  private queueTrims(pipeline: ChainableCommander, lastIds: ReadonlyMap<number, string>): number[] {
     const shards = [...lastIds.keys()];
     for (const shard of shards) {
       callScript(pipeline, 'trimOutbox', [this.keyspace.outbox(shard, this.stream), this.keyspace.relayLease(shard, this.stream)], [
         this.leaseToken, nextStreamId(lastIds.get(shard) as string),
       ]);
     }
-    const replies = await execOrThrow(pipeline);
+    return shards;
+  }
+
+  private parseTrims(shards: readonly number[], replies: unknown[]): Map<number, boolean> {
     return new Map(shards.map((shard, i) => [shard, replies[i] !== -1]));
   }
 

@@ -144,6 +144,28 @@ describe('the atomic customer step (real redis-server)', () => {
     expect(left).toEqual(['c-3\u0000{"n":3}', 'c-4\u0000{"n":4}', 'written meanwhile']);
   });
 
+  it('trims what the last cycle published and reads the next entries in one round trip, refusing a shard whose lease is lost', async () => {
+    const space = new KeySpace('trim-read');
+    const a = new OutboxStore(redis, space, 'relay-a', 60_000);
+    const b = new OutboxStore(redis, space, 'relay-b', 60_000);
+    expect(await a.leaseShards()).toHaveLength(STATE_SHARDS);
+    const [held, other] = [2, 5];
+    for (const shard of [held, other]) for (let i = 0; i < 4; i++) await redis.xadd(space.outbox(shard), '*', 'e', `s${shard}-${i}`);
+    const first = await a.trimThenRead(new Map(), [held, other], 2);
+    expect(first.trimmed.size).toBe(0);
+    const bodies = (shard: number, entries: Map<number, { event: Buffer }[]>) => entries.get(shard)?.map((e) => e.event.toString('utf8'));
+    expect(bodies(held, first.entries)).toEqual([`s${held}-0`, `s${held}-1`]);
+    const lastIds = new Map([held, other].map((shard) => [shard, first.entries.get(shard)!.at(-1)!.id]));
+    // The next cycle: what was published is gone before the read, so the read starts after it.
+    const second = await a.trimThenRead(lastIds, [held, other], 10);
+    expect(second.trimmed).toEqual(new Map([[held, true], [other, true]]));
+    expect(bodies(held, second.entries)).toEqual([`s${held}-2`, `s${held}-3`]);
+    // Another relay's trim is refused and deletes nothing.
+    const third = await b.trimThenRead(new Map([[held, second.entries.get(held)!.at(-1)!.id]]), [held], 10);
+    expect(third.trimmed.get(held)).toBe(false);
+    expect(await redis.xlen(space.outbox(held))).toBe(2);
+  });
+
   it('keeps the due-time index with the state: set, moved and removed by the same step', async () => {
     const allShards = Array.from({ length: STATE_SHARDS }, (_, i) => i);
     const [stored] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1'] }]);
