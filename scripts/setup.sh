@@ -62,7 +62,10 @@ if [ ! -f "$rdkafka_lib" ] || [ "$rdkafka_patch" -nt "$rdkafka_lib" ]; then
   fi
   rm -rf "$rdkafka_dir"
   tar -xzf "$orig" -C .local
-  (cd "$rdkafka_dir" && patch -p1 --quiet < "../../$rdkafka_patch")
+  (cd "$rdkafka_dir" && patch -p1 --quiet < "../../$rdkafka_patch") || {
+    echo "setup: $rdkafka_patch does not apply to Debian's librdkafka $rdkafka_version source" >&2
+    exit 1
+  }
   (cd "$rdkafka_dir" && ./configure --no-download --disable-ssl --disable-gssapi --disable-zstd --disable-curl \
       --disable-lz4-ext --disable-zlib --disable-debug-symbols >/dev/null && make -C src -j"$(nproc)" librdkafka.a >/dev/null 2>&1) || {
     echo "setup: building librdkafka $rdkafka_version failed (see $rdkafka_dir)" >&2
