@@ -64,7 +64,7 @@ stdout line is one JSON object with the figures and a pass/fail per target.
   --only latency          run only the latency phase (on an empty orders topic instead of
                           after the CDNOW_master drain); prints only its figures
   --only throughput       run only the import, the Kafka ceiling and the scorer's drains;
-                          prints only eventsPerSecond and ceilingRatio (about 45 s)
+                          prints only eventsPerSecond and ceilingRatio (about 80 s)
   --out <dir>             results folder (default bench-results)
   --help                  this text`;
 
@@ -292,7 +292,8 @@ async function scorerThroughput(stack: LocalStack, redis: Redis, args: Args, run
       const machine = cpuTimes();
       return { redisCpu: await redisCpuSeconds(redis), scorerCpu: processCpuSeconds(scorer.process.pid), steal: machine.steal, total: machine.total };
     });
-    const steal = round(stealShare(first.extra as unknown as CpuTimes, last.extra as unknown as CpuTimes), 3);
+    const machineAt = (sample: { extra: Record<string, number> }): CpuTimes => ({ steal: sample.extra.steal as number, total: sample.extra.total as number });
+    const steal = round(stealShare(machineAt(first), machineAt(last)), 3);
     const redisCpuShare = round(((last.extra.redisCpu as number) - (first.extra.redisCpu as number)) / ((last.t - first.t) / 1000), 2);
     const perEvent = (key: string): number => round((((last.extra[key] as number) - (first.extra[key] as number)) / (last.n - first.n)) * 1e6, 1);
     const cpuMicrosPerEvent = { scorer: perEvent('scorerCpu'), redis: perEvent('redisCpu') };
