@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v kcat >/dev/null || need+=(kcat)
@@ -17,8 +20,6 @@ command -v promtool >/dev/null || need+=(prometheus)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
 fi
@@ -40,8 +41,6 @@ rdkafka_dir=.local/librdkafka-$rdkafka_version
 rdkafka_lib=$rdkafka_dir/src/librdkafka.a
 if [ ! -f "$rdkafka_lib" ] || [ "$rdkafka_patch" -nt "$rdkafka_lib" ]; then
   echo "setup: building librdkafka $rdkafka_version's mock cluster from Debian's source, patched" >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
   mkdir -p .local/src
   if [ -z "$(apt-cache showsrc librdkafka 2>/dev/null)" ]; then
     # Source entries beside the machine's own binary ones (same archive, no other host).

@@ -64,9 +64,10 @@ export async function readPopulationCounts(redis: Redis, keyspace: KeySpace, ten
  */
 export async function readValuesAtRanks(redis: Redis, keyspace: KeySpace, tenantId: string, ranks: ThresholdRanks): Promise<Map<string, number>> {
   const wanted = INDEXES.filter((index) => ranks[index].length > 0);
+  const keys = new Map(wanted.map((index) => [index, indexKeys(keyspace, tenantId, index)]));
   const bounds = redis.pipeline();
   for (const index of wanted) {
-    for (const key of indexKeys(keyspace, tenantId, index)) {
+    for (const key of keys.get(index) as string[]) {
       bounds.zrange(key, 0, 0, 'WITHSCORES');
       bounds.zrange(key, -1, -1, 'WITHSCORES');
     }
@@ -87,7 +88,7 @@ export async function readValuesAtRanks(redis: Redis, keyspace: KeySpace, tenant
     const pipeline = redis.pipeline();
     const mids = open.map((search) => {
       const mid = Math.floor((search.low + search.high) / 2);
-      for (const key of indexKeys(keyspace, tenantId, search.index)) pipeline.zcount(key, '-inf', mid);
+      for (const key of keys.get(search.index) as string[]) pipeline.zcount(key, '-inf', mid);
       return mid;
     });
     const counts = await execOrThrow(pipeline);
