@@ -11,6 +11,21 @@ export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 export const CLOCKS = ['wall', 'event'] as const;
 export type ClockMode = (typeof CLOCKS)[number];
 
+/** One seed of a Redis Cluster; an IPv6 host is given without its brackets. */
+export interface RedisClusterNode {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where the state lives: one Redis server (REDIS_URL, credentials and TLS in the URL) or a
+ * Redis Cluster reached through its seeds (REDIS_CLUSTER_NODES, with REDIS_USERNAME,
+ * REDIS_PASSWORD, REDIS_TLS).
+ */
+export type RedisTarget =
+  | { mode: 'single'; url: string }
+  | { mode: 'cluster'; nodes: RedisClusterNode[]; username: string | null; password: string | null; tls: boolean };
+
 export interface ServiceConfig {
   service: string;
   kafka: {
@@ -23,9 +38,13 @@ export interface ServiceConfig {
     /** KAFKA_FETCH_MAX_WAIT_MS: how long a fetch may wait for data (consumers) */
     fetchMaxWaitMs: number;
   };
-  redisUrl: string;
+  redis: RedisTarget;
   /** Prefix of every Redis key: replays go into a fresh namespace (DESIGN 4). */
   redisNamespace: string;
+  /** REDIS_STATE_SHARDS: state shards of the namespace (fixed when a namespace is created) */
+  redisStateShards: number;
+  /** REDIS_WAIT_REPLICAS: replicas that must acknowledge a batch's writes before offsets are committed */
+  redisWaitReplicas: number;
   schemaRegistryUrl: string | null;
   topics: { orders: string; interactions: string; segmentChanges: string; actions: string; dlq: string };
   httpPort: number;
@@ -49,10 +68,17 @@ export interface ServiceDefaults {
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_REDIS_NAMESPACE = 'bs';
+/** REDIS_STATE_SHARDS when unset. */
+export const DEFAULT_STATE_SHARDS = 16;
+/** A Redis Cluster has 16384 hash slots: more shards than slots could not spread. */
+const MAX_STATE_SHARDS = 16_384;
+const MAX_WAIT_REPLICAS = 16;
 
 const TRUE_WORDS = new Set(['true', '1', 'yes']);
 const FALSE_WORDS = new Set(['false', '0', 'no']);
 const BROKER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
+/** host:port like BROKER, with the host captured (brackets of an IPv6 host left out). */
+const REDIS_SEED = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/;
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 const NAMESPACE = /^[a-z0-9_-]+$/;
 const PORT = /^\d{1,5}$/;
@@ -176,6 +202,72 @@ function readRedisUrl(r: EnvReader): string {
   return readUrl(r, 'REDIS_URL', ['redis:', 'rediss:'], 'a password') ?? DEFAULT_REDIS_URL;
 }
 
+/** A seed for an error message; whatever precedes an `@` may be credentials and is masked. */
+function showSeed(seed: string): string {
+  const at = seed.lastIndexOf('@');
+  return at < 0 ? show(seed) : show(`***${seed.slice(at)}`);
+}
+
+function readClusterNodes(r: EnvReader, value: string): RedisClusterNode[] {
+  const name = 'REDIS_CLUSTER_NODES';
+  const seeds = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (seeds.length === 0) {
+    r.fail(name, `expected a comma-separated list of host:port seeds, got ${show(value)}`);
+    return [];
+  }
+  const nodes: RedisClusterNode[] = [];
+  for (const seed of seeds) {
+    const m = REDIS_SEED.exec(seed);
+    if (!m) {
+      const hint = seed.includes('@') ? ' (credentials go in REDIS_USERNAME and REDIS_PASSWORD)' : '';
+      r.fail(name, `${showSeed(seed)} is not host:port${hint}`);
+      continue;
+    }
+    const port = Number(m[3]);
+    if (port < 1 || port > 65535) {
+      r.fail(name, `${show(seed)}: port must be 1..65535`);
+      continue;
+    }
+    nodes.push({ host: m[1] ?? m[2]!, port });
+  }
+  return nodes;
+}
+
+/**
+ * REDIS_URL selects one server, REDIS_CLUSTER_NODES a Redis Cluster; neither means the default
+ * URL. REDIS_USERNAME, REDIS_PASSWORD and REDIS_TLS belong to cluster mode only: one server
+ * takes them in its URL, and silently ignoring them would connect without what was asked for.
+ */
+function readRedisTarget(r: EnvReader): RedisTarget {
+  const urlSet = r.get('REDIS_URL') !== undefined;
+  const url = readRedisUrl(r);
+  const nodesValue = r.get('REDIS_CLUSTER_NODES');
+  if (nodesValue === undefined) {
+    const single = 'applies only with REDIS_CLUSTER_NODES; for one server';
+    if (r.get('REDIS_USERNAME') !== undefined) {
+      r.fail('REDIS_USERNAME', `${single} put the credentials in REDIS_URL (redis://user:password@host:port)`);
+    }
+    if (r.secret('REDIS_PASSWORD') !== undefined) {
+      r.fail('REDIS_PASSWORD', `${single} put the credentials in REDIS_URL (redis://user:password@host:port; value not shown)`);
+    }
+    if (r.get('REDIS_TLS') !== undefined) {
+      r.fail('REDIS_TLS', `${single} use a rediss:// REDIS_URL for TLS`);
+    }
+    return { mode: 'single', url };
+  }
+  if (urlSet) {
+    r.fail(
+      'REDIS_CLUSTER_NODES',
+      'set together with REDIS_URL; choose one (REDIS_URL for one server, REDIS_CLUSTER_NODES for a Redis Cluster)',
+    );
+  }
+  const nodes = readClusterNodes(r, nodesValue);
+  const username = r.get('REDIS_USERNAME') ?? null;
+  const password = r.secret('REDIS_PASSWORD') ?? null;
+  const tls = r.bool('REDIS_TLS', false);
+  return { mode: 'cluster', nodes, username, password, tls };
+}
+
 function readSchemaRegistryUrl(r: EnvReader): string | null {
   return readUrl(r, 'SCHEMA_REGISTRY_URL', ['http:', 'https:'], 'credentials') ?? null;
 }
@@ -264,8 +356,8 @@ function readApiToken(r: EnvReader): string | null {
 /**
  * Reads the service configuration from the environment (DESIGN section 3). Every problem is
  * collected; if there is any, one ConfigError lists them all, one per line, each starting with
- * the variable's name. Values of KAFKA_SASL_PASSWORD and API_TOKEN are never echoed, nor
- * URLs that cannot be parsed (they may carry passwords).
+ * the variable's name. Values of KAFKA_SASL_PASSWORD, REDIS_PASSWORD and API_TOKEN are never
+ * echoed, nor URLs that cannot be parsed (they may carry passwords).
  */
 export function loadServiceConfig(env: Env, defaults: ServiceDefaults): ServiceConfig {
   const r = new EnvReader(env);
@@ -285,11 +377,13 @@ function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConf
   const idempotent = r.bool('KAFKA_IDEMPOTENT', true);
   const fetchMaxWaitMs = readFetchMaxWait(r);
 
-  const redisUrl = readRedisUrl(r);
+  const redis = readRedisTarget(r);
   const redisNamespace = r.get('REDIS_NAMESPACE') ?? DEFAULT_REDIS_NAMESPACE;
   if (!NAMESPACE.test(redisNamespace)) {
     r.fail('REDIS_NAMESPACE', `expected only a-z 0-9 _ -, got ${show(redisNamespace)}`);
   }
+  const redisStateShards = readInt(r, 'REDIS_STATE_SHARDS', DEFAULT_STATE_SHARDS, 1, MAX_STATE_SHARDS);
+  const redisWaitReplicas = readInt(r, 'REDIS_WAIT_REPLICAS', 0, 0, MAX_WAIT_REPLICAS);
   const schemaRegistryUrl = readSchemaRegistryUrl(r);
   const topics = readTopics(r);
   const httpPort = readPort(r, defaults.httpPort);
@@ -303,8 +397,10 @@ function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConf
   return {
     service: defaults.service,
     kafka: { brokers, clientId, groupId, ssl, sasl, idempotent, fetchMaxWaitMs },
-    redisUrl,
+    redis,
     redisNamespace,
+    redisStateShards,
+    redisWaitReplicas,
     schemaRegistryUrl,
     topics,
     httpPort,
