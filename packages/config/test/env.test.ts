@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadConfigOrExit, loadServiceConfig, TOPIC_DEFAULTS, type Env } from '../src/index.js';
+import {
+  ConfigError,
+  DEFAULT_STATE_SHARDS,
+  loadConfigOrExit,
+  loadServiceConfig,
+  TOPIC_DEFAULTS,
+  type Env,
+  type RedisTarget,
+} from '../src/index.js';
 
 const defaults = { service: 'scorer', httpPort: 9464, groupId: 'bondstream-scorer' };
 const base: Env = { KAFKA_BROKERS: 'localhost:9092' };
@@ -163,6 +171,22 @@ describe('loadServiceConfig', () => {
     ['REDIS_URL', 'http://localhost:6379'],
     ['REDIS_URL', 'localhost:6379'],
     ['REDIS_URL', 'redis://'],
+    ['REDIS_CLUSTER_NODES', 'localhost'],
+    ['REDIS_CLUSTER_NODES', 'localhost:0'],
+    ['REDIS_CLUSTER_NODES', 'localhost:65536'],
+    ['REDIS_CLUSTER_NODES', 'redis://localhost:7000'],
+    ['REDIS_CLUSTER_NODES', ' , '],
+    // these three belong to cluster mode; here (no REDIS_CLUSTER_NODES) the server is single
+    ['REDIS_USERNAME', 'user'],
+    ['REDIS_PASSWORD', 'pw'],
+    ['REDIS_TLS', 'true'],
+    ['REDIS_STATE_SHARDS', '0'],
+    ['REDIS_STATE_SHARDS', '16385'],
+    ['REDIS_STATE_SHARDS', '1.5'],
+    ['REDIS_STATE_SHARDS', 'many'],
+    ['REDIS_WAIT_REPLICAS', '-1'],
+    ['REDIS_WAIT_REPLICAS', '17'],
+    ['REDIS_WAIT_REPLICAS', 'all'],
     ['REDIS_NAMESPACE', 'Upper'],
     ['REDIS_NAMESPACE', 'with{tag}'],
     ['SCHEMA_REGISTRY_URL', 'ftp://registry'],
@@ -263,6 +287,114 @@ describe('loadServiceConfig', () => {
     expect(message).not.toContain(redisPassword);
     // an unparseable URL is not echoed at all
     expect(problemsOf({ ...base, REDIS_URL: `::${redisPassword}` }).join('\n')).not.toContain(redisPassword);
+  });
+
+  describe('Redis target', () => {
+    const redisOf = (env: Env): RedisTarget => loadServiceConfig({ ...base, ...env }, defaults).redis;
+
+    it('is one server at the default URL when neither REDIS_URL nor REDIS_CLUSTER_NODES is set', () => {
+      expect(redisOf({})).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379' });
+      expect(redisOf({ REDIS_URL: ' ', REDIS_CLUSTER_NODES: '' })).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379' });
+      expect(redisOf({ REDIS_URL: 'redis://r1:6380' })).toEqual({ mode: 'single', url: 'redis://r1:6380' });
+    });
+
+    it('reads cluster seeds, IPv6 included, with their credentials and TLS', () => {
+      expect(
+        redisOf({
+          REDIS_CLUSTER_NODES: ' r1:7000, r2.example.com:7001 ,[::1]:7002,10.0.0.3:65535,[2001:db8::7]:1,',
+          REDIS_USERNAME: ' svc ',
+          REDIS_PASSWORD: ' pass word ',
+          REDIS_TLS: 'yes',
+        }),
+      ).toEqual({
+        mode: 'cluster',
+        nodes: [
+          { host: 'r1', port: 7000 },
+          { host: 'r2.example.com', port: 7001 },
+          { host: '::1', port: 7002 },
+          { host: '10.0.0.3', port: 65535 },
+          { host: '2001:db8::7', port: 1 },
+        ],
+        username: 'svc',
+        password: ' pass word ',
+        tls: true,
+      });
+      expect(redisOf({ REDIS_CLUSTER_NODES: 'r1:7000' })).toEqual({
+        mode: 'cluster',
+        nodes: [{ host: 'r1', port: 7000 }],
+        username: null,
+        password: null,
+        tls: false,
+      });
+    });
+
+    it('names REDIS_CLUSTER_NODES and each malformed seed', () => {
+      expect(problemsOf({ ...base, REDIS_CLUSTER_NODES: 'r1:7000, r2 ,r3:0,[::1]:7001,r4:99999' })).toEqual([
+        'REDIS_CLUSTER_NODES: "r2" is not host:port',
+        'REDIS_CLUSTER_NODES: "r3:0": port must be 1..65535',
+        'REDIS_CLUSTER_NODES: "r4:99999": port must be 1..65535',
+      ]);
+      expect(problemsOf({ ...base, REDIS_CLUSTER_NODES: ' , ' })).toEqual([
+        'REDIS_CLUSTER_NODES: expected a comma-separated list of host:port seeds, got ","',
+      ]);
+    });
+
+    it('refuses REDIS_URL and REDIS_CLUSTER_NODES together, naming both', () => {
+      const problems = problemsOf({ ...base, REDIS_URL: 'redis://r1:6379', REDIS_CLUSTER_NODES: 'r1:7000' });
+      expect(problems).toEqual([
+        'REDIS_CLUSTER_NODES: set together with REDIS_URL; choose one (REDIS_URL for one server, REDIS_CLUSTER_NODES for a Redis Cluster)',
+      ]);
+    });
+
+    it('refuses cluster credentials and TLS for one server, pointing at REDIS_URL', () => {
+      for (const url of [{}, { REDIS_URL: 'redis://r1:6379' }]) {
+        const problems = problemsOf({ ...base, ...url, REDIS_USERNAME: 'u', REDIS_PASSWORD: 'p', REDIS_TLS: 'false' });
+        expect(problems.map((p) => p.split(':')[0])).toEqual(['REDIS_USERNAME', 'REDIS_PASSWORD', 'REDIS_TLS']);
+        expect(problems[0]).toMatch(/in REDIS_URL/);
+        expect(problems[1]).toMatch(/in REDIS_URL/);
+        expect(problems[2]).toMatch(/rediss:\/\/ REDIS_URL/);
+      }
+    });
+
+    it('checks REDIS_TLS as a boolean in cluster mode', () => {
+      expect(problemsOf({ ...base, REDIS_CLUSTER_NODES: 'r1:7000', REDIS_TLS: 'maybe' })).toEqual([
+        'REDIS_TLS: expected true or false, got "maybe"',
+      ]);
+    });
+
+    it('never echoes REDIS_PASSWORD, nor credentials written into a seed', () => {
+      const password = 'S3cr3t-redis-cluster-pw';
+      const cases: Env[] = [
+        { REDIS_PASSWORD: password }, // single mode: refused
+        { REDIS_URL: 'redis://r1:6379', REDIS_PASSWORD: password }, // single mode: refused
+        { REDIS_CLUSTER_NODES: 'r1:7000', REDIS_URL: 'redis://r1:6379', REDIS_PASSWORD: password }, // both set
+        { REDIS_CLUSTER_NODES: 'bad', REDIS_USERNAME: 'u', REDIS_PASSWORD: password, REDIS_TLS: 'maybe' },
+        { REDIS_CLUSTER_NODES: `redis://u:${password}@r1:7000` },
+        { REDIS_CLUSTER_NODES: `u:${password}@r1:7000,r2:7001` },
+      ];
+      for (const env of cases) {
+        const message = problemsOf({ ...base, ...env }).join('\n');
+        expect(message).toMatch(/^REDIS_/);
+        expect(message).not.toContain(password);
+      }
+    });
+
+    it('reads REDIS_STATE_SHARDS (1..16384, default 16) and REDIS_WAIT_REPLICAS (0..16, default 0)', () => {
+      expect(DEFAULT_STATE_SHARDS).toBe(16);
+      const of = (env: Env) => {
+        const c = loadServiceConfig({ ...base, ...env }, defaults);
+        return [c.redisStateShards, c.redisWaitReplicas];
+      };
+      expect(of({})).toEqual([16, 0]);
+      expect(of({ REDIS_STATE_SHARDS: '1', REDIS_WAIT_REPLICAS: '0' })).toEqual([1, 0]);
+      expect(of({ REDIS_STATE_SHARDS: ' 16384 ', REDIS_WAIT_REPLICAS: '16' })).toEqual([16384, 16]);
+      expect(of({ REDIS_CLUSTER_NODES: 'r1:7000', REDIS_STATE_SHARDS: '32', REDIS_WAIT_REPLICAS: '1' })).toEqual([32, 1]);
+      expect(problemsOf({ ...base, REDIS_STATE_SHARDS: '16385', REDIS_WAIT_REPLICAS: '17' })).toEqual([
+        'REDIS_STATE_SHARDS: expected an integer 1..16384, got "16385"',
+        'REDIS_WAIT_REPLICAS: expected an integer 0..16, got "17"',
+      ]);
+      expect(problemsOf({ ...base, REDIS_STATE_SHARDS: '0' })).toEqual(['REDIS_STATE_SHARDS: expected an integer 1..16384, got "0"']);
+    });
   });
 
   it('lets the input topics coincide but not an output topic', () => {
