@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
-import { execOrThrow } from './customers.js';
+import { CommandBatch, ensureDurable } from './batch.js';
+import type { RedisClient } from './client.js';
 import type { CustomerRef, KeySpace } from './keys.js';
-import { callScript, defineScripts } from './scripts.js';
+import { callScript } from './scripts.js';
 
 export interface ActionClaim {
   ref: CustomerRef;
@@ -27,24 +27,30 @@ export interface ClaimOptions {
  * two claims of one customer in a batch see each other). Outcomes are in the order of `claims`.
  */
 export async function claimActions(
-  redis: Redis,
+  redis: RedisClient,
   keyspace: KeySpace,
   claims: readonly ActionClaim[],
   options: ClaimOptions,
 ): Promise<ClaimOutcome[]> {
   if (claims.length === 0) return [];
-  defineScripts(redis);
-  const pipeline = redis.pipeline();
+  const batch = new CommandBatch(redis);
   for (const claim of claims) {
     const k = keyspace.actions(claim.ref);
-    callScript(pipeline, 'claimAction', [k.cooldown, k.dedupe, k.outbox, k.webhooks], [
+    const keys = [k.cooldown, k.dedupe, k.outbox, k.webhooks];
+    const args = [
       claim.actionId, claim.action, claim.occurredAtMs, options.cooldownMs, options.wallNowMs,
       options.dedupeRetentionMs, claim.payload, options.webhooks ? '1' : '0',
-    ]);
+    ];
+    batch.add(k.cooldown, (p) => callScript(p, 'claimAction', keys, args));
   }
-  const replies = await execOrThrow(pipeline);
-  return replies.map((reply) => {
+  // Durable: the consumed changes' offsets are committed after this (REDIS_WAIT_REPLICAS).
+  const replies = await batch.exec({ durable: true });
+  const outcomes = replies.map((reply) => {
     if (reply !== 'emitted' && reply !== 'duplicate' && reply !== 'cooldown') throw new Error(`claimAction answered ${String(reply)}`);
     return reply;
   });
+  // A duplicate was claimed by an earlier attempt that may not have lived to see its WAIT.
+  const duplicates = claims.filter((_, i) => outcomes[i] === 'duplicate');
+  if (duplicates.length > 0) await ensureDurable(redis, duplicates.map((claim) => keyspace.actions(claim.ref).cooldown));
+  return outcomes;
 }

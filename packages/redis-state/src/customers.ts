@@ -1,8 +1,9 @@
-import type { Redis } from 'ioredis';
 import { decodeState, encodeState, type CustomerState, type IndexValues } from '@bondstream/model';
 import type { CustomerKeys, CustomerRef, KeySpace } from './keys.js';
 import { ledgerKey, nextLedger, parseLedger, type Ledger } from './ledger.js';
-import { callScript, defineScripts } from './scripts.js';
+import { CommandBatch } from './batch.js';
+import type { RedisClient } from './client.js';
+import { callScript } from './scripts.js';
 
 export interface LoadRequest {
   ref: CustomerRef;
@@ -51,18 +52,17 @@ function groupByShard<T>(items: readonly T[], keysOf: (item: T, i: number) => { 
 }
 
 /** Reads the state and the dedupe ledger of many customers in one round trip (one script call per shard and tenant). */
-export async function loadCustomers(redis: Redis, keyspace: KeySpace, requests: readonly LoadRequest[]): Promise<StoredCustomer[]> {
+export async function loadCustomers(redis: RedisClient, keyspace: KeySpace, requests: readonly LoadRequest[]): Promise<StoredCustomer[]> {
   if (requests.length === 0) return [];
-  defineScripts(redis);
   const keys = requests.map((r) => keyspace.customer(r.ref));
   const groups = groupByShard(requests, (r, i) => ({ keys: keys[i] as CustomerKeys, ref: r.ref }));
-  const pipeline = redis.pipeline();
+  const batch = new CommandBatch(redis);
   for (const group of groups) {
-    callScript(pipeline, 'loadCustomers',
-      [(keys[group.at[0] as number] as CustomerKeys).due, ...group.at.map((i) => (keys[i] as CustomerKeys).state)],
-      group.at.map((i) => (requests[i] as LoadRequest).ref.customerId), 'buffers');
+    const scriptKeys = [(keys[group.at[0] as number] as CustomerKeys).due, ...group.at.map((i) => (keys[i] as CustomerKeys).state)];
+    const customerIds = group.at.map((i) => (requests[i] as LoadRequest).ref.customerId);
+    batch.add(scriptKeys[0] as string, (p) => callScript(p, 'loadCustomers', scriptKeys, customerIds, 'buffers'));
   }
-  const replies = await execOrThrow(pipeline);
+  const replies = await batch.exec();
   const loaded = new Array<StoredCustomer>(requests.length);
   groups.forEach((group, g) => {
     const values = replies[g] as (Buffer | null)[];
@@ -113,14 +113,13 @@ export interface WriteResult {
 
 /** Applies many customers' atomic steps in one round trip (one script call per shard and tenant). */
 export async function writeCustomers(
-  redis: Redis,
+  redis: RedisClient,
   writes: readonly CustomerWrite[],
   options: { wallNowMs: number; dedupeRetentionMs: number },
 ): Promise<WriteResult> {
   if (writes.length === 0) return { written: [], conflicts: [] };
-  defineScripts(redis);
   const groups = groupByShard(writes, (w) => w.stored);
-  const pipeline = redis.pipeline();
+  const batch = new CommandBatch(redis);
   for (const group of groups) {
     const k = group.first.stored.keys;
     const keys = [k.outbox, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts, k.due];
@@ -140,9 +139,11 @@ export async function writeCustomers(
       );
       for (const change of write.outbox) args.push(change.fromKey ?? '', change.toKey, change.event);
     }
-    callScript(pipeline, 'applyCustomers', keys, args);
+    batch.add(k.outbox, (p) => callScript(p, 'applyCustomers', keys, args));
   }
-  const replies = await execOrThrow(pipeline);
+  // Durable: the offsets of the batch are committed after this, so its writes must be on
+  // REDIS_WAIT_REPLICAS replicas by then (DESIGN 4).
+  const replies = await batch.exec({ durable: true });
   const stored = new Array<boolean>(writes.length);
   groups.forEach((group, g) => {
     const outcome = replies[g] as number[];
@@ -159,12 +160,3 @@ function orEmpty(value: number | null): string | number {
   return value === null ? '' : value;
 }
 
-/** Runs a pipeline and throws the first command error (ioredis reports them per command). */
-export async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
-  const results = await pipeline.exec();
-  if (results === null) throw new Error('redis pipeline was discarded');
-  return results.map(([error, value]) => {
-    if (error) throw error;
-    return value;
-  });
-}

@@ -1,4 +1,7 @@
+export * from './client.js';
+export * from './batch.js';
 export * from './keys.js';
+export * from './shard-count.js';
 export * from './scripts.js';
 export * from './customers.js';
 export * from './outbox.js';
@@ -8,3 +11,4 @@ export * from './watermark.js';
 export * from './time-index.js';
 export * from './actions.js';
 export * from './ledger.js';
+export * from './service.js';

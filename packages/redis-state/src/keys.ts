@@ -1,12 +1,15 @@
 import { crc32 } from 'node:zlib';
+import { DEFAULT_STATE_SHARDS } from '@bondstream/config';
 
-/**
- * Number of state shards. Every key of one customer carries the hash tag of its shard, so one
- * customer's atomic step touches a single Redis Cluster slot; the shard's outbox, population
- * indexes and segment counts share that tag so they can be updated in the same step.
- * Changing it re-homes every customer: a namespace is built with one value for life.
+/*
+ * State shards (REDIS_STATE_SHARDS, 16 by default): every key of one customer carries the hash
+ * tag of its shard, so one customer's atomic step touches a single Redis Cluster slot; the
+ * shard's outbox, population indexes and segment counts share that tag so they can be updated in
+ * the same step. Changing the count re-homes every customer: a namespace is built with one value
+ * for life, recorded in Redis (shard-count.ts).
  */
-export const STATE_SHARDS = 16;
+/** Redis Cluster has 16,384 slots: more shards than that could not each have a slot. */
+export const MAX_STATE_SHARDS = 16_384;
 
 export interface CustomerRef {
   tenantId: string;
@@ -46,10 +49,18 @@ export type IndexName = 'recency' | 'frequency' | 'monetary' | 'profit';
 
 /** The Redis key layout of one namespace (REDIS_NAMESPACE; replays go into a fresh one). */
 export class KeySpace {
-  constructor(readonly namespace: string) {}
+  /** 0 .. shards - 1, for work that runs per shard */
+  readonly shardIds: readonly number[];
+
+  constructor(readonly namespace: string, readonly shards: number = DEFAULT_STATE_SHARDS) {
+    if (!Number.isInteger(shards) || shards < 1 || shards > MAX_STATE_SHARDS) {
+      throw new Error(`state shards must be an integer 1..${MAX_STATE_SHARDS}, got ${shards}`);
+    }
+    this.shardIds = Array.from({ length: shards }, (_, shard) => shard);
+  }
 
   shardOf(ref: CustomerRef): number {
-    return crc32(`${ref.tenantId}\u0000${ref.customerId}`) % STATE_SHARDS;
+    return crc32(`${ref.tenantId}\u0000${ref.customerId}`) % this.shards;
   }
 
   private tag(shard: number): string {
@@ -117,6 +128,11 @@ export class KeySpace {
 
   segmentCounts(shard: number, tenantId: string): string {
     return `${this.tag(shard)}:segcount:${tenantId}`;
+  }
+
+  /** The namespace's shard count, written once when the namespace is created. */
+  stateShards(): string {
+    return `${this.namespace}:state-shards`;
   }
 
   /** Set of tenant ids seen (not slot-bound: written outside the atomic step, idempotently). */

@@ -1,7 +1,7 @@
-import type { ChainableCommander, Redis } from 'ioredis';
-import { STATE_SHARDS, type KeySpace, type StreamName } from './keys.js';
+import { CommandBatch } from './batch.js';
+import type { RedisClient } from './client.js';
+import type { KeySpace, StreamName } from './keys.js';
 import { callScript, defineScripts } from './scripts.js';
-import { execOrThrow } from './customers.js';
 
 export interface OutboxEntry {
   id: string;
@@ -31,7 +31,7 @@ export function nextStreamId(id: string): string {
  */
 export class OutboxStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyspace: KeySpace,
     private readonly leaseToken: string,
     private readonly leaseMs: number,
@@ -43,7 +43,7 @@ export class OutboxStore {
 
   /** The shards this relay holds (taking or renewing each lease), in one round trip. */
   leaseShards(): Promise<number[]> {
-    return leaseShards(this.redis, (shard) => this.keyspace.relayLease(shard, this.stream), this.leaseToken, this.leaseMs);
+    return leaseShards(this.redis, this.keyspace, (shard) => this.keyspace.relayLease(shard, this.stream), this.leaseToken, this.leaseMs);
   }
 
   /** Oldest entries of each given shard (after `after`'s id, when given), one round trip. */
@@ -57,9 +57,9 @@ export class OutboxStore {
    * way to Kafka).
    */
   async readBatch(shards: readonly number[], perShard: number, after?: ReadonlyMap<number, string>): Promise<Map<number, RawOutboxEntry[]>> {
-    const pipeline = this.redis.pipeline();
-    this.queueReads(pipeline, shards, perShard, after);
-    return this.parseReads(shards, await execOrThrow(pipeline));
+    const batch = new CommandBatch(this.redis);
+    this.queueReads(batch, shards, perShard, after);
+    return this.parseReads(shards, await batch.exec());
   }
 
   /**
@@ -68,9 +68,9 @@ export class OutboxStore {
    * an id per entry. Returns false for a shard whose lease was lost meanwhile.
    */
   async ackThrough(lastIds: ReadonlyMap<number, string>): Promise<Map<number, boolean>> {
-    const pipeline = this.redis.pipeline();
-    const shards = this.queueTrims(pipeline, lastIds);
-    return this.parseTrims(shards, await execOrThrow(pipeline));
+    const batch = new CommandBatch(this.redis);
+    const shards = this.queueTrims(batch, lastIds);
+    return this.parseTrims(shards, await batch.exec());
   }
 
   /**
@@ -82,17 +82,18 @@ export class OutboxStore {
   async trimThenRead(trims: ReadonlyMap<number, string>, shards: readonly number[], perShard: number): Promise<{
     trimmed: Map<number, boolean>; entries: Map<number, RawOutboxEntry[]>;
   }> {
-    const pipeline = this.redis.pipeline();
-    const trimmedShards = this.queueTrims(pipeline, trims);
-    this.queueReads(pipeline, shards, perShard);
-    const replies = await execOrThrow(pipeline);
+    const batch = new CommandBatch(this.redis);
+    const trimmedShards = this.queueTrims(batch, trims);
+    this.queueReads(batch, shards, perShard);
+    const replies = await batch.exec();
     return { trimmed: this.parseTrims(trimmedShards, replies.slice(0, trimmedShards.length)), entries: this.parseReads(shards, replies.slice(trimmedShards.length)) };
   }
 
-  private queueReads(pipeline: ChainableCommander, shards: readonly number[], perShard: number, after?: ReadonlyMap<number, string>): void {
+  private queueReads(batch: CommandBatch, shards: readonly number[], perShard: number, after?: ReadonlyMap<number, string>): void {
     for (const shard of shards) {
       const from = after?.get(shard);
-      pipeline.xrangeBuffer(this.keyspace.outbox(shard, this.stream), from === undefined ? '-' : `(${from}`, '+', 'COUNT', perShard);
+      const key = this.keyspace.outbox(shard, this.stream);
+      batch.add(key, (p) => p.xrangeBuffer(key, from === undefined ? '-' : `(${from}`, '+', 'COUNT', perShard));
     }
   }
 
@@ -105,12 +106,12 @@ export class OutboxStore {
     return entries;
   }
 
-  private queueTrims(pipeline: ChainableCommander, lastIds: ReadonlyMap<number, string>): number[] {
+  private queueTrims(batch: CommandBatch, lastIds: ReadonlyMap<number, string>): number[] {
     const shards = [...lastIds.keys()];
     for (const shard of shards) {
-      callScript(pipeline, 'trimOutbox', [this.keyspace.outbox(shard, this.stream), this.keyspace.relayLease(shard, this.stream)], [
-        this.leaseToken, nextStreamId(lastIds.get(shard) as string),
-      ]);
+      const keys = [this.keyspace.outbox(shard, this.stream), this.keyspace.relayLease(shard, this.stream)];
+      const minId = nextStreamId(lastIds.get(shard) as string);
+      batch.add(keys[0] as string, (p) => callScript(p, 'trimOutbox', keys, [this.leaseToken, minId]));
     }
     return shards;
   }
@@ -121,27 +122,30 @@ export class OutboxStore {
 
   /** Deletes published entries; returns false for a shard whose lease was lost meanwhile. */
   async ack(published: Map<number, string[]>): Promise<Map<number, boolean>> {
-    const pipeline = this.redis.pipeline();
+    const batch = new CommandBatch(this.redis);
     const shards = [...published.keys()];
     for (const shard of shards) {
-      callScript(pipeline, 'ackOutbox', [this.keyspace.outbox(shard, this.stream), this.keyspace.relayLease(shard, this.stream)], [
-        this.leaseToken, ...(published.get(shard) ?? []),
-      ]);
+      const keys = [this.keyspace.outbox(shard, this.stream), this.keyspace.relayLease(shard, this.stream)];
+      const ids = published.get(shard) ?? [];
+      batch.add(keys[0] as string, (p) => callScript(p, 'ackOutbox', keys, [this.leaseToken, ...ids]));
     }
-    const replies = await execOrThrow(pipeline);
+    const replies = await batch.exec();
     return new Map(shards.map((shard, i) => [shard, replies[i] !== -1]));
   }
 
   /** Entries waiting in all shards (the backlog gauge and back-pressure signal). */
   async backlog(): Promise<number> {
-    const pipeline = this.redis.pipeline();
-    for (let shard = 0; shard < STATE_SHARDS; shard++) pipeline.xlen(this.keyspace.outbox(shard, this.stream));
-    const replies = await execOrThrow(pipeline);
+    const batch = new CommandBatch(this.redis);
+    for (const shard of this.keyspace.shardIds) {
+      const key = this.keyspace.outbox(shard, this.stream);
+      batch.add(key, (p) => p.xlen(key));
+    }
+    const replies = await batch.exec();
     return replies.reduce<number>((sum, n) => sum + Number(n), 0);
   }
 
   release(): Promise<void> {
-    return releaseShards(this.redis, (shard) => this.keyspace.relayLease(shard, this.stream), this.leaseToken);
+    return releaseShards(this.redis, this.keyspace, (shard) => this.keyspace.relayLease(shard, this.stream), this.leaseToken);
   }
 }
 
@@ -152,24 +156,24 @@ export type ShardLease = (shard: number) => string;
  * Takes or renews a token's per-shard leases of one kind, one round trip; returns the shards
  * held. With several processes each shard's work is done by one of them at a time.
  */
-export async function leaseShards(redis: Redis, leaseKey: ShardLease, token: string, ms: number): Promise<number[]> {
-  defineScripts(redis);
-  const pipeline = redis.pipeline();
-  for (let shard = 0; shard < STATE_SHARDS; shard++) {
-    callScript(pipeline, 'acquireLease', [leaseKey(shard)], [token, ms]);
+export async function leaseShards(redis: RedisClient, keyspace: KeySpace, leaseKey: ShardLease, token: string, ms: number): Promise<number[]> {
+  const batch = new CommandBatch(redis);
+  for (const shard of keyspace.shardIds) {
+    const key = leaseKey(shard);
+    batch.add(key, (p) => callScript(p, 'acquireLease', [key], [token, ms]));
   }
-  const replies = await execOrThrow(pipeline);
+  const replies = await batch.exec();
   return replies.flatMap((held, shard) => (held === 1 ? [shard] : []));
 }
 
 /** Gives back a token's leases of one kind (compare-and-delete: never another holder's). */
-export async function releaseShards(redis: Redis, leaseKey: ShardLease, token: string): Promise<void> {
-  const pipeline = redis.pipeline();
-  for (let shard = 0; shard < STATE_SHARDS; shard++) {
-    pipeline.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1,
-      leaseKey(shard), token);
+export async function releaseShards(redis: RedisClient, keyspace: KeySpace, leaseKey: ShardLease, token: string): Promise<void> {
+  const batch = new CommandBatch(redis);
+  for (const shard of keyspace.shardIds) {
+    const key = leaseKey(shard);
+    batch.add(key, (p) => p.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, token));
   }
-  await execOrThrow(pipeline);
+  await batch.exec();
 }
 
 function fieldValue(fields: Buffer[], name: string): Buffer {

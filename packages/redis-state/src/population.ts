@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { BandIndex, PopulationCounts, PopulationSample, ThresholdRanks, Thresholds } from '@bondstream/model';
-import { STATE_SHARDS, type IndexName, type KeySpace } from './keys.js';
+import { CommandBatch } from './batch.js';
+import type { RedisClient } from './client.js';
+import type { IndexName, KeySpace } from './keys.js';
 import { callScript, defineScripts } from './scripts.js';
-import { execOrThrow } from './customers.js';
 
 const INDEXES: IndexName[] = ['recency', 'frequency', 'monetary', 'profit'];
 
@@ -19,17 +19,17 @@ const POPULATION_PAGE = 500;
  * tests and tools; the scorer never calls it. Members written meanwhile may be read in a later page or not
  * at all.
  */
-export async function readPopulation(redis: Redis, keyspace: KeySpace, tenantId: string): Promise<PopulationSample> {
+export async function readPopulation(redis: RedisClient, keyspace: KeySpace, tenantId: string): Promise<PopulationSample> {
   const sample: PopulationSample = { lastPurchaseDays: [], frequencies: [], monetaryCents: [], activeProfitsCents: [] };
   const targets = [sample.lastPurchaseDays, sample.frequencies, sample.monetaryCents, sample.activeProfitsCents];
-  let open = Array.from({ length: STATE_SHARDS * INDEXES.length }, (_, i) => ({
+  let open = Array.from({ length: keyspace.shards * INDEXES.length }, (_, i) => ({
     key: keyspace.index(Math.floor(i / INDEXES.length), tenantId, INDEXES[i % INDEXES.length] as IndexName),
     target: targets[i % INDEXES.length] as number[],
   }));
   for (let start = 0; open.length > 0; start += POPULATION_PAGE) {
-    const pipeline = redis.pipeline();
-    for (const { key } of open) pipeline.zrange(key, start, start + POPULATION_PAGE - 1, 'WITHSCORES');
-    const replies = await execOrThrow(pipeline);
+    const batch = new CommandBatch(redis);
+    for (const { key } of open) batch.add(key, (p) => p.zrange(key, start, start + POPULATION_PAGE - 1, 'WITHSCORES'));
+    const replies = await batch.exec();
     open = open.filter(({ target }, i) => {
       const flat = replies[i] as string[];
       for (let j = 1; j < flat.length; j += 2) target.push(Number(flat[j]));
@@ -41,15 +41,16 @@ export async function readPopulation(redis: Redis, keyspace: KeySpace, tenantId:
 
 /** The population index keys of a tenant, by index and shard. */
 function indexKeys(keyspace: KeySpace, tenantId: string, index: BandIndex): string[] {
-  return Array.from({ length: STATE_SHARDS }, (_, shard) => keyspace.index(shard, tenantId, index));
+  return keyspace.shardIds.map((shard) => keyspace.index(shard, tenantId, index));
 }
 
 /** Customers in each of a tenant's population indexes (all shards), one round trip. */
-export async function readPopulationCounts(redis: Redis, keyspace: KeySpace, tenantId: string): Promise<PopulationCounts> {
-  const pipeline = redis.pipeline();
-  for (const index of INDEXES) for (const key of indexKeys(keyspace, tenantId, index)) pipeline.zcard(key);
-  const replies = await execOrThrow(pipeline);
-  const sum = (i: number) => replies.slice(i * STATE_SHARDS, (i + 1) * STATE_SHARDS).reduce<number>((total, n) => total + Number(n), 0);
+export async function readPopulationCounts(redis: RedisClient, keyspace: KeySpace, tenantId: string): Promise<PopulationCounts> {
+  const batch = new CommandBatch(redis);
+  for (const index of INDEXES) for (const key of indexKeys(keyspace, tenantId, index)) batch.add(key, (p) => p.zcard(key));
+  const replies = await batch.exec();
+  const shards = keyspace.shards;
+  const sum = (i: number) => replies.slice(i * shards, (i + 1) * shards).reduce<number>((total, n) => total + Number(n), 0);
   return { recency: sum(0), frequency: sum(1), monetary: sum(2), profit: sum(3) };
 }
 
@@ -62,19 +63,20 @@ export async function readPopulationCounts(redis: Redis, keyspace: KeySpace, ten
  * population, where reading the population grows with it (readPopulation). Under concurrent
  * writes a value may be of a population in between; the next refresh reads it again.
  */
-export async function readValuesAtRanks(redis: Redis, keyspace: KeySpace, tenantId: string, ranks: ThresholdRanks): Promise<Map<string, number>> {
+export async function readValuesAtRanks(redis: RedisClient, keyspace: KeySpace, tenantId: string, ranks: ThresholdRanks): Promise<Map<string, number>> {
   const wanted = INDEXES.filter((index) => ranks[index].length > 0);
   const keys = new Map(wanted.map((index) => [index, indexKeys(keyspace, tenantId, index)]));
-  const bounds = redis.pipeline();
+  const shards = keyspace.shards;
+  const bounds = new CommandBatch(redis);
   for (const index of wanted) {
     for (const key of keys.get(index) as string[]) {
-      bounds.zrange(key, 0, 0, 'WITHSCORES');
-      bounds.zrange(key, -1, -1, 'WITHSCORES');
+      bounds.add(key, (p) => p.zrange(key, 0, 0, 'WITHSCORES'));
+      bounds.add(key, (p) => p.zrange(key, -1, -1, 'WITHSCORES'));
     }
   }
-  const ends = await execOrThrow(bounds);
+  const ends = await bounds.exec();
   const searches = wanted.flatMap((index, i) => {
-    const scores = ends.slice(i * 2 * STATE_SHARDS, (i + 1) * 2 * STATE_SHARDS).flatMap((reply) => {
+    const scores = ends.slice(i * 2 * shards, (i + 1) * 2 * shards).flatMap((reply) => {
       const flat = reply as string[];
       return flat.length === 2 ? [Number(flat[1])] : [];
     });
@@ -85,15 +87,15 @@ export async function readValuesAtRanks(redis: Redis, keyspace: KeySpace, tenant
     return ranks[index].map((rank) => ({ index, rank, low, high }));
   });
   for (let open = searches.filter((s) => s.low < s.high); open.length > 0; open = open.filter((s) => s.low < s.high)) {
-    const pipeline = redis.pipeline();
+    const batch = new CommandBatch(redis);
     const mids = open.map((search) => {
       const mid = Math.floor((search.low + search.high) / 2);
-      for (const key of keys.get(search.index) as string[]) pipeline.zcount(key, '-inf', mid);
+      for (const key of keys.get(search.index) as string[]) batch.add(key, (p) => p.zcount(key, '-inf', mid));
       return mid;
     });
-    const counts = await execOrThrow(pipeline);
+    const counts = await batch.exec();
     open.forEach((search, i) => {
-      const atOrBelow = counts.slice(i * STATE_SHARDS, (i + 1) * STATE_SHARDS).reduce<number>((total, n) => total + Number(n), 0);
+      const atOrBelow = counts.slice(i * shards, (i + 1) * shards).reduce<number>((total, n) => total + Number(n), 0);
       if (atOrBelow >= search.rank) search.high = mids[i] as number;
       else search.low = (mids[i] as number) + 1;
     });
@@ -104,21 +106,21 @@ export async function readValuesAtRanks(redis: Redis, keyspace: KeySpace, tenant
 /** The key of a (index, rank) pair in readValuesAtRanks' answer. */
 export const rankKey = (index: BandIndex, rank: number): string => `${index}:${rank}`;
 
-export async function readThresholds(redis: Redis, keyspace: KeySpace, tenantId: string): Promise<Thresholds | null> {
+export async function readThresholds(redis: RedisClient, keyspace: KeySpace, tenantId: string): Promise<Thresholds | null> {
   const raw = await redis.get(keyspace.thresholds(tenantId));
   return raw === null ? null : (JSON.parse(raw) as Thresholds);
 }
 
-export async function writeThresholds(redis: Redis, keyspace: KeySpace, tenantId: string, thresholds: Thresholds): Promise<void> {
+export async function writeThresholds(redis: RedisClient, keyspace: KeySpace, tenantId: string, thresholds: Thresholds): Promise<void> {
   await redis.set(keyspace.thresholds(tenantId), JSON.stringify(thresholds));
 }
 
 /** Only one scorer refreshes a tenant's thresholds per interval. */
-export async function acquireThresholdsLease(redis: Redis, keyspace: KeySpace, tenantId: string, token: string, ms: number): Promise<boolean> {
+export async function acquireThresholdsLease(redis: RedisClient, keyspace: KeySpace, tenantId: string, token: string, ms: number): Promise<boolean> {
   defineScripts(redis);
   return (await callScript(redis, 'acquireLease', [keyspace.thresholdsLease(tenantId)], [token, ms])) === 1;
 }
 
-export async function listTenants(redis: Redis, keyspace: KeySpace): Promise<string[]> {
+export async function listTenants(redis: RedisClient, keyspace: KeySpace): Promise<string[]> {
   return (await redis.smembers(keyspace.tenants())).sort();
 }

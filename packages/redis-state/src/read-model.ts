@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import { DIMENSIONS, SEGMENTS, decodeState, type CustomerState, type Dimension } from '@bondstream/model';
-import { STATE_SHARDS, type CustomerRef, type KeySpace } from './keys.js';
-import { execOrThrow } from './customers.js';
+import { CommandBatch } from './batch.js';
+import type { RedisClient } from './client.js';
+import type { CustomerRef, KeySpace } from './keys.js';
 
 /** The stored state of one customer, or null when unknown. */
-export async function readCustomerState(redis: Redis, keyspace: KeySpace, ref: CustomerRef): Promise<CustomerState | null> {
+export async function readCustomerState(redis: RedisClient, keyspace: KeySpace, ref: CustomerRef): Promise<CustomerState | null> {
   const encoded = await redis.hget(keyspace.customer(ref).state, 's');
   return encoded === null ? null : decodeState(encoded);
 }
@@ -12,10 +12,13 @@ export async function readCustomerState(redis: Redis, keyspace: KeySpace, ref: C
 export type SegmentCounts = { [D in Dimension]: Record<string, number> };
 
 /** Customers per segment value in each dimension, summed over the shards (one round trip). */
-export async function readSegmentCounts(redis: Redis, keyspace: KeySpace, tenantId: string): Promise<SegmentCounts> {
-  const pipeline = redis.pipeline();
-  for (let shard = 0; shard < STATE_SHARDS; shard++) pipeline.hgetall(keyspace.segmentCounts(shard, tenantId));
-  const replies = (await execOrThrow(pipeline)) as Record<string, string>[];
+export async function readSegmentCounts(redis: RedisClient, keyspace: KeySpace, tenantId: string): Promise<SegmentCounts> {
+  const batch = new CommandBatch(redis);
+  for (const shard of keyspace.shardIds) {
+    const key = keyspace.segmentCounts(shard, tenantId);
+    batch.add(key, (p) => p.hgetall(key));
+  }
+  const replies = (await batch.exec()) as Record<string, string>[];
   const counts = Object.fromEntries(
     DIMENSIONS.map((d) => [d, Object.fromEntries(SEGMENTS[d].map((value) => [value, 0]))]),
   ) as SegmentCounts;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from './client.js';
 
 /**
  * Lua scripts live in ../lua/*.lua (beside src/ and dist/ alike) and are registered with
@@ -32,10 +33,10 @@ function source(name: ScriptName): string {
   return lua;
 }
 
-const defined = new WeakSet<Redis>();
+const defined = new WeakSet<RedisClient>();
 
 /** Registers the scripts on a connection once; pipelines created from it inherit them. */
-export function defineScripts(redis: Redis): void {
+export function defineScripts(redis: RedisClient): void {
   if (defined.has(redis)) return;
   for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
     const keys = SCRIPTS[name]!.keys;
@@ -44,7 +45,7 @@ export function defineScripts(redis: Redis): void {
   defined.add(redis);
 }
 
-type ScriptTarget = Redis | ChainableCommander;
+type ScriptTarget = RedisClient | ChainableCommander;
 
 /**
  * Queues (on a pipeline) or runs (on a connection) a script: keys first, then arguments. With

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { MovedBand } from '@bondstream/model';
-import { STATE_SHARDS, type CustomerRef, type KeySpace } from './keys.js';
-import { execOrThrow } from './customers.js';
+import { CommandBatch } from './batch.js';
+import type { RedisClient } from './client.js';
+import type { CustomerRef, KeySpace } from './keys.js';
 
 /**
  * Customers of a tenant whose due time has come in the given shards (the clock's work list),
@@ -9,7 +9,7 @@ import { execOrThrow } from './customers.js';
  * leaves the list only when a re-evaluation (or an event) wrote its next due time.
  */
 export async function readDueCustomers(
-  redis: Redis,
+  redis: RedisClient,
   keyspace: KeySpace,
   tenantId: string,
   shards: readonly number[],
@@ -17,9 +17,12 @@ export async function readDueCustomers(
   limitPerShard: number,
 ): Promise<CustomerRef[]> {
   if (shards.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const shard of shards) pipeline.zrangebyscore(keyspace.due(shard, tenantId), '-inf', nowMs, 'LIMIT', 0, limitPerShard);
-  const replies = (await execOrThrow(pipeline)) as string[][];
+  const batch = new CommandBatch(redis);
+  for (const shard of shards) {
+    const key = keyspace.due(shard, tenantId);
+    batch.add(key, (p) => p.zrangebyscore(key, '-inf', nowMs, 'LIMIT', 0, limitPerShard));
+  }
+  const replies = (await batch.exec()) as string[][];
   return replies.flat().map((customerId) => ({ tenantId, customerId }));
 }
 
@@ -27,13 +30,16 @@ export async function readDueCustomers(
  * Customers of a tenant whose population index value lies in one of the bands (inclusive), over
  * all shards in one round trip: the only ones a moved cut point can re-segment.
  */
-export async function readBandCustomers(redis: Redis, keyspace: KeySpace, tenantId: string, bands: readonly MovedBand[]): Promise<CustomerRef[]> {
+export async function readBandCustomers(redis: RedisClient, keyspace: KeySpace, tenantId: string, bands: readonly MovedBand[]): Promise<CustomerRef[]> {
   if (bands.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (let shard = 0; shard < STATE_SHARDS; shard++) {
-    for (const band of bands) pipeline.zrangebyscore(keyspace.index(shard, tenantId, band.index), band.min, band.max);
+  const batch = new CommandBatch(redis);
+  for (const shard of keyspace.shardIds) {
+    for (const band of bands) {
+      const key = keyspace.index(shard, tenantId, band.index);
+      batch.add(key, (p) => p.zrangebyscore(key, band.min, band.max));
+    }
   }
-  const replies = (await execOrThrow(pipeline)) as string[][];
+  const replies = (await batch.exec()) as string[][];
   return [...new Set(replies.flat())].sort().map((customerId) => ({ tenantId, customerId }));
 }
 
@@ -42,9 +48,12 @@ export async function readBandCustomers(redis: Redis, keyspace: KeySpace, tenant
  * rule that switches between the policy's absolute cuts and the tenant's own. Customers known
  * only from interactions are prospects whatever the cuts say.
  */
-export async function readPurchasingCustomers(redis: Redis, keyspace: KeySpace, tenantId: string): Promise<CustomerRef[]> {
-  const pipeline = redis.pipeline();
-  for (let shard = 0; shard < STATE_SHARDS; shard++) pipeline.zrange(keyspace.index(shard, tenantId, 'recency'), 0, -1);
-  const replies = (await execOrThrow(pipeline)) as string[][];
+export async function readPurchasingCustomers(redis: RedisClient, keyspace: KeySpace, tenantId: string): Promise<CustomerRef[]> {
+  const batch = new CommandBatch(redis);
+  for (const shard of keyspace.shardIds) {
+    const key = keyspace.index(shard, tenantId, 'recency');
+    batch.add(key, (p) => p.zrange(key, 0, -1));
+  }
+  const replies = (await batch.exec()) as string[][];
   return replies.flat().sort().map((customerId) => ({ tenantId, customerId }));
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { applyEvents, assignSegments, decodeState, defaultPolicy, emptyState, evaluate, type OrderEvent } from '@bondstream/model';
 import {
-  KeySpace, OutboxStore, STATE_SHARDS, leaseShards, loadCustomers, readBandCustomers, readCustomerState, readDueCustomers,
+  KeySpace, OutboxStore, leaseShards, loadCustomers, readBandCustomers, readCustomerState, readDueCustomers,
   readPopulation, readPurchasingCustomers, readSegmentCounts, writeCustomers,
   type CustomerWrite, type StoredCustomer,
 } from '@bondstream/redis-state';
@@ -43,7 +43,7 @@ describe('the atomic customer step (real redis-server)', () => {
     const tags = Object.values(keys).filter((v): v is string => typeof v === 'string').map((k) => k.match(/\{[^}]+\}/)?.[0]);
     expect(new Set(tags).size).toBe(1);
     expect(keys.shard).toBeGreaterThanOrEqual(0);
-    expect(keys.shard).toBeLessThan(STATE_SHARDS);
+    expect(keys.shard).toBeLessThan(keyspace.shards);
   });
 
   it('writes state, dedupe ledger, indexes, counts and outbox together', async () => {
@@ -100,7 +100,7 @@ describe('the atomic customer step (real redis-server)', () => {
     await writeCustomers(redis, [plan(stored!, [order(1)], t0 + 2 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
     const a = new OutboxStore(redis, keyspace, 'relay-a', 60_000);
     const b = new OutboxStore(redis, keyspace, 'relay-b', 60_000);
-    expect(await a.leaseShards()).toHaveLength(STATE_SHARDS);
+    expect(await a.leaseShards()).toHaveLength(keyspace.shards);
     expect(await b.leaseShards()).toHaveLength(0);
     const shard = stored!.keys.shard;
     const entries = await a.read([shard], 10);
@@ -111,7 +111,7 @@ describe('the atomic customer step (real redis-server)', () => {
     expect((await a.ack(ids)).get(shard)).toBe(true);
     expect(await a.backlog()).toBe(0);
     await a.release();
-    expect(await b.leaseShards()).toHaveLength(STATE_SHARDS);
+    expect(await b.leaseShards()).toHaveLength(keyspace.shards);
   });
 
   it('reads a population larger than one page of every index, each member once', async () => {
@@ -148,7 +148,7 @@ describe('the atomic customer step (real redis-server)', () => {
     const space = new KeySpace('trim-read');
     const a = new OutboxStore(redis, space, 'relay-a', 60_000);
     const b = new OutboxStore(redis, space, 'relay-b', 60_000);
-    expect(await a.leaseShards()).toHaveLength(STATE_SHARDS);
+    expect(await a.leaseShards()).toHaveLength(keyspace.shards);
     const [held, other] = [2, 5];
     for (const shard of [held, other]) for (let i = 0; i < 4; i++) await redis.xadd(space.outbox(shard), '*', 'e', `s${shard}-${i}`);
     const first = await a.trimThenRead(new Map(), [held, other], 2);
@@ -167,7 +167,7 @@ describe('the atomic customer step (real redis-server)', () => {
   });
 
   it('keeps the due-time index with the state: set, moved and removed by the same step', async () => {
-    const allShards = Array.from({ length: STATE_SHARDS }, (_, i) => i);
+    const allShards = [...keyspace.shardIds];
     const [stored] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1'] }]);
     await writeCustomers(redis, [plan(stored!, [order(1)], t0 + 2 * day, t0 + 30 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
     expect(await readDueCustomers(redis, keyspace, 'shop-1', allShards, t0 + 30 * day - 1, 10)).toEqual([]);
@@ -197,8 +197,8 @@ describe('the atomic customer step (real redis-server)', () => {
   });
 
   it('clock leases are separate from relay leases', async () => {
-    expect(await leaseShards(redis, (s) => keyspace.relayLease(s), 'a', 60_000)).toHaveLength(STATE_SHARDS);
-    expect(await leaseShards(redis, (s) => keyspace.clockLease(s), 'b', 60_000)).toHaveLength(STATE_SHARDS);
-    expect(await leaseShards(redis, (s) => keyspace.clockLease(s), 'a', 60_000)).toHaveLength(0);
+    expect(await leaseShards(redis, keyspace, (s) => keyspace.relayLease(s), 'a', 60_000)).toHaveLength(keyspace.shards);
+    expect(await leaseShards(redis, keyspace, (s) => keyspace.clockLease(s), 'b', 60_000)).toHaveLength(keyspace.shards);
+    expect(await leaseShards(redis, keyspace, (s) => keyspace.clockLease(s), 'a', 60_000)).toHaveLength(0);
   });
 });

@@ -1,9 +1,10 @@
+import { DEFAULT_STATE_SHARDS } from '@bondstream/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { computeThresholds, defaultPolicy, thresholdRanks, thresholdsFromRanks } from '@bondstream/model';
 import {
-  KeySpace, STATE_SHARDS, rankKey, readPopulation, readPopulationCounts, readValuesAtRanks, type IndexName,
+  KeySpace, rankKey, readPopulation, readPopulationCounts, readValuesAtRanks, type IndexName,
 } from '@bondstream/redis-state';
 import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
 
@@ -11,7 +12,7 @@ const INDEXES: IndexName[] = ['recency', 'frequency', 'monetary', 'profit'];
 
 /** One customer's index values as the atomic step writes them (profit only when active). */
 const customer = fc.record({
-  shard: fc.integer({ min: 0, max: STATE_SHARDS - 1 }),
+  shard: fc.integer({ min: 0, max: DEFAULT_STATE_SHARDS - 1 }),
   recency: fc.integer({ min: 9_000, max: 10_500 }),
   // few distinct values, so ties across shards are common
   frequency: fc.integer({ min: 1, max: 6 }),
