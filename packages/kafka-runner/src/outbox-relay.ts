@@ -39,6 +39,13 @@ export interface OutboxRelayOptions {
    */
   lingerMs?: number;
   perShard?: number;
+  /**
+   * How often every held shard is read, whether or not this process wrote to it (default 1 s):
+   * other processes write to shards whose lease this relay holds, and a lease taken over may
+   * come with a backlog. Between sweeps a cycle reads only the shards wake() named and those
+   * with entries left, so idle shards cost nothing per cycle.
+   */
+  sweepMs?: number;
 }
 
 /**
@@ -52,6 +59,9 @@ export class OutboxRelay {
   private readonly loop: PollingLoop;
   private shards: number[] = [];
   private leasedAt = 0;
+  /** shards written since they were last read (wake), or with entries left after a read */
+  private readonly dirty = new Set<number>();
+  private sweptAt = 0;
   /** per shard, the last entry published and not yet deleted */
   private published = new Map<number, string>();
 
@@ -66,8 +76,13 @@ export class OutboxRelay {
     this.loop.start();
   }
 
-  /** Something was just written to the outbox: publish now instead of at the next poll. */
-  wake(): void {
+  /**
+   * Something was just written to the outbox (to these shards; all held shards when not named):
+   * publish now instead of at the next poll.
+   */
+  wake(shards?: Iterable<number>): void {
+    if (shards === undefined) this.sweptAt = 0;
+    else for (const shard of shards) this.dirty.add(shard);
     this.loop.wake();
   }
 
@@ -79,7 +94,10 @@ export class OutboxRelay {
 
   /** Publishes until the outbox is empty (used on shutdown and in tests). */
   async drain(): Promise<void> {
-    while ((await this.publishOnce()) > 0);
+    for (;;) {
+      this.sweptAt = 0; // every held shard, not only the ones written lately
+      if ((await this.publishOnce()) === 0) break;
+    }
     await this.deletePublished();
   }
 
@@ -110,7 +128,17 @@ export class OutboxRelay {
       this.leasedAt = Date.now();
     }
     if (this.shards.length === 0) return 0;
-    const { trimmed, entries } = await source.trimThenRead(this.published, this.shards, this.options.perShard ?? 500);
+    const perShard = this.options.perShard ?? 500;
+    let reading: number[];
+    if (Date.now() - this.sweptAt >= (this.options.sweepMs ?? 1_000)) {
+      reading = this.shards;
+      this.sweptAt = Date.now();
+    } else {
+      reading = this.shards.filter((shard) => this.dirty.has(shard));
+    }
+    this.dirty.clear();
+    if (reading.length === 0 && this.published.size === 0) return 0;
+    const { trimmed, entries } = await source.trimThenRead(this.published, reading, perShard);
     this.published = new Map();
     // read without the lease (another relay holds it now): not ours to publish
     for (const shard of this.dropLost(trimmed)) entries.delete(shard);
@@ -119,6 +147,7 @@ export class OutboxRelay {
     const lastIds = new Map<number, string>();
     for (const [shard, rows] of entries) {
       lastIds.set(shard, (rows[rows.length - 1] as { id: string }).id);
+      if (rows.length >= perShard) this.dirty.add(shard); // more behind these: read again next cycle
       for (const row of rows) stored.push(row.event);
     }
     const messages = await this.options.encode(stored);

@@ -1,10 +1,9 @@
-import type { Redis } from 'ioredis';
 import { actionFor, DAY_MS, type ActionTrigger, type Policy } from '@bondstream/model';
-import { claimActions, type ActionClaim, type KeySpace } from '@bondstream/redis-state';
+import { claimActions, type ActionClaim, type KeySpace, type RedisClient } from '@bondstream/redis-state';
 import type { ActionsMetrics } from './metrics.js';
 
 export interface ApplyContext {
-  redis: Redis;
+  redis: RedisClient;
   keyspace: KeySpace;
   policy: Policy;
   metrics: Pick<ActionsMetrics, 'actions'>;

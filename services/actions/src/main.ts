@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { loadActionsConfig, loadConfigOrExit, loadPolicy } from '@bondstream/config';
 import { createSchemaRegistryClient, OutputEncoder, SegmentChangeDecoder, type CustomerAction } from '@bondstream/contracts';
 import { BatchConsumer, connectProducer, createKafka, DeadLetterPublisher, OutboxBackPressure, OutboxRelay } from '@bondstream/kafka-runner';
 import type { ActionTrigger } from '@bondstream/model';
 import { createLogger, createMetricsRegistry, exitOnSignals, startHttpServer } from '@bondstream/observability';
-import { KeySpace, OutboxStore } from '@bondstream/redis-state';
+import { closeRedis, openKeySpaceOrExit, openServiceRedis, OutboxStore, redisReady, redisReporting } from '@bondstream/redis-state';
 import { applyBatch } from './apply-batch.js';
 import { classifyChanges } from './classify.js';
 import { createActionsMetrics } from './metrics.js';
@@ -24,9 +23,8 @@ async function main(): Promise<void> {
   const metrics = createActionsMetrics(registry);
   const instance = `${config.kafka.clientId}-${randomUUID()}`;
 
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableReadyCheck: true });
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-  const keyspace = new KeySpace(config.redisNamespace);
+  const redis = openServiceRedis(config, 'bondstream-actions', redisReporting(logger, registry));
+  const keyspace = await openKeySpaceOrExit(redis, config);
   const schemaRegistry = config.schemaRegistryUrl ? await createSchemaRegistryClient(config.schemaRegistryUrl) : undefined;
   const decoder = new SegmentChangeDecoder({ registry: schemaRegistry });
   const encoder = new OutputEncoder({ registry: schemaRegistry, topics: config.topics });
@@ -88,7 +86,7 @@ async function main(): Promise<void> {
     port: config.httpPort,
     logger,
     registry,
-    ready: () => consumer.ready && redis.status === 'ready',
+    ready: () => consumer.ready && redisReady(redis),
   });
 
   relay.start();
@@ -112,7 +110,7 @@ async function main(): Promise<void> {
     await relay.stop();
     await producer.disconnect();
     await http.close();
-    await redis.quit();
+    await closeRedis(redis);
   });
 }
 

@@ -1,7 +1,6 @@
-import { Redis } from 'ioredis';
 import { loadConfigOrExit, loadPolicy, loadServiceConfig } from '@bondstream/config';
 import { createLogger, createMetricsRegistry, startHttpServer } from '@bondstream/observability';
-import { KeySpace, readWatermark } from '@bondstream/redis-state';
+import { closeRedis, openKeySpaceOrExit, openServiceRedis, readWatermark, redisReady, redisReporting } from '@bondstream/redis-state';
 import { registerApiRoutes } from './routes.js';
 
 async function main(): Promise<void> {
@@ -10,15 +9,15 @@ async function main(): Promise<void> {
     return { config, policy: loadPolicy(config.policyFile) };
   });
   const logger = createLogger('api', config.logLevel);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-  const keyspace = new KeySpace(config.redisNamespace);
+  const registry = createMetricsRegistry('api');
+  const redis = openServiceRedis(config, 'bondstream-api', redisReporting(logger, registry));
+  const keyspace = await openKeySpaceOrExit(redis, config);
 
   const http = await startHttpServer({
     port: config.httpPort,
     logger,
-    registry: createMetricsRegistry('api'),
-    ready: () => redis.status === 'ready',
+    registry,
+    ready: () => redisReady(redis),
     routes: (app) => registerApiRoutes(app, {
       redis, keyspace, policy, apiToken: config.apiToken,
       nowMs: async (tenantId) => config.clock === 'wall'
@@ -33,7 +32,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await http.close();
-    await redis.quit();
+    await closeRedis(redis);
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown());

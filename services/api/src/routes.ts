@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { toProfile, type Policy } from '@bondstream/model';
-import { readCustomerState, readSegmentCounts, type KeySpace } from '@bondstream/redis-state';
+import { readCustomerState, readSegmentCounts, type KeySpace, type RedisClient } from '@bondstream/redis-state';
 import { bearerMatches } from './auth.js';
 
 // Same limits as the input contract: ids go into Redis keys and hash tags.
@@ -11,7 +10,7 @@ const tenantQuery = z.object({ tenant: id(100).default('default') });
 const customerParams = z.object({ customerId: id(200) });
 
 export interface ApiDeps {
-  redis: Redis;
+  redis: RedisClient;
   keyspace: KeySpace;
   policy: Policy;
   apiToken: string | null;

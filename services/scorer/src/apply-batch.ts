@@ -1,5 +1,5 @@
 import { applyEvents, emptyState, type ModelEvent } from '@bondstream/model';
-import { defineScripts, raiseWatermark, type CustomerRef } from '@bondstream/redis-state';
+import { CommandBatch, raiseWatermark, type CustomerRef } from '@bondstream/redis-state';
 import type { AcceptedEvent } from './classify.js';
 import { countChanges, evaluationTime, planWrite, writeUntilStored, type ScoringContext } from './plan.js';
 
@@ -83,16 +83,16 @@ async function registerTenants(ctx: ApplyContext, customers: readonly CustomerBa
   for (const c of customers) {
     for (const e of c.events) newest.set(c.ref.tenantId, Math.max(newest.get(c.ref.tenantId) ?? 0, e.occurredAtMs));
   }
-  defineScripts(ctx.redis); // the pipeline inherits the connection's scripts
-  const pipeline = ctx.redis.pipeline();
-  pipeline.sadd(ctx.keyspace.tenants(), ...newest.keys());
+  const batch = new CommandBatch(ctx.redis);
   const tenants = [...newest.keys()];
-  for (const tenantId of tenants) raiseWatermark(pipeline, ctx.keyspace, tenantId, newest.get(tenantId) as number);
-  const replies = await pipeline.exec();
+  batch.add(ctx.keyspace.tenants(), (p) => p.sadd(ctx.keyspace.tenants(), ...tenants));
+  for (const tenantId of tenants) {
+    batch.add(ctx.keyspace.watermark(tenantId), (p) => raiseWatermark(p, ctx.keyspace, tenantId, newest.get(tenantId) as number));
+  }
+  const replies = await batch.exec();
   const before = new Map<string, number>();
   tenants.forEach((tenantId, i) => {
-    const [error, watermark] = replies?.[i + 1] ?? [new Error('no reply'), null];
-    if (error) throw error;
+    const watermark = replies[i + 1];
     // The stored watermark includes what other scorer processes have seen.
     ctx.clock.observe(tenantId, Number(watermark));
     before.set(tenantId, Number(watermark));

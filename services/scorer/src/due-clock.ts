@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import {
-  leaseShards, listTenants, readDueCustomers, readWatermark, releaseShards, type CustomerRef,
+  CommandBatch, leaseShards, listTenants, readDueCustomers, readWatermark, releaseShards, type CustomerRef,
 } from '@bondstream/redis-state';
 import type { ScoringContext } from './plan.js';
 import { reevaluateCustomers } from './reevaluate.js';
@@ -52,13 +52,13 @@ export class DueClock {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.pass;
-    await releaseShards(this.ctx.redis, (shard) => this.ctx.keyspace.clockLease(shard), this.leaseToken).catch(() => undefined);
+    await releaseShards(this.ctx.redis, this.ctx.keyspace, (shard) => this.ctx.keyspace.clockLease(shard), this.leaseToken).catch(() => undefined);
   }
 
   /** One pass over every tenant; returns how many customers were re-evaluated. */
   async runPass(): Promise<number> {
     const { redis, keyspace, clock, metrics } = this.ctx;
-    const shards = await leaseShards(redis, (shard) => keyspace.clockLease(shard), this.leaseToken, Math.max(5_000, this.tickMs * 5));
+    const shards = await leaseShards(redis, keyspace, (shard) => keyspace.clockLease(shard), this.leaseToken, Math.max(5_000, this.tickMs * 5));
     if (shards.length === 0) return 0;
     let total = 0;
     let lagMs = 0;
@@ -81,19 +81,25 @@ export class DueClock {
   }
 
   private async oldestDueLagMs(tenantId: string, shards: readonly number[], nowMs: number): Promise<number> {
-    const pipeline = this.ctx.redis.pipeline();
-    for (const shard of shards) pipeline.zrange(this.ctx.keyspace.due(shard, tenantId), 0, 0, 'WITHSCORES');
-    const replies = (await pipeline.exec()) ?? [];
-    const oldest = Math.min(...replies.map(([, r]) => Number((r as string[] | null)?.[1] ?? Infinity)));
+    const batch = new CommandBatch(this.ctx.redis);
+    for (const shard of shards) {
+      const key = this.ctx.keyspace.due(shard, tenantId);
+      batch.add(key, (p) => p.zrange(key, 0, 0, 'WITHSCORES'));
+    }
+    const replies = (await batch.exec()) as (string[] | null)[];
+    const oldest = Math.min(...replies.map((r) => Number(r?.[1] ?? Infinity)));
     return Number.isFinite(oldest) ? Math.max(0, nowMs - oldest) : 0;
   }
 
   /** A due entry without a state (deleted by hand) would come back every pass. */
   private async forget(missing: readonly CustomerRef[]): Promise<void> {
     if (missing.length === 0) return;
-    const pipeline = this.ctx.redis.pipeline();
-    for (const ref of missing) pipeline.zrem(this.ctx.keyspace.customer(ref).due, ref.customerId);
-    await pipeline.exec();
+    const batch = new CommandBatch(this.ctx.redis);
+    for (const ref of missing) {
+      const key = this.ctx.keyspace.customer(ref).due;
+      batch.add(key, (p) => p.zrem(key, ref.customerId));
+    }
+    await batch.exec();
     this.logger.warn({ customers: missing.length }, 'removed due entries of customers without a state');
   }
 }

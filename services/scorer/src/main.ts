@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { loadConfigOrExit, loadPolicy, loadServiceConfig } from '@bondstream/config';
 import { createSchemaRegistryClient, InputDecoder } from '@bondstream/contracts';
 import { BatchConsumer, connectProducer, createKafka, DeadLetterPublisher, OutboxBackPressure } from '@bondstream/kafka-runner';
 import { createLogger, createMetricsRegistry, exitOnSignals, startHttpServer } from '@bondstream/observability';
-import { KeySpace, OutboxStore } from '@bondstream/redis-state';
+import { closeRedis, openKeySpaceOrExit, openServiceRedis, OutboxStore, redisReady, redisReporting } from '@bondstream/redis-state';
 import { applyBatch } from './apply-batch.js';
 import { DueClock } from './due-clock.js';
 import type { ScoringContext } from './plan.js';
@@ -34,14 +33,10 @@ async function main(): Promise<void> {
   // Two connections: consumed batches on one, the timers (relay, clock, thresholds,
   // back-pressure) on the other, so neither waits behind the other's pipelines. The names show
   // in CLIENT LIST (and let the bench count the batches' round trips).
-  const connect = (role: string) => {
-    const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableReadyCheck: true, connectionName: `bondstream-scorer-${role}` });
-    connection.on('error', (error) => logger.warn({ err: error, connection: role }, 'redis connection error'));
-    return connection;
-  };
-  const redis = connect('batches');
-  const background = connect('background');
-  const keyspace = new KeySpace(config.redisNamespace);
+  const reporting = redisReporting(logger, registry);
+  const redis = openServiceRedis(config, 'bondstream-scorer-batches', reporting);
+  const background = openServiceRedis(config, 'bondstream-scorer-background', reporting);
+  const keyspace = await openKeySpaceOrExit(redis, config);
   const schemaRegistry = config.schemaRegistryUrl ? await createSchemaRegistryClient(config.schemaRegistryUrl) : undefined;
   const decoder = new InputDecoder({ registry: schemaRegistry });
 
@@ -56,7 +51,7 @@ async function main(): Promise<void> {
     redis, keyspace, policy, clock, metrics,
     thresholds: (tenantId) => thresholds?.get(tenantId) ?? null,
     dedupeRetentionMs: DEDUPE_RETENTION_MS,
-    onOutboxWrite: () => relay.wake(),
+    onOutboxWrite: (shards) => relay.wake(shards),
     writeRounds: new WriteRounds(),
   };
   const timers: ScoringContext = { ...scoring, redis: background };
@@ -89,7 +84,7 @@ async function main(): Promise<void> {
     port: config.httpPort,
     logger,
     registry,
-    ready: () => consumer.ready && redis.status === 'ready' && background.status === 'ready',
+    ready: () => consumer.ready && redisReady(redis) && redisReady(background),
   });
 
   relay.start();
@@ -107,7 +102,7 @@ async function main(): Promise<void> {
     await relay.stop(); // publishes what is left in the outbox first
     await producer.disconnect();
     await http.close();
-    await Promise.all([redis.quit(), background.quit()]);
+    await Promise.all([closeRedis(redis), closeRedis(background)]);
   });
 }
 

@@ -1,11 +1,10 @@
-import type { Redis } from 'ioredis';
 import {
   assignSegments, evaluate, nextDueMs,
   type ChangeCauseKind, type CustomerState, type Policy, type SegmentChange, type Thresholds,
 } from '@bondstream/model';
 import {
-  loadCustomers, writeCustomers,
-  type CustomerWrite, type KeySpace, type LoadRequest, type StoredCustomer,
+  ensureDurable, loadCustomers, writeCustomers,
+  type CustomerWrite, type RedisClient, type KeySpace, type LoadRequest, type StoredCustomer,
 } from '@bondstream/redis-state';
 import type { EvaluationClock } from './clock.js';
 import type { ScorerMetrics } from './metrics.js';
@@ -14,7 +13,7 @@ import type { WriteRounds } from './write-rounds.js';
 
 /** What every way of writing a customer (events, the clock, a thresholds refresh) needs. */
 export interface ScoringContext {
-  redis: Redis;
+  redis: RedisClient;
   keyspace: KeySpace;
   policy: Policy;
   clock: EvaluationClock;
@@ -22,7 +21,8 @@ export interface ScoringContext {
   metrics: ScorerMetrics;
   dedupeRetentionMs: number;
   /** Called after segment changes were written, so the relay publishes them right away. */
-  onOutboxWrite(): void;
+  /** segment changes were written to these shards' outboxes: the relay reads them now */
+  onOutboxWrite(shards: ReadonlySet<number>): void;
   /** Every round of writeUntilStored runs through it (shared by all contexts of a process). */
   writeRounds: WriteRounds;
 }
@@ -91,6 +91,8 @@ export async function writeUntilStored<T>(
   beforePlan?: Promise<unknown>,
 ): Promise<{ item: T; write: CustomerWrite }[]> {
   const stored: { item: T; write: CustomerWrite }[] = [];
+  /** customers whose events were all applied before (see below) */
+  const seenBefore: string[] = [];
   let pending = items;
   for (let round = 0; pending.length > 0; round++) {
     if (round >= MAX_CONFLICT_ROUNDS) throw new Error(`state version kept moving for ${pending.length} customers`);
@@ -103,20 +105,25 @@ export async function writeUntilStored<T>(
       loaded.forEach((customer, i) => {
         const write = plan(current[i] as T, customer);
         if (write !== null) byWrite.set(write, current[i] as T);
+        else if (customer.alreadyApplied.size > 0) seenBefore.push(customer.keys.state);
       });
       return {
         planned: byWrite,
         result: await writeCustomers(ctx.redis, [...byWrite.keys()], { wallNowMs: Date.now(), dedupeRetentionMs: ctx.dedupeRetentionMs }),
       };
     });
-    let changes = 0;
+    const outboxShards = new Set<number>();
     for (const write of result.written) {
       stored.push({ item: planned.get(write) as T, write });
-      changes += write.outbox.length;
+      if (write.outbox.length > 0) outboxShards.add(write.stored.keys.shard);
     }
-    if (changes > 0) ctx.onOutboxWrite();
+    if (outboxShards.size > 0) ctx.onOutboxWrite(outboxShards);
     pending = result.conflicts.map((w) => planned.get(w) as T);
   }
+  // Events found already applied were written by an earlier attempt (a crashed scorer, a batch
+  // whose connection dropped) that may not have lived to see its WAIT: this batch's offsets
+  // cover them, so they must be on the replicas too before the commit (REDIS_WAIT_REPLICAS).
+  if (seenBefore.length > 0) await ensureDurable(ctx.redis, seenBefore);
   return stored;
 }
 

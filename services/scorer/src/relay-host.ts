@@ -58,9 +58,9 @@ export class RelayHost {
     });
   }
 
-  /** Something was written to the outbox: publish now. */
-  wake(): void {
-    this.worker?.postMessage('wake');
+  /** Something was written to these shards' outboxes: publish now. */
+  wake(shards: ReadonlySet<number>): void {
+    this.worker?.postMessage({ wake: [...shards] });
   }
 
   /** Lets the thread publish what is left in the outbox, then ends it. */

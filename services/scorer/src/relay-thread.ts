@@ -6,12 +6,11 @@
  * it published. Nothing is lost if it dies: the outbox keeps every change until it is acked.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Redis } from 'ioredis';
 import { Counter, Registry } from 'prom-client';
 import { createSchemaRegistryClient, OutputEncoder } from '@bondstream/contracts';
 import { connectProducer, createKafka, OutboxRelay } from '@bondstream/kafka-runner';
 import { createLogger } from '@bondstream/observability';
-import { KeySpace, OutboxStore } from '@bondstream/redis-state';
+import { closeRedis, KeySpace, openServiceRedis, OutboxStore } from '@bondstream/redis-state';
 import { segmentChangeMessages } from './relay-encode.js';
 import type { RelayReport, RelayThreadData } from './relay-host.js';
 
@@ -20,8 +19,7 @@ const port = parentPort;
 if (port === null) throw new Error('relay-thread runs as a worker thread');
 
 const logger = createLogger('scorer', config.logLevel).child({ thread: 'relay' });
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, connectionName: 'bondstream-scorer-relay' });
-redis.on('error', (error) => logger.warn({ err: error, connection: 'relay' }, 'redis connection error'));
+const redis = openServiceRedis(config, 'bondstream-scorer-relay', logger);
 const registry = config.schemaRegistryUrl ? await createSchemaRegistryClient(config.schemaRegistryUrl) : undefined;
 const kafka = createKafka(config.kafka, logger);
 const producer = await connectProducer(kafka, config.kafka.idempotent);
@@ -43,7 +41,7 @@ const report = async (): Promise<void> => {
 const reporting = setInterval(() => void report(), 200);
 
 const relay = new OutboxRelay({
-  source: new OutboxStore(redis, new KeySpace(config.redisNamespace), leaseToken, 6_000),
+  source: new OutboxStore(redis, new KeySpace(config.redisNamespace, config.redisStateShards), leaseToken, 6_000),
   producer,
   topic: config.topics.segmentChanges,
   encode: segmentChangeMessages(registry, new OutputEncoder({ registry, topics: config.topics })),
@@ -54,9 +52,9 @@ const relay = new OutboxRelay({
 });
 relay.start();
 
-port.on('message', (message: 'wake' | 'stop') => {
-  if (message === 'wake') {
-    relay.wake();
+port.on('message', (message: { wake: number[] } | 'stop') => {
+  if (message !== 'stop') {
+    relay.wake(message.wake);
     return;
   }
   void (async () => {
@@ -65,7 +63,7 @@ port.on('message', (message: 'wake' | 'stop') => {
     clearInterval(reporting);
     await report();
     await producer.disconnect();
-    await redis.quit();
+    await closeRedis(redis);
     port.postMessage({ stopped: true });
     port.close();
   })();

@@ -1,9 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { movedCutBands, thresholdRanks, thresholdsFromRanks, type Policy, type Thresholds } from '@bondstream/model';
 import {
   acquireThresholdsLease, listTenants, rankKey, readBandCustomers, readPopulationCounts, readPurchasingCustomers, readThresholds,
-  readValuesAtRanks, writeThresholds, type CustomerRef, type KeySpace,
+  readValuesAtRanks, writeThresholds, type CustomerRef, type KeySpace, type RedisClient,
 } from '@bondstream/redis-state';
 import type { EvaluationClock } from './clock.js';
 import type { ScorerMetrics } from './metrics.js';
@@ -26,7 +25,7 @@ export class ThresholdsCache {
   private refreshing: Promise<void> | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyspace: KeySpace,
     private readonly policy: Policy,
     private readonly clock: EvaluationClock,

@@ -24,7 +24,7 @@ describe('the relay thread host', () => {
     // 3 from the first life, which then exits 1; 3 more once the restarted thread is up
     await waitFor('the restarted thread to report', async () => ((await published()) >= 6 ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
     expect(readFileSync(marker, 'utf8')).toBe('second life');
-    host.wake();
+    host.wake(new Set([0]));
     await waitFor('the wake to reach the thread', async () => ((await published()) >= 7 ? true : undefined), { timeoutMs: 5_000, intervalMs: 20 });
     await host.stop();
     expect(await published()).toBe(9);
