@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeySpace, STATE_SHARDS } from '@bondstream/redis-state';
+import { KeySpace } from '@bondstream/redis-state';
 import { decodeCustomerAction, type CustomerAction, type SegmentChangeEvent } from '@bondstream/contracts';
 import { waitFor } from '@bondstream/testkit';
 import {
@@ -149,7 +149,7 @@ describe('actions service: topic output, idempotency, cooldown, webhooks with re
     const redis = new Redis(stack.redis.url);
     try {
       const keyspace = new KeySpace('bs');
-      const lengths = await Promise.all(Array.from({ length: STATE_SHARDS }, (_, shard) =>
+      const lengths = await Promise.all(keyspace.shardIds.map((shard) =>
         Promise.all([redis.xlen(keyspace.outbox(shard, 'actions-outbox')), redis.xlen(keyspace.outbox(shard, 'webhooks'))])));
       expect(lengths.flat().reduce((a, b) => a + b, 0)).toBe(0);
       // What was written there: the claims of the five emitted actions.

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { DEFAULT_TOPICS } from '@bondstream/contracts';
 import { computeThresholds, defaultPolicy, type Policy } from '@bondstream/model';
 import {
-  KeySpace, OutboxStore, STATE_SHARDS, readDueCustomers, readPopulation, readThresholds, readWatermark,
+  KeySpace, OutboxStore, readDueCustomers, readPopulation, readThresholds, readWatermark,
 } from '@bondstream/redis-state';
 import {
   freePort, stopProcess, track, waitFor, type LocalStack as Stack,
@@ -30,9 +30,16 @@ export interface RunningService {
 }
 
 /** Runs a built service (services/<name>/dist/main.js) as a process and waits for /readyz. */
+/** What a service runs on: the mock broker and one Redis, or a Redis Cluster (REDIS_CLUSTER_NODES). */
+export interface ServiceStack {
+  kafka: { brokers: string };
+  redis?: { url: string };
+  cluster?: { seeds: string };
+}
+
 export async function startService(
   name: 'scorer' | 'api' | 'actions',
-  stack: Stack,
+  stack: ServiceStack,
   env: Record<string, string> = {},
   readyTimeoutMs = 60_000,
 ): Promise<RunningService> {
@@ -46,7 +53,7 @@ export async function startService(
       PATH: process.env.PATH,
       KAFKA_BROKERS: stack.kafka.brokers,
       KAFKA_IDEMPOTENT: 'false',
-      REDIS_URL: stack.redis.url,
+      ...(stack.cluster ? { REDIS_CLUSTER_NODES: stack.cluster.seeds } : { REDIS_URL: (stack.redis as { url: string }).url }),
       HTTP_PORT: String(port),
       LOG_LEVEL: 'info',
       ...env,
@@ -197,7 +204,7 @@ export async function waitForSettled(
   const { namespace = 'bs', tenant = 'default', policy = defaultPolicy, latenessMs = 0, timeoutMs = 120_000 } = opts;
   const redis = new Redis(stack.redis.url);
   const keyspace = new KeySpace(namespace);
-  const shards = Array.from({ length: STATE_SHARDS }, (_, i) => i);
+  const shards = [...keyspace.shardIds];
   const settledNow = async (): Promise<boolean> => {
     const outbox = await new OutboxStore(redis, keyspace, 'settle-probe', 1).backlog();
     const nowMs = (await readWatermark(redis, keyspace, tenant)) - latenessMs;

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { track } from '@bondstream/testkit';
+import { startRedis, track } from '@bondstream/testkit';
 import { kcatProduce, metricValue, root, startService, startStack, TOPICS, waitForCommittedEnd, waitForOutcomes, type Stack } from './harness.js';
 
 /** Runs a service that is expected to refuse to start; resolves with its exit code and stderr. */
@@ -58,6 +58,30 @@ describe('configuration errors stop a service at start, naming the variable', ()
     const { code, stderr } = await runToExit('api', { REDIS_URL: 'http://localhost:6379' });
     expect(code).toBe(2);
     expect(stderr).toContain('REDIS_URL');
+  });
+
+  it('refuses both REDIS_URL and REDIS_CLUSTER_NODES, naming both', async () => {
+    const { code, stderr } = await runToExit('api', { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001' });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/REDIS_CLUSTER_NODES.*REDIS_URL|REDIS_URL.*REDIS_CLUSTER_NODES/);
+  });
+
+  it('refuses a shard count other than the namespace was created with, naming both', async () => {
+    const redis = await startRedis();
+    try {
+      const env = { KAFKA_BROKERS: '127.0.0.1:1', REDIS_URL: redis.url, REDIS_NAMESPACE: 'sharded' };
+      // The api records the count when it creates the namespace; it stops on SIGTERM with 0.
+      const api = await startService('api', { kafka: { brokers: '127.0.0.1:1' }, redis }, { REDIS_NAMESPACE: 'sharded', REDIS_STATE_SHARDS: '24' });
+      await api.stop();
+      for (const service of ['api', 'scorer', 'actions']) {
+        const { code, stderr } = await runToExit(service, { ...env, REDIS_STATE_SHARDS: '16' });
+        expect(code).toBe(2);
+        expect(stderr).toContain('REDIS_STATE_SHARDS is 16');
+        expect(stderr).toContain('created with 24 shards');
+      }
+    } finally {
+      await redis.stop();
+    }
   });
 });
 
