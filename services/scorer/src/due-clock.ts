@@ -9,6 +9,12 @@ import { reevaluateCustomers } from './reevaluate.js';
 const DUE_PER_SHARD = 500;
 /** Rounds per pass before yielding to the next tick (a huge backlog must not starve shutdown). */
 const MAX_ROUNDS_PER_PASS = 50;
+/**
+ * How often a pass reads every held shard. Between sweeps it reads only the shards whose earliest
+ * due time (as last read, lowered by this process's own writes) has come, so idle shards cost
+ * nothing per tick; the sweep finds what other scorer processes wrote to shards this one clocks.
+ */
+const SWEEP_MS = 10_000;
 
 /**
  * The clock: re-evaluates the customers whose due time has come (window expiry, recency
@@ -21,6 +27,13 @@ export class DueClock {
   private timer: NodeJS.Timeout | null = null;
   private pass: Promise<void> | null = null;
   private stopped = false;
+  private shards: number[] = [];
+  private leasedAt = 0;
+  private sweptAt = 0;
+  /** per tenant and shard, the earliest due time in the shard's due index when last read */
+  private readonly earliestDue = new Map<string, number>();
+  /** due times this process wrote while a shard's earliest due time was being read */
+  private readonly notedDuringRead = new Map<string, number>();
 
   constructor(
     private readonly ctx: ScoringContext,
@@ -55,40 +68,78 @@ export class DueClock {
     await releaseShards(this.ctx.redis, this.ctx.keyspace, (shard) => this.ctx.keyspace.clockLease(shard), this.leaseToken).catch(() => undefined);
   }
 
+  /**
+   * This process wrote these customers' next due times (events, the clock, a re-score): a shard
+   * whose earliest due time this lowers is read at the next tick, not only at the next sweep.
+   */
+  noteDueTimes(writes: Iterable<{ tenantId: string; shard: number; dueAtMs: number | null }>): void {
+    for (const { tenantId, shard, dueAtMs } of writes) {
+      if (dueAtMs === null) continue;
+      const id = `${tenantId}\u0000${shard}`;
+      const earliest = this.earliestDue.get(id);
+      if (earliest !== undefined && dueAtMs < earliest) this.earliestDue.set(id, dueAtMs);
+      const noted = this.notedDuringRead.get(id);
+      if (noted !== undefined && dueAtMs < noted) this.notedDuringRead.set(id, dueAtMs);
+    }
+  }
+
   /** One pass over every tenant; returns how many customers were re-evaluated. */
   async runPass(): Promise<number> {
     const { redis, keyspace, clock, metrics } = this.ctx;
-    const shards = await leaseShards(redis, keyspace, (shard) => keyspace.clockLease(shard), this.leaseToken, Math.max(5_000, this.tickMs * 5));
-    if (shards.length === 0) return 0;
+    const leaseMs = Math.max(5_000, this.tickMs * 5);
+    if (Date.now() - this.leasedAt >= leaseMs / 3) {
+      this.shards = await leaseShards(redis, keyspace, (shard) => keyspace.clockLease(shard), this.leaseToken, leaseMs);
+      this.leasedAt = Date.now();
+    }
+    if (this.shards.length === 0) return 0;
+    const sweep = Date.now() - this.sweptAt >= SWEEP_MS;
+    if (sweep) this.sweptAt = Date.now();
     let total = 0;
     let lagMs = 0;
     for (const tenantId of await listTenants(redis, keyspace)) {
       // Other scorers raise the watermark too; the stored one is the tenant's.
       if (clock.mode === 'event') clock.observe(tenantId, await readWatermark(redis, keyspace, tenantId));
+      const startMs = clock.now(tenantId);
+      const shards = sweep ? this.shards : this.shards.filter((shard) => (this.earliestDue.get(`${tenantId}\u0000${shard}`) ?? -Infinity) <= startMs);
+      if (shards.length === 0) continue;
       for (let round = 0; round < MAX_ROUNDS_PER_PASS && !this.stopped; round++) {
         const nowMs = clock.now(tenantId);
         const due = await readDueCustomers(redis, keyspace, tenantId, shards, nowMs, DUE_PER_SHARD);
         if (due.length === 0) break;
-        if (round === 0) lagMs = Math.max(lagMs, await this.oldestDueLagMs(tenantId, shards, nowMs));
+        if (round === 0) lagMs = Math.max(lagMs, this.oldestDueLagMs(tenantId, shards, nowMs));
         const { customers, missing } = await reevaluateCustomers(this.ctx, due, 'clock');
         await this.forget(missing);
         total += customers;
         metrics.clockReevaluations.inc(customers);
       }
+      await this.readEarliestDue(tenantId, shards);
     }
     metrics.clockLag.set(lagMs / 1_000);
     return total;
   }
 
-  private async oldestDueLagMs(tenantId: string, shards: readonly number[], nowMs: number): Promise<number> {
+  /** How long the oldest due time of these shards (as last read) has been waiting. */
+  private oldestDueLagMs(tenantId: string, shards: readonly number[], nowMs: number): number {
+    const oldest = Math.min(...shards.map((shard) => this.earliestDue.get(`${tenantId}\u0000${shard}`) ?? Infinity));
+    return Number.isFinite(oldest) ? Math.max(0, nowMs - oldest) : 0;
+  }
+
+  /** Reads each shard's earliest due time (Infinity: none), one round trip. */
+  private async readEarliestDue(tenantId: string, shards: readonly number[]): Promise<void> {
+    const ids = shards.map((shard) => `${tenantId}\u0000${shard}`);
+    // a write landing after the read but noted before its reply must not be overwritten
+    for (const id of ids) this.notedDuringRead.set(id, Infinity);
     const batch = new CommandBatch(this.ctx.redis);
     for (const shard of shards) {
       const key = this.ctx.keyspace.due(shard, tenantId);
       batch.add(key, (p) => p.zrange(key, 0, 0, 'WITHSCORES'));
     }
-    const replies = (await batch.exec()) as (string[] | null)[];
-    const oldest = Math.min(...replies.map((r) => Number(r?.[1] ?? Infinity)));
-    return Number.isFinite(oldest) ? Math.max(0, nowMs - oldest) : 0;
+    try {
+      const replies = (await batch.exec()) as (string[] | null)[];
+      ids.forEach((id, i) => this.earliestDue.set(id, Math.min(Number(replies[i]?.[1] ?? Infinity), this.notedDuringRead.get(id) as number)));
+    } finally {
+      for (const id of ids) this.notedDuringRead.delete(id);
+    }
   }
 
   /** A due entry without a state (deleted by hand) would come back every pass. */

@@ -47,18 +47,20 @@ async function main(): Promise<void> {
   // Segment changes written before the relay thread runs wait in the outbox.
   const relay = new RelayHost({ config, leaseToken: instance }, metrics, logger);
   let thresholds: ThresholdsCache | null = null;
+  let dueClock: DueClock | null = null;
   const scoring: ScoringContext = {
     redis, keyspace, policy, clock, metrics,
     thresholds: (tenantId) => thresholds?.get(tenantId) ?? null,
     dedupeRetentionMs: DEDUPE_RETENTION_MS,
     onOutboxWrite: (shards) => relay.wake(shards),
+    onWritten: (writes) => dueClock?.noteDueTimes(writes.map((w) => ({ tenantId: w.stored.ref.tenantId, shard: w.stored.keys.shard, dueAtMs: w.dueAtMs }))),
     writeRounds: new WriteRounds(),
   };
   const timers: ScoringContext = { ...scoring, redis: background };
   thresholds = new ThresholdsCache(background, keyspace, policy, clock, instance, logger, metrics, scoring.writeRounds,
     (refs) => reevaluateCustomers(timers, refs, 'thresholds'));
   await thresholds.refresh();
-  const dueClock = new DueClock(timers, instance, CLOCK_TICK_MS, logger);
+  dueClock = new DueClock(timers, instance, CLOCK_TICK_MS, logger);
 
   const outbox = new OutboxStore(background, keyspace, instance, 6_000);
 

@@ -23,6 +23,8 @@ export interface ScoringContext {
   /** Called after segment changes were written, so the relay publishes them right away. */
   /** segment changes were written to these shards' outboxes: the relay reads them now */
   onOutboxWrite(shards: ReadonlySet<number>): void;
+  /** customers' states (and next due times) were written: the clock reads shards whose earliest due time moved */
+  onWritten?(writes: readonly CustomerWrite[]): void;
   /** Every round of writeUntilStored runs through it (shared by all contexts of a process). */
   writeRounds: WriteRounds;
 }
@@ -118,6 +120,7 @@ export async function writeUntilStored<T>(
       if (write.outbox.length > 0) outboxShards.add(write.stored.keys.shard);
     }
     if (outboxShards.size > 0) ctx.onOutboxWrite(outboxShards);
+    ctx.onWritten?.(result.written);
     pending = result.conflicts.map((w) => planned.get(w) as T);
   }
   // Events found already applied were written by an earlier attempt (a crashed scorer, a batch
