@@ -111,3 +111,14 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30
 export function spawnTracked(command: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
   return track(spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env }));
 }
+
+/**
+ * spawnTracked, and the child also dies when this process dies in a way no hook sees (SIGKILL,
+ * the OOM killer): util-linux's `setpriv --pdeathsig KILL` asks the kernel to SIGKILL the child
+ * when its parent goes, then execs `command`, so the child's pid is the command's own and
+ * `child.kill()` reaches it directly. The kernel ties this to the thread that spawned the child:
+ * spawned from a worker thread, the child dies when that thread ends.
+ */
+export function spawnBoundToParent(command: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
+  return spawnTracked('setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], env);
+}
