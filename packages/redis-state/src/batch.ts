@@ -22,6 +22,8 @@ export interface Durability {
   onWaitShort?: (info: { node: string; acknowledged: number; wanted: number }) => void;
   /** commands sent again after a redirect, a cluster state error or a lost connection */
   onRetry?: (info: { reason: string; commands: number }) => void;
+  /** how long a batch keeps re-sending and waiting before it fails (default 60 s) */
+  deadlineMs?: number;
 }
 
 const durabilities = new WeakMap<RedisClient, Durability>();
@@ -33,7 +35,8 @@ export function setDurability(client: RedisClient, durability: Durability): void
 
 /**
  * How long a batch keeps re-sending commands that met a failover, a slot migration or a lost
- * connection before it gives up (and the caller retries the whole batch).
+ * connection, or WAITs that come back short, before it gives up (and the caller retries the
+ * whole batch, without committing its offsets).
  */
 const RETRY_DEADLINE_MS = 60_000;
 
@@ -115,13 +118,13 @@ export class CommandBatch {
       if (error) throw error;
       return value;
     });
-    if (wait) await waitUntilAcknowledged(redis, 'redis', Number(values.pop()), wait, Date.now() + RETRY_DEADLINE_MS);
+    if (wait) await waitUntilAcknowledged(redis, 'redis', Number(values.pop()), wait, Date.now() + (wait.deadlineMs ?? RETRY_DEADLINE_MS));
     return values;
   }
 
   private async execCluster(cluster: Cluster, wait: Durability | null): Promise<unknown[]> {
     const replies = new Array<unknown>(this.keys.length);
-    const deadline = Date.now() + RETRY_DEADLINE_MS;
+    const deadline = Date.now() + (durabilities.get(cluster)?.deadlineMs ?? RETRY_DEADLINE_MS);
     let pending: Pending[] = this.keys.map((_, index) => ({ index }));
     for (let attempt = 0; ; attempt++) {
       const retry: Pending[] = [];
