@@ -10,7 +10,10 @@
 // dies on its own stops the demo with the tail of its log (exit 1).
 //
 //   node scripts/demo.mjs [--for <seconds>] [--customers 200] [--seed 1] [--days 400]
-//                         [--rate <events/s>] [--dimensions relationship,pyramid,rfm]
+//                         [--rate <events/s>] [--dimensions relationship,pyramid,rfm] [--cluster]
+//
+// --cluster: a local Redis Cluster (3 masters, 1 replica each) instead of the one redis-server;
+// the services get REDIS_CLUSTER_NODES and REDIS_STATE_SHARDS instead of REDIS_URL.
 import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
@@ -26,6 +29,8 @@ const DAY_MS = 86_400_000;
 const SUMMARY_EVERY_MS = 15_000;
 const HISTORY_SECONDS = 75;
 const DIMENSIONS = ['relationship', 'pyramid', 'rfm'];
+/** REDIS_STATE_SHARDS with --cluster: several shards per master, so slots spread evenly (DESIGN section 8). */
+const CLUSTER_STATE_SHARDS = 32;
 const TOPICS = {
   orders: 'crm.orders.v1',
   interactions: 'crm.interactions.v1',
@@ -75,7 +80,8 @@ const USAGE = `usage: node scripts/demo.mjs [options]   (npm run demo -- [option
   --seed <int>          simulator seed (default 1)
   --days <n>            days of history, ending now (default 400)
   --rate <events/s>     history publishing pace (default: the history takes about ${HISTORY_SECONDS} s)
-  --dimensions <list>   which segment changes to print (default relationship,pyramid,rfm)`;
+  --dimensions <list>   which segment changes to print (default relationship,pyramid,rfm)
+  --cluster             a local Redis Cluster (3 masters, 1 replica each) instead of one redis-server`;
 
 function usageError(message) {
   console.error(`demo: ${message}\n${USAGE}`);
@@ -94,6 +100,7 @@ try {
       days: { type: 'string', default: '400' },
       rate: { type: 'string' },
       dimensions: { type: 'string', default: DIMENSIONS.join(',') },
+      cluster: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -128,7 +135,7 @@ for (const path of ['packages/testkit/dist/index.js', 'packages/simulator/dist/i
     process.exit(1);
   }
 }
-const { freePort, startLocalStack, stopProcess, track, waitFor } = await import('../packages/testkit/dist/index.js');
+const { freePort, startLocalClusterStack, startLocalStack, stopProcess, track, waitFor } = await import('../packages/testkit/dist/index.js');
 const { LiveFeed, generateShoppers, mulberry32, publishEvents } = await import('../packages/simulator/dist/index.js');
 const { Kafka, logLevel, Partitioners } = await import('kafkajs');
 
@@ -153,7 +160,7 @@ function tail(path, lines = 30) {
 // State shared by the steps and by shutdown
 
 let stopping = false;
-let redis;
+let redis; // a LocalRedis, or with --cluster a LocalRedisCluster
 let broker;
 const running = []; // { name, child, log, port }
 let producer;
@@ -238,15 +245,16 @@ process.on('disconnect', () => void shutdown(1, 'the supervising process went aw
 
 takeOverSignals();
 mkdirSync(LOG_DIR, { recursive: true });
-say(`demo: starting Redis and the mock Kafka broker; service logs go to ${rel(LOG_DIR)}/`);
+say(`demo: starting ${args.cluster ? 'a Redis Cluster' : 'Redis'} and the mock Kafka broker; service logs go to ${rel(LOG_DIR)}/`);
 try {
-  ({ redis, kafka: broker } = await startLocalStack());
+  if (args.cluster) ({ cluster: redis, kafka: broker } = await startLocalClusterStack());
+  else ({ redis, kafka: broker } = await startLocalStack());
   takeOverSignals();
 } catch (error) {
   console.error(`demo: ${error.message}`);
   await shutdown(1);
 }
-say(`demo: Redis at ${redis.url}, Kafka at ${broker.brokers}`);
+say(`demo: ${args.cluster ? `Redis Cluster at ${redis.seeds}` : `Redis at ${redis.url}`}, Kafka at ${broker.brokers}`);
 
 /** The services' environment: this demo's infrastructure, nothing inherited that would point elsewhere. */
 function serviceEnv(port) {
@@ -261,7 +269,9 @@ function serviceEnv(port) {
     ...env,
     KAFKA_BROKERS: broker.brokers,
     KAFKA_IDEMPOTENT: 'false', // the mock cluster has no working idempotent producer
-    REDIS_URL: redis.url,
+    ...(args.cluster
+      ? { REDIS_CLUSTER_NODES: redis.seeds, REDIS_STATE_SHARDS: String(CLUSTER_STATE_SHARDS) }
+      : { REDIS_URL: redis.url }),
     HTTP_PORT: String(port),
     LOG_LEVEL: 'info',
     // Event time as the clock: 400 days replayed in a minute score (and, for actions, cool

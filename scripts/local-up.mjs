@@ -4,15 +4,38 @@
 // foreground. Prints KAFKA_BROKERS=… and REDIS_URL=… on stdout, then READY; stops both on
 // Ctrl-C or SIGTERM. Hints go to stderr so stdout stays machine-readable, e.g.:
 //   eval "$(npm run -s local:up | sed '/^READY$/q')"   (in another shell, or read the lines)
+// With --cluster, a local Redis Cluster (3 masters, 1 replica each) instead of the one
+// redis-server, and REDIS_CLUSTER_NODES=… (its seeds) instead of REDIS_URL=….
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const USAGE = `usage: node scripts/local-up.mjs [--cluster]   (npm run local:up -- [--cluster])
+  --cluster   a local Redis Cluster (3 masters, 1 replica each) instead of one redis-server;
+              prints REDIS_CLUSTER_NODES=… instead of REDIS_URL=…`;
+
+let args;
+try {
+  ({ values: args } = parseArgs({
+    strict: true,
+    allowPositionals: false,
+    options: { cluster: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  }));
+} catch (error) {
+  console.error(`local-up: ${error.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 const testkitEntry = fileURLToPath(new URL('../packages/testkit/dist/index.js', import.meta.url));
 if (!existsSync(testkitEntry)) {
   console.error(`local-up: ${testkitEntry} is missing: run "npm run build" first`);
   process.exit(1);
 }
-const { startLocalStack } = await import('../packages/testkit/dist/index.js');
+const { startLocalClusterStack, startLocalStack } = await import('../packages/testkit/dist/index.js');
 
 /** Topic names: the defaults of DESIGN section 3, overridable by the same env as the services. */
 const TOPICS = {
@@ -24,7 +47,7 @@ const TOPICS = {
 };
 
 let stopping = false;
-let redis;
+let redis; // a LocalRedis, or with --cluster a LocalRedisCluster
 let kafka;
 
 async function stop(code) {
@@ -49,7 +72,8 @@ function takeOverSignals() {
 
 takeOverSignals();
 try {
-  ({ redis, kafka } = await startLocalStack());
+  if (args.cluster) ({ cluster: redis, kafka } = await startLocalClusterStack());
+  else ({ redis, kafka } = await startLocalStack());
   takeOverSignals();
 } catch (error) {
   console.error(`local-up: ${error instanceof Error ? error.message : String(error)}`);
@@ -57,7 +81,7 @@ try {
 }
 
 console.log(`KAFKA_BROKERS=${kafka.brokers}`);
-console.log(`REDIS_URL=${redis.url}`);
+console.log(args.cluster ? `REDIS_CLUSTER_NODES=${redis.seeds}` : `REDIS_URL=${redis.url}`);
 console.error(
   `local-up: topics ${Object.values(TOPICS).join(', ')} (4 partitions, the DLQ 1). The mock broker needs ` +
     'KAFKA_IDEMPOTENT=false for producers and keeps everything in memory. Ctrl-C stops both.',

@@ -1,6 +1,7 @@
 import { DEFAULT_TOPICS } from '@bondstream/contracts';
 import { startMockKafka, type MockKafka } from './kafka.js';
 import { startRedis, type LocalRedis } from './redis.js';
+import { startRedisCluster, type LocalRedisCluster } from './redis-cluster.js';
 
 /** The five topics of DESIGN section 3 as local runs create them: 4 partitions, the DLQ 1. */
 export const LOCAL_TOPICS = [
@@ -22,14 +23,27 @@ export interface LocalStack {
  * `npm run local:up` all run on. If either fails to start, the other is stopped again.
  */
 export async function startLocalStack(): Promise<LocalStack> {
-  const [redis, kafka] = await Promise.allSettled([startRedis(), startMockKafka({ topics: LOCAL_TOPICS })]);
+  const [redis, kafka] = await startBoth(startRedis());
+  return { redis, kafka, stop: async () => void (await Promise.all([kafka.stop(), redis.stop()])) };
+}
+
+export interface LocalClusterStack {
+  cluster: LocalRedisCluster;
+  kafka: MockKafka;
+  stop(): Promise<void>;
+}
+
+/** The same with a local Redis Cluster (3 masters, 1 replica each) instead of one redis-server. */
+export async function startLocalClusterStack(): Promise<LocalClusterStack> {
+  const [cluster, kafka] = await startBoth(startRedisCluster());
+  return { cluster, kafka, stop: async () => void (await Promise.all([kafka.stop(), cluster.stop()])) };
+}
+
+async function startBoth<R extends { stop(): Promise<void> }>(starting: Promise<R>): Promise<[R, MockKafka]> {
+  const [redis, kafka] = await Promise.allSettled([starting, startMockKafka({ topics: LOCAL_TOPICS })]);
   if (redis.status === 'rejected' || kafka.status === 'rejected') {
     await Promise.allSettled([redis, kafka].map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
     throw redis.status === 'rejected' ? redis.reason : (kafka as PromiseRejectedResult).reason;
   }
-  return {
-    redis: redis.value,
-    kafka: kafka.value,
-    stop: async () => void (await Promise.all([kafka.value.stop(), redis.value.stop()])),
-  };
+  return [redis.value, kafka.value];
 }
