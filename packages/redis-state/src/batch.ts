@@ -40,8 +40,12 @@ export function setDurability(client: RedisClient, durability: Durability): void
  */
 const RETRY_DEADLINE_MS = 60_000;
 
-/** Errors after which a command is sent again, to the node that now serves its slot. */
-const RETRYABLE = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING|READONLY|MASTERDOWN)\b|Connection is closed|Stream isn't writeable|max retries per request|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH/;
+/**
+ * Errors after which a command is sent again, to the node that now serves its slot. A WAIT that
+ * reached a replica means the node was demoted (a failed master back as a replica) before the
+ * client's slot map knew.
+ */
+const RETRYABLE = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING|READONLY|MASTERDOWN)\b|WAIT cannot be used with replica|Connection is closed|Stream isn't writeable|max retries per request|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH/;
 
 function retryable(error: Error): boolean {
   return RETRYABLE.test(error.message);
