@@ -29,8 +29,9 @@ const DAY_MS = 86_400_000;
 const SUMMARY_EVERY_MS = 15_000;
 const HISTORY_SECONDS = 75;
 const DIMENSIONS = ['relationship', 'pyramid', 'rfm'];
-/** REDIS_STATE_SHARDS with --cluster: several shards per master, so slots spread evenly (DESIGN section 8). */
-const CLUSTER_STATE_SHARDS = 32;
+/** REDIS_STATE_SHARDS with --cluster: 32 per master, as the README recommends, so slots spread evenly (DESIGN section 8). */
+const CLUSTER_STATE_SHARDS = 96;
+const CLUSTER_WAIT_REPLICAS = 1;
 const TOPICS = {
   orders: 'crm.orders.v1',
   interactions: 'crm.interactions.v1',
@@ -270,7 +271,7 @@ function serviceEnv(port) {
     KAFKA_BROKERS: broker.brokers,
     KAFKA_IDEMPOTENT: 'false', // the mock cluster has no working idempotent producer
     ...(args.cluster
-      ? { REDIS_CLUSTER_NODES: redis.seeds, REDIS_STATE_SHARDS: String(CLUSTER_STATE_SHARDS) }
+      ? { REDIS_CLUSTER_NODES: redis.seeds, REDIS_STATE_SHARDS: String(CLUSTER_STATE_SHARDS), REDIS_WAIT_REPLICAS: String(CLUSTER_WAIT_REPLICAS) }
       : { REDIS_URL: redis.url }),
     HTTP_PORT: String(port),
     LOG_LEVEL: 'info',
