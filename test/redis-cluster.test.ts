@@ -146,43 +146,55 @@ describe('on a Redis Cluster', () => {
     });
   }, 420_000);
 
+  /**
+   * CDNOW_master.txt through one scorer in cluster mode; `disturb` runs once a quarter of it is
+   * applied. Afterwards every event ended applied or already applied (a batch whose writes
+   * landed but whose WAIT or reply was lost is applied again and finds them in the ledger),
+   * every profile is exact and each dimension's segment counts add up to the customers.
+   */
+  async function drainMasterLog(s: Scenario, namespace: string, disturb: () => Promise<void>): Promise<RunningService> {
+    const env = { REDIS_NAMESPACE: namespace, REDIS_STATE_SHARDS: SHARDS, REDIS_WAIT_REPLICAS: '1', CRM_CLOCK: 'event' };
+    const orders = readCdnow('CDNOW_master.txt');
+    const expected = expectedTotals(orders);
+    const [scorer, api] = await Promise.all([s.start('scorer', env), s.start('api', env)]);
+    const producing = kcatProduce(s.kafka.brokers, TOPICS.orders, orders.map((o) => toOrderEvent(o)));
+    const applied = () => metricValue(scorer.url, 'bondstream_events_consumed_total', { outcome: 'applied' });
+    const before = await waitFor('a quarter of CDNOW_master applied', async () => {
+      const n = await applied();
+      return n >= orders.length / 4 ? n : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 20 });
+    await disturb();
+    const after = await applied();
+    await producing;
+    await waitForCommittedEnd(s.kafka.brokers, 'bondstream-scorer', TOPICS.orders, 240_000);
+
+    const outcomes = await Promise.all(['applied', 'duplicate'].map((outcome) => metricValue(scorer.url, 'bondstream_events_consumed_total', { outcome })));
+    console.log(`${namespace}: disturbed while events ${before}..${after} of ${orders.length} were applied; `
+      + `${outcomes[0]} applied, ${outcomes[1]} found already applied`);
+    expect(before).toBeLessThan(orders.length);
+    expect(outcomes[0]! + outcomes[1]!).toBe(orders.length);
+    expect(await metricValue(scorer.url, 'bondstream_events_consumed_total', { outcome: 'dead_lettered' })).toBe(0);
+    const ids = [...expected.keys()];
+    expect(ids).toHaveLength(23_570);
+    expect(profileMismatches(await fetchProfiles<ProfileTotals>(api.url, ids), expected).slice(0, 5)).toEqual([]);
+    expect(await segmentTotals(api.url)).toEqual({ relationship: 23_570, pyramid: 23_570, rfm: 23_570 });
+    return scorer;
+  }
+
   it('a master SIGKILLed mid-drain: its replica takes over and every profile is exact', async () => {
-    await scenario(async ({ kafka, start }) => {
-      const env = { REDIS_NAMESPACE: 'failover', REDIS_STATE_SHARDS: SHARDS, REDIS_WAIT_REPLICAS: '1', CRM_CLOCK: 'event' };
-      const orders = readCdnow('CDNOW_master.txt');
-      const expected = expectedTotals(orders);
-      const [scorer, api] = await Promise.all([start('scorer', env), start('api', env)]);
-      const producing = kcatProduce(kafka.brokers, TOPICS.orders, orders.map((o) => toOrderEvent(o)));
-
-      const appliedAtKill = await waitFor('a quarter of CDNOW_master applied', async () => {
-        const applied = await metricValue(scorer.url, 'bondstream_events_consumed_total', { outcome: 'applied' });
-        return applied >= orders.length / 4 ? applied : undefined;
-      }, { timeoutMs: 120_000, intervalMs: 20 });
-      const [victim] = await cluster.masters();
-      await cluster.kill(victim!);
-      await waitFor('the replica promoted', async () => {
-        const masters = await cluster.masters();
-        return masters.length === 3 && !masters.includes(victim!) ? true : undefined;
-      }, { timeoutMs: 30_000, intervalMs: 100 });
-      // The promoted master has no replica until the old one is back: WAIT 1 holds the offsets.
-      await cluster.restart(victim!);
-      await cluster.waitHealthy({ replicas: 1, timeoutMs: 60_000 });
-      await producing;
-      await waitForCommittedEnd(kafka.brokers, 'bondstream-scorer', TOPICS.orders, 240_000);
-
-      expect(appliedAtKill).toBeLessThan(orders.length);
-      // A batch whose writes landed but whose WAIT or reply was lost is applied again: its events
-      // are then found in the dedupe ledger (duplicates), never applied twice.
-      const outcomes = await Promise.all(['applied', 'duplicate'].map((outcome) => metricValue(scorer.url, 'bondstream_events_consumed_total', { outcome })));
-      console.log(`failover: ${outcomes[0]} applied, ${outcomes[1]} found already applied after the retry`);
-      expect(outcomes[0]! + outcomes[1]!).toBe(orders.length);
-      expect(await metricValue(scorer.url, 'bondstream_events_consumed_total', { outcome: 'dead_lettered' })).toBe(0);
+    await scenario(async (s) => {
+      const scorer = await drainMasterLog(s, 'failover', async () => {
+        const [victim] = await cluster.masters();
+        await cluster.kill(victim!);
+        await waitFor('the replica promoted', async () => {
+          const masters = await cluster.masters();
+          return masters.length === 3 && !masters.includes(victim!) ? true : undefined;
+        }, { timeoutMs: 30_000, intervalMs: 100 });
+        // The promoted master has no replica until the old one is back: WAIT 1 holds the offsets.
+        await cluster.restart(victim!);
+        await cluster.waitHealthy({ replicas: 1, timeoutMs: 60_000 });
+      });
       expect(await metricValue(scorer.url, 'bondstream_redis_retried_commands_total')).toBeGreaterThan(0);
-
-      const ids = [...expected.keys()];
-      expect(ids).toHaveLength(23_570);
-      expect(profileMismatches(await fetchProfiles<ProfileTotals>(api.url, ids), expected).slice(0, 5)).toEqual([]);
-      expect(await segmentTotals(api.url)).toEqual({ relationship: 23_570, pyramid: 23_570, rfm: 23_570 });
 
       // With the recommended shard count the masters hold about as many customers each.
       const perMaster = await customerKeysPerMaster('failover');
@@ -195,33 +207,15 @@ describe('on a Redis Cluster', () => {
   }, 420_000);
 
   it('slots migrated mid-drain (redis-cli --cluster reshard): every profile is exact', async () => {
-    await scenario(async ({ kafka, start }) => {
-      const env = { REDIS_NAMESPACE: 'reshard', REDIS_STATE_SHARDS: SHARDS, REDIS_WAIT_REPLICAS: '1', CRM_CLOCK: 'event' };
-      const orders = readCdnow('CDNOW_master.txt');
-      const expected = expectedTotals(orders);
-      const [scorer, api] = await Promise.all([start('scorer', env), start('api', env)]);
-      const producing = kcatProduce(kafka.brokers, TOPICS.orders, orders.map((o) => toOrderEvent(o)));
-      const appliedAtStart = await waitFor('a quarter of CDNOW_master applied', async () => {
-        const applied = await metricValue(scorer.url, 'bondstream_events_consumed_total', { outcome: 'applied' });
-        return applied >= orders.length / 4 ? applied : undefined;
-      }, { timeoutMs: 120_000, intervalMs: 20 });
-
-      const [from, to] = await cluster.masters();
-      const nodeId = async (port: number) => (await run('redis-cli', ['-p', String(port), 'cluster', 'myid'])).stdout.trim();
-      // 2,000 of the busy master's slots (about a third of them, with a dozen state shards) move.
-      await run('redis-cli', ['--cluster', 'reshard', `127.0.0.1:${from}`, '--cluster-from', await nodeId(from!), '--cluster-to', await nodeId(to!),
-        '--cluster-slots', '2000', '--cluster-yes', '--cluster-pipeline', '20'], { timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
-      const appliedAtEnd = await metricValue(scorer.url, 'bondstream_events_consumed_total', { outcome: 'applied' });
-      await producing;
-      await waitForCommittedEnd(kafka.brokers, 'bondstream-scorer', TOPICS.orders, 240_000);
-
-      expect(appliedAtStart).toBeLessThan(orders.length);
-      console.log(`reshard of 2,000 slots ran while the scorer applied events ${appliedAtStart}..${appliedAtEnd} of ${orders.length}`);
-      const outcomes = await Promise.all(['applied', 'duplicate'].map((outcome) => metricValue(scorer.url, 'bondstream_events_consumed_total', { outcome })));
-      expect(outcomes[0]! + outcomes[1]!).toBe(orders.length);
-      const ids = [...expected.keys()];
-      expect(profileMismatches(await fetchProfiles<ProfileTotals>(api.url, ids), expected).slice(0, 5)).toEqual([]);
-      expect(await segmentTotals(api.url)).toEqual({ relationship: 23_570, pyramid: 23_570, rfm: 23_570 });
+    await scenario(async (s) => {
+      const scorer = await drainMasterLog(s, 'reshard', async () => {
+        const [from, to] = await cluster.masters();
+        const nodeId = async (port: number) => (await run('redis-cli', ['-p', String(port), 'cluster', 'myid'])).stdout.trim();
+        // 2,000 of the busy master's slots (a third of them, with a dozen state shards) move.
+        await run('redis-cli', ['--cluster', 'reshard', `127.0.0.1:${from}`, '--cluster-from', await nodeId(from!), '--cluster-to', await nodeId(to!),
+          '--cluster-slots', '2000', '--cluster-yes', '--cluster-pipeline', '20'], { timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
+      });
+      expect(await metricValue(scorer.url, 'bondstream_redis_retried_commands_total')).toBeGreaterThan(0);
     });
   }, 420_000);
 });
