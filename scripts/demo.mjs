@@ -29,8 +29,8 @@ const DAY_MS = 86_400_000;
 const SUMMARY_EVERY_MS = 15_000;
 const HISTORY_SECONDS = 75;
 const DIMENSIONS = ['relationship', 'pyramid', 'rfm'];
-/** REDIS_STATE_SHARDS with --cluster: 32 per master, as the README recommends, so slots spread evenly (DESIGN section 8). */
-const CLUSTER_STATE_SHARDS = 96;
+/** REDIS_STATE_SHARDS with --cluster: 8 per master, as the README recommends (DESIGN section 8). */
+const CLUSTER_STATE_SHARDS = 24;
 const CLUSTER_WAIT_REPLICAS = 1;
 const TOPICS = {
   orders: 'crm.orders.v1',

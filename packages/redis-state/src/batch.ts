@@ -1,10 +1,7 @@
-import { createRequire } from 'node:module';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { isCluster, type RedisClient } from './client.js';
 import { defineScripts } from './scripts.js';
-
-/** The Redis Cluster slot of a key: ioredis' own dependency, which ships no types. */
-const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
+import { calculateSlot } from './shard-tags.js';
 
 /** Queues one command on a pipeline (a plain command, or a script through callScript). */
 export type QueueCommand = (pipeline: ChainableCommander) => unknown;

@@ -1,12 +1,13 @@
 import { crc32 } from 'node:zlib';
 import { DEFAULT_STATE_SHARDS } from '@bondstream/config';
+import { spacedShardTags, type ShardTags } from './shard-tags.js';
 
 /*
  * State shards (REDIS_STATE_SHARDS, 16 by default): every key of one customer carries the hash
  * tag of its shard, so one customer's atomic step touches a single Redis Cluster slot; the
  * shard's outbox, population indexes and segment counts share that tag so they can be updated in
  * the same step. Changing the count re-homes every customer: a namespace is built with one value
- * for life, recorded in Redis (shard-count.ts).
+ * for life, recorded in Redis with how its tags are named (state-layout.ts, shard-tags.ts).
  */
 /** Redis Cluster has 16,384 slots: more shards than that could not each have a slot. */
 export const MAX_STATE_SHARDS = 16_384;
@@ -51,12 +52,16 @@ export type IndexName = 'recency' | 'frequency' | 'monetary' | 'profit';
 export class KeySpace {
   /** 0 .. shards - 1, for work that runs per shard */
   readonly shardIds: readonly number[];
+  /** per shard, `namespace:{tag}`: the prefix of every key of the shard */
+  private readonly prefixes: readonly string[];
 
-  constructor(readonly namespace: string, readonly shards: number = DEFAULT_STATE_SHARDS) {
+  constructor(readonly namespace: string, readonly shards: number = DEFAULT_STATE_SHARDS, readonly tags: ShardTags = 'spaced') {
     if (!Number.isInteger(shards) || shards < 1 || shards > MAX_STATE_SHARDS) {
       throw new Error(`state shards must be an integer 1..${MAX_STATE_SHARDS}, got ${shards}`);
     }
     this.shardIds = Array.from({ length: shards }, (_, shard) => shard);
+    const names = tags === 'spaced' ? spacedShardTags(shards) : this.shardIds.map((shard) => `s${shard}`);
+    this.prefixes = names.map((name) => `${namespace}:{${name}}`);
   }
 
   shardOf(ref: CustomerRef): number {
@@ -64,7 +69,7 @@ export class KeySpace {
   }
 
   private tag(shard: number): string {
-    return `${this.namespace}:{s${shard}}`;
+    return this.prefixes[shard] as string;
   }
 
   /** The keys a shard's customers of one tenant share, built once (this runs for every customer of every batch). */
@@ -128,11 +133,6 @@ export class KeySpace {
 
   segmentCounts(shard: number, tenantId: string): string {
     return `${this.tag(shard)}:segcount:${tenantId}`;
-  }
-
-  /** The namespace's shard count, written once when the namespace is created. */
-  stateShards(): string {
-    return `${this.namespace}:state-shards`;
   }
 
   /** Set of tenant ids seen (not slot-bound: written outside the atomic step, idempotently). */

@@ -2,8 +2,8 @@ import type { RedisTarget } from '@bondstream/config';
 import { Counter, type Registry } from 'prom-client';
 import { setDurability } from './batch.js';
 import { connectRedis, type RedisClient } from './client.js';
-import { KeySpace } from './keys.js';
-import { claimShardCount, ShardCountMismatch } from './shard-count.js';
+import type { KeySpace } from './keys.js';
+import { openStateLayout, ShardCountMismatch } from './state-layout.js';
 
 /** What a service's Redis settings are (the REDIS_* variables of DESIGN 3). */
 export interface ServiceRedisConfig {
@@ -53,15 +53,13 @@ export function openServiceRedis(config: ServiceRedisConfig, connectionName: str
  * status 2 and a message naming both values, like any other configuration error.
  */
 export async function openKeySpaceOrExit(client: RedisClient, config: ServiceRedisConfig): Promise<KeySpace> {
-  const keyspace = new KeySpace(config.redisNamespace, config.redisStateShards);
   try {
-    await claimShardCount(client, keyspace);
+    return await openStateLayout(client, config.redisNamespace, config.redisStateShards);
   } catch (error) {
     if (!(error instanceof ShardCountMismatch)) throw error;
     process.stderr.write(`bondstream: configuration error: ${error.message}\n`);
-    process.exit(2);
+    return process.exit(2);
   }
-  return keyspace;
 }
 
 /**

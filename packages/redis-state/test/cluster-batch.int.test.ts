@@ -1,14 +1,12 @@
-import { createRequire } from 'node:module';
 import { Redis, type Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type LocalRedisCluster } from '@bondstream/testkit';
 import {
-  CommandBatch, KeySpace, claimShardCount, connectRedis, loadCustomers, setDurability, writeCustomers, ShardCountMismatch,
+  CommandBatch, KeySpace, calculateSlot, connectRedis, openStateLayout, loadCustomers, setDurability, writeCustomers, ShardCountMismatch,
   type CustomerWrite,
 } from '@bondstream/redis-state';
 import { applyEvents, defaultPolicy, emptyState, evaluate, type OrderEvent } from '@bondstream/model';
 
-const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
 
 /** Moves one slot (and its keys) from one master to another the way redis-cli --cluster does. */
 async function migrateSlot(slot: number, from: Redis, to: Redis, toPort: number, options: { finish: boolean }): Promise<void> {
@@ -118,9 +116,19 @@ describe('CommandBatch on a Redis Cluster', () => {
   });
 
   it('records a namespace\'s shard count once and refuses another', async () => {
-    await claimShardCount(client, new KeySpace('counted', 32));
-    await claimShardCount(client, new KeySpace('counted', 32));
-    await expect(claimShardCount(client, new KeySpace('counted', 16))).rejects.toThrow(ShardCountMismatch);
-    await expect(claimShardCount(client, new KeySpace('counted', 16))).rejects.toThrow(/REDIS_STATE_SHARDS is 16.*created with 32/);
+    expect((await openStateLayout(client, 'counted', 32)).tags).toBe('spaced');
+    expect((await openStateLayout(client, 'counted', 32)).shards).toBe(32);
+    await expect(openStateLayout(client, 'counted', 16)).rejects.toThrow(ShardCountMismatch);
+    await expect(openStateLayout(client, 'counted', 16)).rejects.toThrow(/REDIS_STATE_SHARDS is 16.*created with 32/);
+  });
+
+  it('spreads spaced shard tags evenly over the masters redis-cli created', async () => {
+    const keyspace = new KeySpace('even', 24);
+    const perMaster = new Map<string, number>();
+    for (const shard of keyspace.shardIds) {
+      const node = client.slots[calculateSlot(keyspace.outbox(shard))]?.[0] as string;
+      perMaster.set(node, (perMaster.get(node) ?? 0) + 1);
+    }
+    expect([...perMaster.values()]).toEqual([8, 8, 8]);
   });
 });

@@ -10,7 +10,7 @@ import { Counter, Registry } from 'prom-client';
 import { createSchemaRegistryClient, OutputEncoder } from '@bondstream/contracts';
 import { connectProducer, createKafka, OutboxRelay } from '@bondstream/kafka-runner';
 import { createLogger } from '@bondstream/observability';
-import { closeRedis, KeySpace, openServiceRedis, OutboxStore } from '@bondstream/redis-state';
+import { closeRedis, openServiceRedis, openStateLayout, OutboxStore } from '@bondstream/redis-state';
 import { segmentChangeMessages } from './relay-encode.js';
 import type { RelayReport, RelayThreadData } from './relay-host.js';
 
@@ -20,6 +20,8 @@ if (port === null) throw new Error('relay-thread runs as a worker thread');
 
 const logger = createLogger('scorer', config.logLevel).child({ thread: 'relay' });
 const redis = openServiceRedis(config, 'bondstream-scorer-relay', logger);
+// The main thread has checked (or recorded) the namespace's layout before starting this thread.
+const keyspace = await openStateLayout(redis, config.redisNamespace, config.redisStateShards);
 const registry = config.schemaRegistryUrl ? await createSchemaRegistryClient(config.schemaRegistryUrl) : undefined;
 const kafka = createKafka(config.kafka, logger);
 const producer = await connectProducer(kafka, config.kafka.idempotent);
@@ -41,7 +43,7 @@ const report = async (): Promise<void> => {
 const reporting = setInterval(() => void report(), 200);
 
 const relay = new OutboxRelay({
-  source: new OutboxStore(redis, new KeySpace(config.redisNamespace, config.redisStateShards), leaseToken, 6_000),
+  source: new OutboxStore(redis, keyspace, leaseToken, 6_000),
   producer,
   topic: config.topics.segmentChanges,
   encode: segmentChangeMessages(registry, new OutputEncoder({ registry, topics: config.topics })),
