@@ -2,11 +2,15 @@
 // Debian's docker-compose 1.29 checks docker-compose.yml, promtool checks the Prometheus config
 // and runs the alert unit tests. Both are installed by scripts/setup.sh; when missing, the tests
 // fail (never skip), so a green run always means the files were really validated.
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+// The Redis Cluster init script of the `cluster` profile runs for real against Debian's
+// redis-server (also installed by scripts/setup.sh).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -25,7 +29,9 @@ const composeVariables = [
   'CRM_CLOCK', 'KAFKA_CLUSTER_ID', 'GRAFANA_ADMIN_PASSWORD', 'SCORER_KAFKA_CLIENT_ID',
   'SCORER_KAFKA_GROUP_ID', 'API_KAFKA_CLIENT_ID', 'ACTIONS_KAFKA_CLIENT_ID', 'ACTIONS_KAFKA_GROUP_ID',
   'WEBHOOK_URL', 'WEBHOOK_SECRET', 'WEBHOOK_MAX_ATTEMPTS', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_BACKOFF_MS',
-  'WEBHOOK_MAX_BACKOFF_MS', 'WEBHOOK_CONCURRENCY',
+  'WEBHOOK_MAX_BACKOFF_MS', 'WEBHOOK_CONCURRENCY', 'REDIS_CLUSTER_NODES', 'REDIS_USERNAME', 'REDIS_PASSWORD',
+  'REDIS_TLS', 'REDIS_STATE_SHARDS', 'REDIS_WAIT_REPLICAS', 'SCORER_CLUSTER_KAFKA_GROUP_ID',
+  'ACTIONS_CLUSTER_KAFKA_GROUP_ID',
 ];
 
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -52,7 +58,7 @@ function run(
         if (error === null) return resolve({ code: 0, stdout, stderr });
         if (error.code === 'ENOENT') {
           return reject(
-            new Error(`${command} is not installed: run scripts/setup.sh (it installs docker-compose and promtool)`),
+            new Error(`${command} is not installed: run scripts/setup.sh (it installs docker-compose, promtool, redis-server)`),
           );
         }
         if (error.killed) return reject(new Error(`${command} ${args.join(' ')} timed out after ${timeoutMs} ms`));
@@ -80,6 +86,9 @@ interface ComposeService {
   restart?: string;
   volumes?: unknown[];
   profiles?: string[];
+  ports?: unknown[];
+  deploy?: { replicas?: number };
+  entrypoint?: string | string[];
 }
 
 interface ComposeConfig {
@@ -92,8 +101,9 @@ interface ComposeConfig {
  * built-ins and vitest, so the YAML is turned into JSON by the PyYAML that docker-compose 1.29
  * itself runs on (Debian's docker-compose depends on python3-yaml).
  */
-async function composeConfig(): Promise<ComposeConfig> {
-  const config = await run('docker-compose', ['-f', 'docker-compose.yml', 'config'], { env: cleanEnv() });
+async function composeConfig(profiles: string[] = []): Promise<ComposeConfig> {
+  const args = ['-f', 'docker-compose.yml', ...profiles.flatMap((profile) => ['--profile', profile]), 'config'];
+  const config = await run('docker-compose', args, { env: cleanEnv() });
   expect(config.code, config.stderr).toBe(0);
   const json = await run(
     'python3',
@@ -102,6 +112,18 @@ async function composeConfig(): Promise<ComposeConfig> {
   );
   expect(json.code, `could not parse the docker-compose config output with python3-yaml: ${json.stderr}`).toBe(0);
   return JSON.parse(json.stdout) as ComposeConfig;
+}
+
+/**
+ * The services `up` starts with these profiles enabled. `docker-compose config` (1.29) prints
+ * every service whatever `--profile` says (only `up` and friends filter), so the Compose rule is
+ * applied here: a service without `profiles` always starts, one with profiles when one of them
+ * is enabled.
+ */
+function startedServices(config: ComposeConfig, profiles: string[]): string[] {
+  return Object.entries(config.services)
+    .filter(([, service]) => (service.profiles ?? []).length === 0 || service.profiles!.some((p) => profiles.includes(p)))
+    .map(([name]) => name);
 }
 
 function words(command: string | string[] | undefined): string[] {
@@ -174,6 +196,231 @@ describe('docker-compose.yml', () => {
     expect(config.services.actions?.environment?.WEBHOOK_URL ?? '').toBe('');
     expect(config.services.grafana?.environment?.GF_SECURITY_ADMIN_PASSWORD ?? '').toBe('');
   });
+
+  it('is valid with the cluster profile (--profile cluster config -q)', async () => {
+    await expectSuccess('docker-compose', ['-f', 'docker-compose.yml', '--profile', 'cluster', 'config', '-q']);
+    const profiles = await expectSuccess('docker-compose', ['-f', 'docker-compose.yml', 'config', '--profiles']);
+    expect(profiles.stdout.trim().split('\n')).toEqual(['cluster']);
+  });
+
+  it('profile cluster: six Redis Cluster nodes, their init, two scorers, every service on the cluster', async () => {
+    const config = await composeConfig(['cluster']);
+    const started = startedServices(config, ['cluster']);
+    const inCluster = (name: string) => config.services[name]?.profiles?.includes('cluster') === true;
+
+    // The nodes: one volume each, the shared node config, each announcing its own service name.
+    const conf = '/usr/local/etc/redis/cluster-node.conf';
+    const nodes = started.filter((name) => words(config.services[name]?.command)[0] === 'redis-server' && inCluster(name));
+    expect(nodes.sort()).toEqual([1, 2, 3, 4, 5, 6].map((i) => `redis-node-${i}`));
+    for (const name of nodes) {
+      const node = config.services[name]!;
+      expect(node.image, name).toBe('redis:7.2');
+      const command = words(node.command);
+      expect(command[1], `${name} config file`).toBe(conf);
+      expect(command[command.indexOf('--cluster-announce-hostname') + 1], `${name} announces`).toBe(name);
+      expect(node.volumes, `${name} volumes`).toEqual([
+        `${join(root, 'deploy/redis')}:/usr/local/etc/redis:ro`,
+        `${name}-data:/data:rw`,
+      ]);
+      expect(node.healthcheck, `${name} healthcheck`).toBeDefined();
+      expect(node.ports ?? [], `${name}: no host port`).toEqual([]);
+      expect(Object.keys(config.volumes ?? {}), `${name} volume declared`).toContain(`${name}-data`);
+    }
+    const settings = new Map(
+      readFileSync(join(root, 'deploy/redis/cluster-node.conf'), 'utf8')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'))
+        .map((line) => line.split(/\s+/) as [string, string]),
+    );
+    expect(settings.get('cluster-enabled')).toBe('yes');
+    expect(settings.get('cluster-config-file')).toBeDefined();
+    expect(settings.get('cluster-preferred-endpoint-type')).toBe('hostname');
+    expect(settings.get('appendonly')).toBe('yes');
+    expect(settings.get('appendfsync')).toBe('everysec');
+
+    // The one-shot init waits for every node and forms the cluster of exactly those.
+    const init = config.services['redis-cluster-init']!;
+    expect(started).toContain('redis-cluster-init');
+    expect(init.restart).toBe('no');
+    for (const name of nodes) expect(init.depends_on?.[name]?.condition, `init waits for ${name}`).toBe('service_healthy');
+    const seeds = nodes.map((name) => `${name}:6379`).join(',');
+    expect(init.environment?.NODES).toBe(seeds);
+    expect(words(init.entrypoint)).toEqual(['sh', '/usr/local/etc/redis/cluster-init.sh']);
+    expect(existsSync(join(root, 'deploy/redis/cluster-init.sh'))).toBe(true);
+
+    // Every service in cluster mode: the seeds, no REDIS_URL at all (a service refuses both),
+    // one shard count everywhere, WAIT for the replica, started only once the cluster is formed.
+    const clusterMode = started.filter((name) => config.services[name]?.build !== undefined && inCluster(name));
+    expect(clusterMode.map((name) => config.services[name]?.build?.dockerfile).sort()).toEqual(
+      Object.keys(services).map((name) => `services/${name}/Dockerfile`).sort(),
+    );
+    const shards = new Set<string | null | undefined>();
+    for (const name of clusterMode) {
+      const service = config.services[name]!;
+      const env = service.environment ?? {};
+      expect(env.REDIS_CLUSTER_NODES, `${name} REDIS_CLUSTER_NODES`).toBe(seeds);
+      expect(Object.keys(env), `${name} has no REDIS_URL`).not.toContain('REDIS_URL');
+      expect(env.REDIS_WAIT_REPLICAS, `${name} REDIS_WAIT_REPLICAS`).toBe('1');
+      shards.add(env.REDIS_STATE_SHARDS);
+      expect(service.depends_on?.['redis-cluster-init']?.condition, `${name} waits for the cluster`).toBe(
+        'service_completed_successfully',
+      );
+      expect(service.depends_on?.redis, `${name} does not wait for the single redis`).toBeUndefined();
+      expect(service.healthcheck, `${name} healthcheck`).toBeDefined();
+      expect(service.restart, `${name} restart`).toBe('unless-stopped');
+    }
+    expect([...shards], 'REDIS_STATE_SHARDS is the same in every service').toEqual(['32']);
+    // Several shards per master (DESIGN.md section 8): three masters, one replica each.
+    expect(Number([...shards][0])).toBeGreaterThanOrEqual(8 * (nodes.length / 2));
+    // Nothing else in the profile talks to Redis through REDIS_URL either.
+    for (const name of started.filter(inCluster)) {
+      expect(Object.keys(config.services[name]?.environment ?? {}), `${name} has no REDIS_URL`).not.toContain('REDIS_URL');
+    }
+
+    // Two scorer processes in one consumer group, not the single-Redis scorer's group.
+    const scorers = clusterMode.filter((name) => config.services[name]?.build?.dockerfile === 'services/scorer/Dockerfile');
+    const processes = scorers.reduce((sum, name) => sum + (config.services[name]?.deploy?.replicas ?? 1), 0);
+    expect(processes, 'scorer processes on the cluster').toBe(2);
+    const groups = new Set(scorers.map((name) => config.services[name]?.environment?.KAFKA_GROUP_ID));
+    expect(groups.size, 'one consumer group').toBe(1);
+    expect([...groups][0]).not.toBe(config.services.scorer?.environment?.KAFKA_GROUP_ID);
+    expect(config.services['actions-cluster']?.environment?.KAFKA_GROUP_ID).not.toBe(
+      config.services.actions?.environment?.KAFKA_GROUP_ID,
+    );
+    for (const name of scorers) {
+      if ((config.services[name]?.deploy?.replicas ?? 1) > 1) {
+        expect(config.services[name]?.ports ?? [], `${name}: replicas, so no fixed host port`).toEqual([]);
+      }
+    }
+  });
+
+  it('without a profile, none of the cluster services starts', async () => {
+    const config = await composeConfig();
+    const started = startedServices(config, []);
+    expect(started.sort()).toEqual(
+      ['kafka', 'kafka-init', 'schema-registry', 'redis', 'scorer', 'api', 'actions', 'prometheus', 'grafana'].sort(),
+    );
+    const optIn = Object.keys(config.services).filter((name) => !started.includes(name));
+    expect(optIn.sort()).toEqual(
+      [
+        ...[1, 2, 3, 4, 5, 6].map((i) => `redis-node-${i}`),
+        'redis-cluster-init',
+        'scorer-cluster',
+        'api-cluster',
+        'actions-cluster',
+      ].sort(),
+    );
+    for (const name of optIn) expect(config.services[name]?.profiles, name).toEqual(['cluster']);
+    for (const name of started) {
+      const service = config.services[name]!;
+      expect(Object.keys(service.environment ?? {}), `${name}: no REDIS_CLUSTER_NODES`).not.toContain('REDIS_CLUSTER_NODES');
+      for (const dependency of Object.keys(service.depends_on ?? {})) {
+        expect(started, `${name} depends on ${dependency}, which must start without a profile`).toContain(dependency);
+      }
+    }
+  });
+});
+
+/** Whether something may listen on host:port right now. */
+function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port free on every host, together with its cluster bus port (+10000), below the ephemeral range. */
+async function freeClusterPort(hosts: string[]): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * 12_000);
+    const free = await Promise.all(hosts.flatMap((host) => [canListen(host, port), canListen(host, port + 10_000)]));
+    if (free.every(Boolean)) return port;
+  }
+  throw new Error('found no port free for the cluster nodes');
+}
+
+describe('deploy/redis/cluster-init.sh (redis-cluster-init) against redis-server', () => {
+  const children = new Set<ChildProcess>();
+  let base: string | undefined;
+
+  function stop(child: ChildProcess): Promise<void> {
+    children.delete(child);
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+
+  afterAll(async () => {
+    await Promise.all([...children].map(stop));
+    if (base !== undefined) rmSync(base, { recursive: true, force: true });
+  });
+
+  it('creates the cluster, leaves it be when run again, heals new addresses, refuses a half-empty one', async () => {
+    await expectSuccess('redis-server', ['--version']);
+    // Six nodes on loopback addresses of their own, each with the compose nodes' config file,
+    // then all six again on other addresses with the same data, as after a restart in which
+    // Docker handed out other IPs. --cluster-announce-ip because here outgoing connections come
+    // from 127.0.0.1 whatever a node is bound to; a container has a single address.
+    const first = [1, 2, 3, 4, 5, 6].map((i) => `127.77.0.${i}`);
+    const moved = [1, 2, 3, 4, 5, 6].map((i) => `127.77.1.${i}`);
+    const port = await freeClusterPort([...first, ...moved]);
+    base = mkdtempSync(join(tmpdir(), 'bs-cluster-init-'));
+    const dir = (i: number) => join(base!, `node-${i}`);
+    const start = (i: number, ip: string): ChildProcess => {
+      mkdirSync(dir(i), { recursive: true });
+      const child = spawn(
+        'redis-server',
+        [
+          join(root, 'deploy/redis/cluster-node.conf'),
+          '--bind', ip, '--port', String(port),
+          '--cluster-announce-ip', ip, '--cluster-announce-hostname', ip,
+        ],
+        { cwd: dir(i), stdio: 'ignore' },
+      );
+      children.add(child);
+      return child;
+    };
+    const init = (ips: string[]) =>
+      run('sh', ['deploy/redis/cluster-init.sh'], {
+        env: { ...process.env, NODES: ips.map((ip) => `${ip}:${port}`).join(','), WAIT_SECONDS: '60' },
+        timeoutMs: 90_000,
+      });
+    const cli = (ip: string, ...args: string[]) => expectSuccess('redis-cli', ['-c', '-h', ip, '-p', String(port), ...args]);
+
+    let nodes = first.map((ip, i) => start(i, ip));
+    const created = await init(first);
+    expect(created.code, `${created.stdout}\n${created.stderr}`).toBe(0);
+    expect(created.stdout).toMatch(/creating the cluster/);
+    expect(created.stdout).toMatch(/All 16384 slots covered/);
+    const roles = (await cli(first[0]!, 'cluster', 'nodes')).stdout.match(/\b(master|slave)\b/g) ?? [];
+    expect(roles.filter((role) => role === 'master')).toHaveLength(3);
+    expect(roles.filter((role) => role === 'slave')).toHaveLength(3);
+    await cli(first[0]!, 'set', 'bs:probe', 'kept');
+
+    const again = await init(first);
+    expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
+    expect(again.stdout).toMatch(/the cluster exists/);
+    expect(again.stdout).not.toMatch(/creating/);
+
+    await Promise.all(nodes.map(stop));
+    nodes = moved.map((ip, i) => start(i, ip));
+    const healed = await init(moved);
+    expect(healed.code, `${healed.stdout}\n${healed.stderr}`).toBe(0);
+    expect(healed.stdout).toMatch(/the cluster exists/);
+    expect((await cli(moved[0]!, 'get', 'bs:probe')).stdout.trim()).toBe('kept');
+
+    // One node comes back without its data: no guessing, the init fails and names it.
+    await stop(nodes[5]!);
+    rmSync(dir(5), { recursive: true, force: true });
+    nodes[5] = start(5, moved[5]!);
+    const mixed = await init(moved);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stderr).toContain(`empty: ${moved[5]}:${port};`);
+  }, 180_000);
 });
 
 describe('Prometheus', () => {
