@@ -270,7 +270,7 @@ describe('docker-compose.yml', () => {
       expect(service.healthcheck, `${name} healthcheck`).toBeDefined();
       expect(service.restart, `${name} restart`).toBe('unless-stopped');
     }
-    expect([...shards], 'REDIS_STATE_SHARDS is the same in every service').toEqual(['32']);
+    expect([...shards], 'REDIS_STATE_SHARDS is the same in every service').toEqual(['24']);
     // Several shards per master (DESIGN.md section 8): three masters, one replica each.
     expect(Number([...shards][0])).toBeGreaterThanOrEqual(8 * (nodes.length / 2));
     // Nothing else in the profile talks to Redis through REDIS_URL either.
