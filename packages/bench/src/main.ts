@@ -19,7 +19,7 @@ import { startKcatCollector } from './collector.js';
 import { hotSpots, type HotSpot } from './profile.js';
 import { startRoundTripProxy } from './proxy.js';
 import {
-  drain, log, machineInfo, MASTER_CUSTOMERS, MASTER_EVENTS, metric, percent, preload, processCpuSeconds, redisCpuSeconds, redisInfo, root, sleep,
+  drain, log, machineAt, machineInfo, MASTER_CUSTOMERS, MASTER_EVENTS, metric, percent, preload, processCpuSeconds, redisCpuSeconds, redisInfo, root, sleep,
   startScorer, TOPIC_EVENTS, TOPICS, type Scorer,
 } from './shared.js';
 import { evaluateTargets, percentile, rate, round, TARGETS, type Figures } from './stats.js';
@@ -174,9 +174,8 @@ async function scorerThroughput(stack: LocalStack, redis: Redis, args: Args, run
   try {
     const { eventsPerSecond, first, last } = await drain(scorer, async () => {
       const machine = cpuTimes();
-      return { redisCpu: await redisCpuSeconds(redis), scorerCpu: processCpuSeconds(scorer.process.pid), steal: machine.steal, total: machine.total };
+      return { redisCpu: await redisCpuSeconds(redis), scorerCpu: processCpuSeconds(scorer.process.pid), ...machine };
     });
-    const machineAt = (sample: { extra: Record<string, number> }): CpuTimes => ({ steal: sample.extra.steal as number, total: sample.extra.total as number });
     const steal = round(stealShare(machineAt(first), machineAt(last)), 3);
     const redisCpuShare = round(((last.extra.redisCpu as number) - (first.extra.redisCpu as number)) / ((last.t - first.t) / 1000), 2);
     const perEvent = (key: string): number => round((((last.extra[key] as number) - (first.extra[key] as number)) / (last.n - first.n)) * 1e6, 1);

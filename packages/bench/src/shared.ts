@@ -169,6 +169,10 @@ export async function drain(
   return { first, last: lastSample, eventsPerSecond: rate(lastSample.n - first.n, lastSample.t - first.t) };
 }
 
+/** The machine's CPU times of a drain sample whose `sample` returned `...cpuTimes()`. */
+export const machineAt = (sample: { extra: Record<string, number> }): CpuTimes =>
+  ({ steal: sample.extra.steal as number, idle: sample.extra.idle as number, total: sample.extra.total as number });
+
 /**
  * The machine while the bench ran, kept with the figures: load, and the share of its CPU time the
  * hypervisor gave to other guests (steal), which slows the same work whatever the code does.
