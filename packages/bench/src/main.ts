@@ -17,6 +17,7 @@ import { KeySpace, readThresholds, writeCustomers, type CustomerWrite } from '@b
 import { startLocalStack, waitFor, type LocalStack } from '@bondstream/testkit';
 import { startKcatCollector } from './collector.js';
 import { hotSpots, type HotSpot } from './profile.js';
+import { runCluster } from './cluster.js';
 import { startRoundTripProxy } from './proxy.js';
 import {
   drain, log, machineAt, machineInfo, MASTER_CUSTOMERS, MASTER_EVENTS, metric, percent, preload, processCpuSeconds, redisCpuSeconds, redisInfo, root, sleep,
@@ -50,6 +51,8 @@ stdout line is one JSON object with the figures and a pass/fail per target.
                           after the CDNOW_master drain); prints only its figures
   --only throughput       run only the import, the Kafka ceiling and the scorer's drains;
                           prints only eventsPerSecond and ceilingRatio (about 80 s)
+  --cluster               instead: one and two scorers on a local Redis Cluster (3 masters, 3 replicas),
+                          per process and per master, WAIT 1 vs 0 (DESIGN section 8; about 3 minutes)
   --out <dir>             results folder (default bench-results)
   --help                  this text`;
 
@@ -60,6 +63,7 @@ const argsSchema = z.object({
   'fetch-wait-ms': z.coerce.number({ error: '--fetch-wait-ms must be a number' }).int('--fetch-wait-ms must be whole').min(1, '--fetch-wait-ms must be ≥ 1').max(1_000).default(100),
   'naive-events': z.coerce.number({ error: '--naive-events must be a number' }).int().min(1_000, '--naive-events must be ≥ 1000').max(MASTER_EVENTS).default(20_000),
   'cpu-prof': z.boolean().default(false),
+  cluster: z.boolean().default(false),
   only: z.enum(['latency', 'throughput'], { error: '--only must be latency or throughput' }).optional(),
   out: z.string().min(1).default(join(root, 'bench-results')),
 });
@@ -669,7 +673,7 @@ async function main(): Promise<number> {
     const values = parseFlags(process.argv.slice(2), {
       'latency-seconds': { type: 'string' }, 'latency-rate': { type: 'string' }, 'linger-ms': { type: 'string' }, 'fetch-wait-ms': { type: 'string' },
       'naive-events': { type: 'string' },
-      'cpu-prof': { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'cpu-prof': { type: 'boolean' }, cluster: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     });
     if (values.help) return 'help';
     const parsed = argsSchema.safeParse(values);
@@ -677,7 +681,7 @@ async function main(): Promise<number> {
     return { ...parsed.data, out: resolve(parsed.data.out) };
   }, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
   if ('exitCode' in options) return options.exitCode;
-  await run(options);
+  await (options.cluster ? runCluster(options.out) : run(options));
   return 0;
 }
 

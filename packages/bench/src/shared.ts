@@ -3,15 +3,14 @@
  * preload, the scorer as a process, its /metrics, a timed drain, CPU readings from /proc and
  * Redis INFO, the machine's steal, and the log.
  */
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import type { Redis } from 'ioredis';
-import type { Producer } from 'kafkajs';
 import { DEFAULT_TOPICS } from '@bondstream/contracts';
-import { importFile } from '@bondstream/importer';
+import { importFile, type OrderProducer } from '@bondstream/importer';
 import { freePort, spawnTracked, stopProcess, waitFor } from '@bondstream/testkit';
 import { rate, round } from './stats.js';
 import { cpuTimes, stealShare, type CpuTimes } from './steal.js';
@@ -115,7 +114,7 @@ export const redisCpuSeconds = async (redis: Redis): Promise<number> => {
  * Phase 0: CDNOW_master through the importer into the orders topic (also measures the importer),
  * twice: the warm-up tenant's copy, then the measured one (tenant `default`).
  */
-export async function preload(producer: Producer, topic: string = TOPICS.orders): Promise<{ events: number; eventsPerSecond: number }> {
+export async function preload(producer: OrderProducer, topic: string = TOPICS.orders): Promise<{ events: number; eventsPerSecond: number }> {
   const copy = (tenantId: string, source: string) => importFile(producer, {
     file: MASTER, format: 'cdnow', source, tenantId, currency: 'USD',
     topic, checkpointPath: null, restart: false, batchSize: PRELOAD_SET, maxInFlight: 2,
@@ -132,6 +131,35 @@ export function processCpuSeconds(pid: number | undefined): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+/** The pids of a process's children, their children and so on (Linux /proc): what the bench started. */
+export function descendantPids(ancestor = process.pid): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // it ended meanwhile
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  for (let queue = [ancestor]; queue.length > 0;) {
+    const next = queue.flatMap((pid) => children.get(pid) ?? []);
+    found.push(...next);
+    queue = next;
+  }
+  return found;
+}
+
+/** CPU seconds so far of this process and of `pids` (from descendantPids: the bench and all it runs). */
+export function benchCpuSeconds(pids: readonly number[]): number {
+  const own = process.cpuUsage();
+  return (own.user + own.system) / 1e6 + pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
 }
 
 /** One reading of a drain: when, events consumed in all (`n`) and by each scorer, and what `sample` returned. */
