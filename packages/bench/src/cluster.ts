@@ -183,7 +183,7 @@ async function clusterDrain(bench: Bench, plan: DrainPlan) {
         batches: await metric(s.url, 'bondstream_batch_duration_seconds_count'),
         batchSeconds: await metric(s.url, 'bondstream_batch_duration_seconds_sum'),
         waitShort: await metric(s.url, 'bondstream_redis_wait_short_total'),
-        // the relay's work (about five segment changes per event) is the process's that holds a shard's lease, not the consumer's
+        // the relay's work (about one segment change per CDNOW event) is done by whichever process holds a shard's lease
         published: await metric(s.url, 'bondstream_outbox_published_total'),
       }))),
     ]);
