@@ -306,6 +306,8 @@ function waitCost(runs: readonly ClusterDrain[]) {
       runs: of.length,
       eventsPerSecond: Math.max(...of.map((r) => r.eventsPerSecond)),
       scorerCpuMicrosPerEvent: round(mean(of.map((r) => r.scorerCpuMicrosPerEvent)), 1),
+      /** how far this setting's own runs are apart: a difference between the settings smaller than this is noise */
+      scorerCpuSpread: round(Math.max(...of.map((r) => r.scorerCpuMicrosPerEvent)) - Math.min(...of.map((r) => r.scorerCpuMicrosPerEvent)), 1),
       redisCpuMicrosPerEvent: round(mean(of.map((r) => r.redisCpuMicrosPerEvent)), 1),
       eventsPerBatch: round(mean(of.map((r) => r.eventsPerBatch)), 1),
       batchMs: round(mean(of.map((r) => r.batchMs)), 1),
@@ -362,7 +364,7 @@ export async function runCluster(out: string): Promise<void> {
     const cost = waitCost(oneScorerRuns);
     log(`WAIT 1 vs 0: ${cost.wait1.eventsPerSecond} vs ${cost.wait0.eventsPerSecond} events/s, ${cost.wait1.scorerCpuMicrosPerEvent} vs ${cost.wait0.scorerCpuMicrosPerEvent} µs scorer `
       + `and ${cost.wait1.redisCpuMicrosPerEvent} vs ${cost.wait0.redisCpuMicrosPerEvent} µs masters per event (${cost.scorerCpuMicrosPerBatch} µs scorer + ${cost.redisCpuMicrosPerBatch} µs masters `
-      + `per batch of ${cost.wait1.eventsPerBatch}, within the drains' noise), ${cost.wait1.batchMs} vs ${cost.wait0.batchMs} ms per batch, ${cost.wait1.waitShort} short WAITs`);
+      + `per batch of ${cost.wait1.eventsPerBatch}; the runs of one setting differ by up to ${Math.max(cost.wait1.scorerCpuSpread, cost.wait0.scorerCpuSpread)} µs scorer per event), ${cost.wait1.batchMs} vs ${cost.wait0.batchMs} ms per batch, ${cost.wait1.waitShort} short WAITs`);
     const masterFigures = ({ port, shards, cpuSeconds, customerKeys: keys, keyShare }: ClusterDrain['perMaster'][number]) => ({ port, shards, cpuSeconds, customerKeys: keys, keyShare });
     const figures = {
       mode: 'cluster', masters: MASTERS, shards: SHARDS, waitReplicas: 1,
@@ -380,6 +382,7 @@ export async function runCluster(out: string): Promise<void> {
       waitCost: {
         eventsPerSecond: { wait1: cost.wait1.eventsPerSecond, wait0: cost.wait0.eventsPerSecond },
         scorerCpuMicrosPerEvent: { wait1: cost.wait1.scorerCpuMicrosPerEvent, wait0: cost.wait0.scorerCpuMicrosPerEvent },
+        scorerCpuSpreadWithinSetting: Math.max(cost.wait1.scorerCpuSpread, cost.wait0.scorerCpuSpread),
         redisCpuMicrosPerEvent: { wait1: cost.wait1.redisCpuMicrosPerEvent, wait0: cost.wait0.redisCpuMicrosPerEvent },
         batchMs: { wait1: cost.wait1.batchMs, wait0: cost.wait0.batchMs },
         eventsPerBatch: cost.wait1.eventsPerBatch, scorerCpuMicrosPerBatch: cost.scorerCpuMicrosPerBatch, redisCpuMicrosPerBatch: cost.redisCpuMicrosPerBatch,
