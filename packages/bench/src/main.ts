@@ -52,7 +52,7 @@ stdout line is one JSON object with the figures and a pass/fail per target.
   --only throughput       run only the import, the Kafka ceiling and the scorer's drains;
                           prints only eventsPerSecond and ceilingRatio (about 80 s)
   --cluster               instead: one and two scorers on a local Redis Cluster (3 masters, 3 replicas),
-                          per process and per master, WAIT 1 vs 0 (DESIGN section 8; about 3 minutes)
+                          per process and per master, WAIT 1 vs 0 (DESIGN section 8; about 2 minutes)
   --out <dir>             results folder (default bench-results)
   --help                  this text`;
 
