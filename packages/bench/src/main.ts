@@ -1,48 +1,34 @@
 #!/usr/bin/env node
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, Partitioners, type ConsumerRunConfig, type Producer } from 'kafkajs';
 import { z } from 'zod';
 import { parseCommandLine, parseFlags, UsageError } from '@bondstream/cli-kit';
 import { loadPolicy } from '@bondstream/config';
-import { decodeJsonInput, DEFAULT_TOPICS } from '@bondstream/contracts';
-import { importFile } from '@bondstream/importer';
+import { decodeJsonInput } from '@bondstream/contracts';
 import {
   applyEvents, assignSegments, decodeState, emptyState, encodeState, evaluate, medianProfitTrusted, nextDueMs, pyramidRanksTrusted,
   rfmQuantilesTrusted, toCents, type ModelEvent, type Thresholds,
 } from '@bondstream/model';
 import { KeySpace, readThresholds, writeCustomers, type CustomerWrite } from '@bondstream/redis-state';
-import { freePort, spawnTracked, startLocalStack, stopProcess, waitFor, type LocalStack } from '@bondstream/testkit';
+import { startLocalStack, waitFor, type LocalStack } from '@bondstream/testkit';
 import { startKcatCollector } from './collector.js';
 import { hotSpots, type HotSpot } from './profile.js';
+import { runCluster } from './cluster.js';
 import { startRoundTripProxy } from './proxy.js';
+import {
+  drain, log, machineAt, machineInfo, MASTER_CUSTOMERS, MASTER_EVENTS, metric, percent, preload, processCpuSeconds, redisCpuSeconds, redisInfo, root, sleep,
+  startScorer, TOPIC_EVENTS, TOPICS, type Scorer,
+} from './shared.js';
 import { evaluateTargets, percentile, rate, round, TARGETS, type Figures } from './stats.js';
 import { cpuTimes, stealShare, type CpuTimes } from './steal.js';
 import { renderChart } from './svg.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const DATASETS = resolve(root, '../shared/datasets');
-const MASTER = join(DATASETS, 'CDNOW_master.txt');
-const MASTER_EVENTS = 69_659;
-const MASTER_CUSTOMERS = 23_570;
-/**
- * The orders topic holds CDNOW_master twice: first as a warm-up tenant, then as the measured
- * one. Every drain (the scorer's and the Kafka ceiling's) is timed over the second copy only,
- * once V8 has compiled the hot code: a scorer runs for days, and a 3 s drain from a cold
- * start measured V8's warm-up as much as the scorer (README, Performance).
- */
-const WARMUP_TENANT = 'warmup';
-const TOPIC_EVENTS = 2 * MASTER_EVENTS;
 /** Customers in Redis after a drain: the same 23,570 of each copy, under two tenants. */
 const LOADED_CUSTOMERS = 2 * MASTER_CUSTOMERS;
-/** events per produce request of the preload: ~5,000 per partition, ~1 MiB (an event is ~190 bytes) */
-const PRELOAD_SET = 20_000;
-const TOPICS = DEFAULT_TOPICS;
 
 const USAGE = `usage: npm run bench [-- options]
 
@@ -65,6 +51,8 @@ stdout line is one JSON object with the figures and a pass/fail per target.
                           after the CDNOW_master drain); prints only its figures
   --only throughput       run only the import, the Kafka ceiling and the scorer's drains;
                           prints only eventsPerSecond and ceilingRatio (about 80 s)
+  --cluster               instead: one and two scorers on a local Redis Cluster (3 masters, 3 replicas),
+                          per process and per master, WAIT 1 vs 0 (DESIGN section 8; about 2 minutes)
   --out <dir>             results folder (default bench-results)
   --help                  this text`;
 
@@ -75,81 +63,14 @@ const argsSchema = z.object({
   'fetch-wait-ms': z.coerce.number({ error: '--fetch-wait-ms must be a number' }).int('--fetch-wait-ms must be whole').min(1, '--fetch-wait-ms must be ≥ 1').max(1_000).default(100),
   'naive-events': z.coerce.number({ error: '--naive-events must be a number' }).int().min(1_000, '--naive-events must be ≥ 1000').max(MASTER_EVENTS).default(20_000),
   'cpu-prof': z.boolean().default(false),
+  cluster: z.boolean().default(false),
   only: z.enum(['latency', 'throughput'], { error: '--only must be latency or throughput' }).optional(),
   out: z.string().min(1).default(join(root, 'bench-results')),
 });
 type Args = z.infer<typeof argsSchema>;
 
-const t0 = performance.now();
-const log = (text: string): void => void process.stderr.write(`bench [${((performance.now() - t0) / 1000).toFixed(1)} s]: ${text}\n`);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-interface Scorer {
-  url: string;
-  process: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** The built scorer as a process, configured like the end-to-end tests (mock broker: not idempotent). */
-async function startScorer(stack: LocalStack, name: string, env: Record<string, string>, out: string, nodeArgs: string[] = []): Promise<Scorer> {
-  const port = await freePort();
-  mkdirSync(join(out, 'logs'), { recursive: true });
-  const logFile = createWriteStream(join(out, 'logs', `${name}.log`));
-  const child = spawnTracked(process.execPath, [...nodeArgs, join(root, 'services/scorer/dist/main.js')], {
-    PATH: process.env.PATH,
-    KAFKA_BROKERS: stack.kafka.brokers,
-    KAFKA_IDEMPOTENT: 'false',
-    REDIS_URL: stack.redis.url,
-    HTTP_PORT: String(port),
-    LOG_LEVEL: 'warn',
-    CRM_CLOCK: 'event',
-    ...env,
-  });
-  child.stdout?.pipe(logFile);
-  child.stderr?.pipe(logFile);
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${name} /readyz`, async () => {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} (see ${out}/logs/${name}.log)`);
-    const response = await fetch(`${url}/readyz`).catch(() => null);
-    return response?.status === 200 ? true : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 100 });
-  return { url, process: child, stop: () => stopProcess(child, 20_000) };
-}
-
 /** Node flags for a scorer under --cpu-prof (the throughput and the latency phase's; each thread writes its own profile). */
 const profileArgs = (args: Args): string[] => (args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(args.out, 'profiles')}`] : []);
-
-/** Sum of a metric's samples whose labels include `labels`. */
-async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    const m = /^([a-z_]+)(\{[^}]*\})?\s+(\S+)/.exec(line);
-    if (!m || m[1] !== name) continue;
-    if (Object.entries(labels).every(([k, v]) => (m[2] ?? '').includes(`${k}="${v}"`))) sum += Number(m[3]);
-  }
-  return sum;
-}
-
-async function redisInfo(redis: Redis, section: string): Promise<Record<string, string>> {
-  const text = await redis.info(section);
-  return Object.fromEntries(text.split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
-}
-
-/**
- * Phase 0: CDNOW_master through the importer into the orders topic (also measures the importer),
- * twice: the warm-up tenant's copy, then the measured one (tenant `default`).
- */
-async function preload(producer: Producer): Promise<{ events: number; eventsPerSecond: number }> {
-  const copy = (tenantId: string, source: string) => importFile(producer, {
-    file: MASTER, format: 'cdnow', source, tenantId, currency: 'USD',
-    topic: TOPICS.orders, checkpointPath: null, restart: false, batchSize: PRELOAD_SET, maxInFlight: 2,
-  }, { onBadRow: (row) => { throw new Error(`CDNOW_master.txt:${row.line} is a bad row`); } });
-  await copy(WARMUP_TENANT, `${WARMUP_TENANT}/CDNOW_master.txt`);
-  const summary = await copy('default', 'CDNOW_master.txt');
-  if (summary.produced !== MASTER_EVENTS) throw new Error(`expected ${MASTER_EVENTS} events, produced ${summary.produced}`);
-  return { events: summary.produced, eventsPerSecond: summary.rowsPerSecond };
-}
 
 /**
  * A fresh consumer group reads the orders topic from the beginning; `count(n)` records n events
@@ -218,14 +139,6 @@ interface ScorerRun {
   stealShare: number;
 }
 
-/** User plus system CPU seconds of a process so far (Linux /proc; the bench runs here). */
-function processCpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-}
-
 /**
  * The scorer drains CDNOW_master this many times (from an empty Redis, a new consumer group
  * each time) and the best run counts, as for the Kafka ceiling: on a 2-core machine shared with
@@ -233,31 +146,6 @@ function processCpuSeconds(pid: number | undefined): number {
  * run is kept in the JSON with its CPU per event.
  */
 const SCORER_RUNS = 3;
-
-/**
- * Samples the scorer's consumed counter (and anything else) every 100 ms until every event of
- * the topic has an outcome; `first` is the first sample after the warm-up copy, so the rate and
- * everything sampled is over the measured copy.
- */
-async function drain(scorer: Scorer, sample: () => Promise<Record<string, number>> = async () => ({})) {
-  let firstSample: { t: number; n: number; extra: Record<string, number> } | null = null;
-  let lastSample = { t: 0, n: 0, extra: {} as Record<string, number> };
-  await waitFor('the scorer to consume both copies of CDNOW_master', async () => {
-    const n = await metric(scorer.url, 'bondstream_events_consumed_total');
-    const t = performance.now();
-    const extra = await sample();
-    if (n >= TOPIC_EVENTS - MASTER_EVENTS && firstSample === null) firstSample = { t, n, extra };
-    lastSample = { t, n, extra };
-    return n >= TOPIC_EVENTS ? true : undefined;
-  }, { timeoutMs: 300_000, intervalMs: 100 }); // each poll scrapes the scorer's /metrics: polling faster costs it CPU
-  const first = firstSample ?? lastSample;
-  return { first, last: lastSample, eventsPerSecond: rate(lastSample.n - first.n, lastSample.t - first.t) };
-}
-
-const redisCpuSeconds = async (redis: Redis): Promise<number> => {
-  const cpu = await redisInfo(redis, 'cpu');
-  return Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys);
-};
 
 /** Bytes per kind of key (state c, dedupe d, indexes ix, outbox, segment counts, ...) by MEMORY USAGE. */
 async function memoryByKeyKind(redis: Redis, namespace: string): Promise<Record<string, number>> {
@@ -290,9 +178,8 @@ async function scorerThroughput(stack: LocalStack, redis: Redis, args: Args, run
   try {
     const { eventsPerSecond, first, last } = await drain(scorer, async () => {
       const machine = cpuTimes();
-      return { redisCpu: await redisCpuSeconds(redis), scorerCpu: processCpuSeconds(scorer.process.pid), steal: machine.steal, total: machine.total };
+      return { redisCpu: await redisCpuSeconds(redis), scorerCpu: processCpuSeconds(scorer.process.pid), ...machine };
     });
-    const machineAt = (sample: { extra: Record<string, number> }): CpuTimes => ({ steal: sample.extra.steal as number, total: sample.extra.total as number });
     const steal = round(stealShare(machineAt(first), machineAt(last)), 3);
     const redisCpuShare = round(((last.extra.redisCpu as number) - (first.extra.redisCpu as number)) / ((last.t - first.t) / 1000), 2);
     const perEvent = (key: string): number => round((((last.extra[key] as number) - (first.extra[key] as number)) / (last.n - first.n)) * 1e6, 1);
@@ -328,8 +215,6 @@ const mockLatencyNote = (fetchWaitMs: number): string => `mock broker: librdkafk
 const latencyLine = (lat: { p50: number; p99: number; produceToEmittedP50: number; produceToEmittedP99: number; warmup: { seconds: number }; stealShare: number }): string =>
   `latency p50 ${lat.p50} ms, p99 ${lat.p99} ms; produce → emittedAt (the scorer's share) p50 ${lat.produceToEmittedP50} ms, `
   + `p99 ${lat.produceToEmittedP99} ms; measured after a ${lat.warmup.seconds} s warm-up; steal ${percent(lat.stealShare)}`;
-
-const percent = (share: number): string => `${(share * 100).toFixed(1)} %`;
 
 /**
  * A tenant is scored with the policy's absolute cuts until it has minPopulation customers; at
@@ -657,15 +542,6 @@ async function latencyOnly(stack: LocalStack, redis: Redis, producer: Producer, 
 }
 
 /** The results of an `--only` run: its figures with their verdicts, a JSON file, the JSON line last. */
-/**
- * The machine while the bench ran, kept with the figures: load, and the share of its CPU time the
- * hypervisor gave to other guests (steal), which slows the same work whatever the code does.
- */
-function machineInfo(load: number[], machineAtStart: CpuTimes) {
-  const steal = round(stealShare(machineAtStart, cpuTimes()), 3);
-  if (steal > 0.05) log(`the hypervisor took ${percent(steal)} of this machine's CPU during the run: the figures measure its other guests too`);
-  return { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverageAtStart: load, loadAverageAtEnd: loadavg(), stealShare: steal, node: process.version };
-}
 
 function writeOnePhase(
   phase: 'latency' | 'throughput', figures: Partial<Figures>, details: Record<string, unknown>, parameters: Record<string, unknown>,
@@ -797,7 +673,7 @@ async function main(): Promise<number> {
     const values = parseFlags(process.argv.slice(2), {
       'latency-seconds': { type: 'string' }, 'latency-rate': { type: 'string' }, 'linger-ms': { type: 'string' }, 'fetch-wait-ms': { type: 'string' },
       'naive-events': { type: 'string' },
-      'cpu-prof': { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'cpu-prof': { type: 'boolean' }, cluster: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     });
     if (values.help) return 'help';
     const parsed = argsSchema.safeParse(values);
@@ -805,7 +681,7 @@ async function main(): Promise<number> {
     return { ...parsed.data, out: resolve(parsed.data.out) };
   }, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
   if ('exitCode' in options) return options.exitCode;
-  await run(options);
+  await (options.cluster ? runCluster(options.out) : run(options));
   return 0;
 }
 

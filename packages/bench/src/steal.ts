@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 
-/** The machine's CPU time so far (all cores, in clock ticks), and how much of it was stolen. */
+/** The machine's CPU time so far (all cores, in clock ticks), how much of it was stolen and how much idle. */
 export interface CpuTimes {
   steal: number;
+  /** idle and iowait: time no process of this machine wanted a core */
+  idle: number;
   total: number;
 }
 
@@ -14,11 +16,21 @@ export interface CpuTimes {
 export function cpuTimes(stat = readFileSync('/proc/stat', 'utf8')): CpuTimes {
   const fields = (stat.split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
   if (fields.length < 8 || fields.some((n) => !Number.isFinite(n))) throw new Error('unexpected /proc/stat: no cpu line');
-  return { steal: fields[7] as number, total: fields.reduce((a, b) => a + b, 0) };
+  return { steal: fields[7] as number, idle: (fields[3] as number) + (fields[4] as number), total: fields.reduce((a, b) => a + b, 0) };
 }
 
 /** The share of the machine's CPU time between two readings that the hypervisor gave to others. */
 export function stealShare(from: CpuTimes, to: CpuTimes): number {
   const total = to.total - from.total;
   return total > 0 ? (to.steal - from.steal) / total : 0;
+}
+
+/**
+ * The share of the machine's CPU time between two readings that its processes used (neither
+ * idle nor stolen): with the CPU time of the processes a phase measures, what is left is the
+ * rest of the machine (other tenants' jobs on the same cores slow a rate as steal does).
+ */
+export function busyShare(from: CpuTimes, to: CpuTimes): number {
+  const total = to.total - from.total;
+  return total > 0 ? (total - (to.idle - from.idle) - (to.steal - from.steal)) / total : 0;
 }
