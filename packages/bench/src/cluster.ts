@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, Partitioners, type Producer, type ProducerRecord } from 'kafkajs';
 import { LOCAL_TOPICS, startMockKafka, startRedisCluster, type LocalRedisCluster, type MockKafka } from '@bondstream/testkit';
+import { KeySpace, calculateSlot } from '@bondstream/redis-state';
 import {
   benchCpuSeconds, descendantPids, drain, log, machineAt, machineInfo, MASTER_EVENTS, metric, percent, preload, processCpuSeconds, redisCpuSeconds, redisInfo, startScorer, TOPICS,
   type Scorer,
@@ -17,9 +18,9 @@ import {
 import { rate, round } from './stats.js';
 import { busyShare, cpuTimes, stealShare } from './steal.js';
 
-/** The README's recommendation: 32 state shards per master. */
+/** The README's recommendation: 8 state shards per master. */
 const MASTERS = 3;
-const SHARDS = 32 * MASTERS;
+const SHARDS = 8 * MASTERS;
 /**
  * Drain B's own orders topic. A member joining a running group takes ~25 s on the mock, long
  * enough for one scorer to drain a preloaded topic alone, so this one is filled only once both
@@ -77,13 +78,14 @@ async function connectNodes(cluster: LocalRedisCluster): Promise<Node[]> {
   return nodes.sort((a, b) => a.port - b.port);
 }
 
-/** The master of each state shard: a shard's keys share the hash tag `{s<shard>}` (redis-state keys.ts). */
+/** The master of each state shard: a shard's keys share its hash tag (redis-state keys.ts, shard-tags.ts). */
 async function shardMasters(nodes: readonly Node[]): Promise<number[]> {
   const any = (masters(nodes)[0] as Node).client;
   const ranges = (await any.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]], ...unknown[]][];
   const ports: number[] = [];
-  for (let shard = 0; shard < SHARDS; shard++) {
-    const slot = Number(await any.call('CLUSTER', 'KEYSLOT', `{s${shard}}`));
+  const keyspace = new KeySpace('bench', SHARDS);
+  for (const shard of keyspace.shardIds) {
+    const slot = calculateSlot(keyspace.outbox(shard));
     const port = ranges.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
     if (port === undefined) throw new Error(`slot ${slot} of shard ${shard} is served by no master`);
     ports.push(port);
