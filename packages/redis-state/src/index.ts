@@ -6,6 +6,7 @@ export * from './shard-tags.js';
 export * from './scripts.js';
 export * from './customers.js';
 export * from './outbox.js';
+export * from './leases.js';
 export * from './population.js';
 export * from './read-model.js';
 export * from './watermark.js';

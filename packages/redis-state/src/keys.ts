@@ -135,6 +135,11 @@ export class KeySpace {
     return `${this.tag(shard)}:segcount:${tenantId}`;
   }
 
+  /** Who holds leases of one kind (sorted set: token → expiry ms), for each holder's fair share. */
+  leaseMembers(kind: string): string {
+    return `${this.namespace}:lease-members:${kind}`;
+  }
+
   /** Set of tenant ids seen (not slot-bound: written outside the atomic step, idempotently). */
   tenants(): string {
     return `${this.namespace}:tenants`;

@@ -1,6 +1,7 @@
 import { CommandBatch } from './batch.js';
 import type { RedisClient } from './client.js';
 import type { KeySpace, StreamName } from './keys.js';
+import { leaseShards, releaseShards, type ShardLeases } from './leases.js';
 import { callScript, defineScripts } from './scripts.js';
 
 export interface OutboxEntry {
@@ -39,11 +40,14 @@ export class OutboxStore {
     private readonly stream: StreamName = 'outbox',
   ) {
     defineScripts(redis);
+    this.leases = { kind: `${stream}-relay`, key: (shard) => keyspace.relayLease(shard, stream) };
   }
+
+  private readonly leases: ShardLeases;
 
   /** The shards this relay holds (taking or renewing each lease), in one round trip. */
   leaseShards(): Promise<number[]> {
-    return leaseShards(this.redis, this.keyspace, (shard) => this.keyspace.relayLease(shard, this.stream), this.leaseToken, this.leaseMs);
+    return leaseShards(this.redis, this.keyspace, this.leases, this.leaseToken, this.leaseMs);
   }
 
   /** Oldest entries of each given shard (after `after`'s id, when given), one round trip. */
@@ -145,35 +149,8 @@ export class OutboxStore {
   }
 
   release(): Promise<void> {
-    return releaseShards(this.redis, this.keyspace, (shard) => this.keyspace.relayLease(shard, this.stream), this.leaseToken);
+    return releaseShards(this.redis, this.keyspace, this.leases, this.leaseToken);
   }
-}
-
-/** The lease key of a shard for one kind of work (a stream's relay, the clock). */
-export type ShardLease = (shard: number) => string;
-
-/**
- * Takes or renews a token's per-shard leases of one kind, one round trip; returns the shards
- * held. With several processes each shard's work is done by one of them at a time.
- */
-export async function leaseShards(redis: RedisClient, keyspace: KeySpace, leaseKey: ShardLease, token: string, ms: number): Promise<number[]> {
-  const batch = new CommandBatch(redis);
-  for (const shard of keyspace.shardIds) {
-    const key = leaseKey(shard);
-    batch.add(key, (p) => callScript(p, 'acquireLease', [key], [token, ms]));
-  }
-  const replies = await batch.exec();
-  return replies.flatMap((held, shard) => (held === 1 ? [shard] : []));
-}
-
-/** Gives back a token's leases of one kind (compare-and-delete: never another holder's). */
-export async function releaseShards(redis: RedisClient, keyspace: KeySpace, leaseKey: ShardLease, token: string): Promise<void> {
-  const batch = new CommandBatch(redis);
-  for (const shard of keyspace.shardIds) {
-    const key = leaseKey(shard);
-    batch.add(key, (p) => p.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, token));
-  }
-  await batch.exec();
 }
 
 function fieldValue(fields: Buffer[], name: string): Buffer {

@@ -197,8 +197,8 @@ describe('the atomic customer step (real redis-server)', () => {
   });
 
   it('clock leases are separate from relay leases', async () => {
-    expect(await leaseShards(redis, keyspace, (s) => keyspace.relayLease(s), 'a', 60_000)).toHaveLength(keyspace.shards);
-    expect(await leaseShards(redis, keyspace, (s) => keyspace.clockLease(s), 'b', 60_000)).toHaveLength(keyspace.shards);
-    expect(await leaseShards(redis, keyspace, (s) => keyspace.clockLease(s), 'a', 60_000)).toHaveLength(0);
+    expect(await leaseShards(redis, keyspace, { kind: 'relay', key: (s) => keyspace.relayLease(s) }, 'a', 60_000)).toHaveLength(keyspace.shards);
+    expect(await leaseShards(redis, keyspace, { kind: 'clock', key: (s) => keyspace.clockLease(s) }, 'b', 60_000)).toHaveLength(keyspace.shards);
+    expect(await leaseShards(redis, keyspace, { kind: 'clock', key: (s) => keyspace.clockLease(s) }, 'a', 60_000)).toHaveLength(0);
   });
 });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import {
-  CommandBatch, leaseShards, listTenants, readDueCustomers, readWatermark, releaseShards, type CustomerRef,
+  CommandBatch, leaseShards, listTenants, readDueCustomers, readWatermark, releaseShards, type CustomerRef, type ShardLeases,
 } from '@bondstream/redis-state';
 import type { ScoringContext } from './plan.js';
 import { reevaluateCustomers } from './reevaluate.js';
@@ -29,6 +29,7 @@ export class DueClock {
   private stopped = false;
   private shards: number[] = [];
   private leasedAt = 0;
+  private readonly leases: ShardLeases = { kind: 'clock', key: (shard) => this.ctx.keyspace.clockLease(shard) };
   private sweptAt = 0;
   /** per tenant and shard, the earliest due time in the shard's due index when last read */
   private readonly earliestDue = new Map<string, number>();
@@ -65,7 +66,7 @@ export class DueClock {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.pass;
-    await releaseShards(this.ctx.redis, this.ctx.keyspace, (shard) => this.ctx.keyspace.clockLease(shard), this.leaseToken).catch(() => undefined);
+    await releaseShards(this.ctx.redis, this.ctx.keyspace, this.leases, this.leaseToken).catch(() => undefined);
   }
 
   /**
@@ -88,7 +89,7 @@ export class DueClock {
     const { redis, keyspace, clock, metrics } = this.ctx;
     const leaseMs = Math.max(5_000, this.tickMs * 5);
     if (Date.now() - this.leasedAt >= leaseMs / 3) {
-      this.shards = await leaseShards(redis, keyspace, (shard) => keyspace.clockLease(shard), this.leaseToken, leaseMs);
+      this.shards = await leaseShards(redis, keyspace, this.leases, this.leaseToken, leaseMs);
       this.leasedAt = Date.now();
     }
     if (this.shards.length === 0) return 0;
