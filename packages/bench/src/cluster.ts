@@ -267,7 +267,8 @@ const PROBE_ROUNDS = 1_000;
 async function waitProbe(bench: Bench) {
   const master = masters(bench.nodes)[0] as Node;
   const replica = bench.nodes.find((n) => n.masterPort === master.port);
-  const key = `bench-wait-probe:{s${bench.shardMasters.indexOf(master.port)}}`;
+  // a key of a shard this master serves: the shard's own tag
+  const key = `${new KeySpace('bench', SHARDS).outbox(bench.shardMasters.indexOf(master.port))}:wait-probe-bench`;
   const totals = { set: { ms: 0, master: 0, replica: 0 }, setAndWait: { ms: 0, master: 0, replica: 0 } };
   const cpu = async () => Promise.all([redisCpuSeconds(master.client), replica ? redisCpuSeconds(replica.client) : 0]);
   for (let pass = 0; pass < 4; pass++) {

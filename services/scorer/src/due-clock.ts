@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import {
-  CommandBatch, leaseShards, listTenants, readDueCustomers, readWatermark, releaseShards, type CustomerRef, type ShardLeases,
+  CommandBatch, leaseShards, listTenants, readDueCustomers, readWatermark, releaseShards, type CustomerRef, type CustomerWrite, type ShardLeases,
 } from '@bondstream/redis-state';
 import type { ScoringContext } from './plan.js';
 import { reevaluateCustomers } from './reevaluate.js';
@@ -32,9 +32,9 @@ export class DueClock {
   private readonly leases: ShardLeases = { kind: 'clock', key: (shard) => this.ctx.keyspace.clockLease(shard) };
   private sweptAt = 0;
   /** per tenant and shard, the earliest due time in the shard's due index when last read */
-  private readonly earliestDue = new Map<string, number>();
+  private readonly earliestDue = new Map<string, Float64Array>();
   /** due times this process wrote while a shard's earliest due time was being read */
-  private readonly notedDuringRead = new Map<string, number>();
+  private readonly notedDuringRead = new Map<string, Float64Array>();
 
   constructor(
     private readonly ctx: ScoringContext,
@@ -73,15 +73,30 @@ export class DueClock {
    * This process wrote these customers' next due times (events, the clock, a re-score): a shard
    * whose earliest due time this lowers is read at the next tick, not only at the next sweep.
    */
-  noteDueTimes(writes: Iterable<{ tenantId: string; shard: number; dueAtMs: number | null }>): void {
-    for (const { tenantId, shard, dueAtMs } of writes) {
+  noteDueTimes(writes: readonly CustomerWrite[]): void {
+    // Runs for every written customer: no allocation, one map lookup per run of one tenant.
+    let tenantId: string | null = null;
+    let earliest: Float64Array | undefined;
+    let noted: Float64Array | undefined;
+    for (const write of writes) {
+      const dueAtMs = write.dueAtMs;
       if (dueAtMs === null) continue;
-      const id = `${tenantId}\u0000${shard}`;
-      const earliest = this.earliestDue.get(id);
-      if (earliest !== undefined && dueAtMs < earliest) this.earliestDue.set(id, dueAtMs);
-      const noted = this.notedDuringRead.get(id);
-      if (noted !== undefined && dueAtMs < noted) this.notedDuringRead.set(id, dueAtMs);
+      if (write.stored.ref.tenantId !== tenantId) {
+        tenantId = write.stored.ref.tenantId;
+        earliest = this.earliestDue.get(tenantId);
+        noted = this.notedDuringRead.get(tenantId);
+      }
+      const shard = write.stored.keys.shard;
+      if (earliest !== undefined && dueAtMs < (earliest[shard] as number)) earliest[shard] = dueAtMs;
+      if (noted !== undefined && dueAtMs < (noted[shard] as number)) noted[shard] = dueAtMs;
     }
+  }
+
+  /** A tenant's earliest due time per shard, as last read (-Infinity: never read, so read it). */
+  private earliestOf(tenantId: string): Float64Array {
+    let earliest = this.earliestDue.get(tenantId);
+    if (earliest === undefined) this.earliestDue.set(tenantId, (earliest = new Float64Array(this.ctx.keyspace.shards).fill(-Infinity)));
+    return earliest;
   }
 
   /** One pass over every tenant; returns how many customers were re-evaluated. */
@@ -101,7 +116,8 @@ export class DueClock {
       // Other scorers raise the watermark too; the stored one is the tenant's.
       if (clock.mode === 'event') clock.observe(tenantId, await readWatermark(redis, keyspace, tenantId));
       const startMs = clock.now(tenantId);
-      const shards = sweep ? this.shards : this.shards.filter((shard) => (this.earliestDue.get(`${tenantId}\u0000${shard}`) ?? -Infinity) <= startMs);
+      const earliest = this.earliestOf(tenantId);
+      const shards = sweep ? this.shards : this.shards.filter((shard) => (earliest[shard] as number) <= startMs);
       if (shards.length === 0) continue;
       for (let round = 0; round < MAX_ROUNDS_PER_PASS && !this.stopped; round++) {
         const nowMs = clock.now(tenantId);
@@ -121,15 +137,16 @@ export class DueClock {
 
   /** How long the oldest due time of these shards (as last read) has been waiting. */
   private oldestDueLagMs(tenantId: string, shards: readonly number[], nowMs: number): number {
-    const oldest = Math.min(...shards.map((shard) => this.earliestDue.get(`${tenantId}\u0000${shard}`) ?? Infinity));
+    const earliest = this.earliestOf(tenantId);
+    const oldest = Math.min(...shards.map((shard) => earliest[shard] as number));
     return Number.isFinite(oldest) ? Math.max(0, nowMs - oldest) : 0;
   }
 
   /** Reads each shard's earliest due time (Infinity: none), one round trip. */
   private async readEarliestDue(tenantId: string, shards: readonly number[]): Promise<void> {
-    const ids = shards.map((shard) => `${tenantId}\u0000${shard}`);
     // a write landing after the read but noted before its reply must not be overwritten
-    for (const id of ids) this.notedDuringRead.set(id, Infinity);
+    const noted = new Float64Array(this.ctx.keyspace.shards).fill(Infinity);
+    this.notedDuringRead.set(tenantId, noted);
     const batch = new CommandBatch(this.ctx.redis);
     for (const shard of shards) {
       const key = this.ctx.keyspace.due(shard, tenantId);
@@ -137,9 +154,12 @@ export class DueClock {
     }
     try {
       const replies = (await batch.exec()) as (string[] | null)[];
-      ids.forEach((id, i) => this.earliestDue.set(id, Math.min(Number(replies[i]?.[1] ?? Infinity), this.notedDuringRead.get(id) as number)));
+      const earliest = this.earliestOf(tenantId);
+      shards.forEach((shard, i) => {
+        earliest[shard] = Math.min(Number(replies[i]?.[1] ?? Infinity), noted[shard] as number);
+      });
     } finally {
-      for (const id of ids) this.notedDuringRead.delete(id);
+      this.notedDuringRead.delete(tenantId);
     }
   }
 

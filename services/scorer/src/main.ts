@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     thresholds: (tenantId) => thresholds?.get(tenantId) ?? null,
     dedupeRetentionMs: DEDUPE_RETENTION_MS,
     onOutboxWrite: (shards) => relay.wake(shards),
-    onWritten: (writes) => dueClock?.noteDueTimes(writes.map((w) => ({ tenantId: w.stored.ref.tenantId, shard: w.stored.keys.shard, dueAtMs: w.dueAtMs }))),
+    onWritten: (writes) => dueClock?.noteDueTimes(writes),
     writeRounds: new WriteRounds(),
   };
   const timers: ScoringContext = { ...scoring, redis: background };
