@@ -20,8 +20,7 @@ export interface ScoringContext {
   thresholds(tenantId: string): Thresholds | null;
   metrics: ScorerMetrics;
   dedupeRetentionMs: number;
-  /** Called after segment changes were written, so the relay publishes them right away. */
-  /** segment changes were written to these shards' outboxes: the relay reads them now */
+  /** Segment changes were written to these shards' outboxes: the relay publishes them right away. */
   onOutboxWrite(shards: ReadonlySet<number>): void;
   /** customers' states (and next due times) were written: the clock reads shards whose earliest due time moved */
   onWritten?(writes: readonly CustomerWrite[]): void;
