@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { customerStatePattern } from '@bondstream/redis-state';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_TOPICS, startMockKafka, startRedisCluster, waitFor, type LocalRedisCluster, type MockKafka } from '@bondstream/testkit';
+import { LOCAL_TOPICS, countKeys, startMockKafka, startRedisCluster, waitFor, type LocalRedisCluster, type MockKafka } from '@bondstream/testkit';
 import {
   collect, fetchProfiles, getJson, kcatProduce, metricValue, startService, TOPICS, waitForCommittedEnd, type RunningService,
 } from './harness.js';
@@ -67,14 +68,7 @@ describe('on a Redis Cluster', () => {
     for (const port of await cluster.masters()) {
       const node = new Redis({ port, host: '127.0.0.1' });
       try {
-        let count = 0;
-        let cursor = '0';
-        do {
-          const [next, keys] = await node.scan(cursor, 'MATCH', `${namespace}:{s*}:c:*`, 'COUNT', 5_000);
-          cursor = next;
-          count += keys.length;
-        } while (cursor !== '0');
-        perMaster.set(port, count);
+        perMaster.set(port, await countKeys(node, customerStatePattern(namespace)));
       } finally {
         node.disconnect();
       }

@@ -9,8 +9,8 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, Partitioners, type Producer, type ProducerRecord } from 'kafkajs';
-import { LOCAL_TOPICS, startMockKafka, startRedisCluster, type LocalRedisCluster, type MockKafka } from '@bondstream/testkit';
-import { KeySpace, calculateSlot } from '@bondstream/redis-state';
+import { LOCAL_TOPICS, countKeys, startMockKafka, startRedisCluster, type LocalRedisCluster, type MockKafka } from '@bondstream/testkit';
+import { KeySpace, calculateSlot, customerStatePattern } from '@bondstream/redis-state';
 import {
   benchCpuSeconds, descendantPids, drain, log, machineAt, machineInfo, MASTER_EVENTS, metric, percent, preload, processCpuSeconds, redisCpuSeconds, redisInfo, startScorer, TOPICS,
   type Scorer,
@@ -96,16 +96,7 @@ async function shardMasters(nodes: readonly Node[]): Promise<number[]> {
 /** Customer state keys of a namespace on each master, by SCAN (not DBSIZE: that counts outboxes, indexes, dedupe too). */
 async function customerKeys(nodes: readonly Node[], namespace: string): Promise<Map<number, number>> {
   const perMaster = new Map<number, number>();
-  for (const { port, client } of masters(nodes)) {
-    let count = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${namespace}:{s*}:c:*`, 'COUNT', 5_000);
-      cursor = next;
-      count += keys.length;
-    } while (cursor !== '0');
-    perMaster.set(port, count);
-  }
+  for (const { port, client } of masters(nodes)) perMaster.set(port, await countKeys(client, customerStatePattern(namespace)));
   return perMaster;
 }
 

@@ -157,3 +157,6 @@ export class KeySpace {
     return `${this.namespace}:watermark:${tenantId}`;
   }
 }
+
+/** The SCAN pattern of a namespace's customer state keys, whatever its shard tags. */
+export const customerStatePattern = (namespace: string): string => `${namespace}:{s*}:c:*`;

@@ -71,3 +71,15 @@ export async function startRedisWithClient(): Promise<RedisWithClient> {
     },
   };
 }
+
+/** Keys of one node matching a pattern, by SCAN (a cluster node holds only its own slots' keys). */
+export async function countKeys(node: Redis, pattern: string): Promise<number> {
+  let count = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 5_000);
+    cursor = next;
+    count += keys.length;
+  } while (cursor !== '0');
+  return count;
+}
