@@ -11,8 +11,6 @@ export interface ShardLeases {
   key(shard: number): string;
 }
 
-const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
-
 /**
  * Takes or renews a token's per-shard leases of one kind; returns the shards held. With several
  * processes each shard's work is done by one of them at a time, and each holds its fair share:
@@ -49,7 +47,7 @@ export async function leaseShards(redis: RedisClient, keyspace: KeySpace, leases
   }
   for (const shard of mine.slice(fairShare)) {
     const key = leases.key(shard);
-    act.add(key, (p) => p.eval(RELEASE, 1, key, token));
+    act.add(key, (p) => callScript(p, 'releaseLease', [key], [token]));
   }
   const held = (await act.exec()).slice(0, wanted.length);
   return wanted.filter((_, i) => held[i] === 1).sort((a, b) => a - b);
@@ -62,7 +60,7 @@ export async function releaseShards(redis: RedisClient, keyspace: KeySpace, leas
   batch.add(members, (p) => p.zrem(members, token));
   for (const shard of keyspace.shardIds) {
     const key = leases.key(shard);
-    batch.add(key, (p) => p.eval(RELEASE, 1, key, token));
+    batch.add(key, (p) => callScript(p, 'releaseLease', [key], [token]));
   }
   await batch.exec();
 }

@@ -16,11 +16,12 @@ const SCRIPTS: Record<string, { file: string; keys: number | null }> = {
   ackOutbox: { file: 'ack-outbox.lua', keys: 2 },
   trimOutbox: { file: 'trim-outbox.lua', keys: 2 },
   acquireLease: { file: 'acquire-lease.lua', keys: 1 },
+  releaseLease: { file: 'release-lease.lua', keys: 1 },
   raiseWatermark: { file: 'raise-watermark.lua', keys: 1 },
   claimAction: { file: 'claim-action.lua', keys: 4 },
 };
 
-export type ScriptName = 'applyCustomers' | 'loadCustomers' | 'ackOutbox' | 'trimOutbox' | 'acquireLease' | 'raiseWatermark' | 'claimAction';
+export type ScriptName = 'applyCustomers' | 'loadCustomers' | 'ackOutbox' | 'trimOutbox' | 'acquireLease' | 'releaseLease' | 'raiseWatermark' | 'claimAction';
 type Args = (string | number | Buffer)[];
 
 const sources = new Map<ScriptName, string>();
