@@ -1,14 +1,18 @@
 /**
- * What the bench's phases share (main.ts, and cluster.ts for `--cluster`): the dataset and its
- * preload, the scorer as a process, its /metrics, a timed drain, CPU readings from /proc and
- * Redis INFO, the machine's steal, and the log.
+ * What the bench's phases share (main.ts, throughput.ts, latency.ts, baselines.ts, and cluster.ts
+ * for `--cluster`): the flags, the dataset and its preload, the scorer as a process, its /metrics,
+ * a timed drain, a timed consumer group, CPU readings from /proc and Redis INFO, the machine's
+ * steal, and the log.
  */
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import type { Redis } from 'ioredis';
+import type { ConsumerRunConfig, Kafka } from 'kafkajs';
+import { z } from 'zod';
 import { DEFAULT_TOPICS } from '@bondstream/contracts';
 import { importFile, type OrderProducer } from '@bondstream/importer';
 import { freePort, spawnTracked, stopProcess, waitFor } from '@bondstream/testkit';
@@ -36,6 +40,23 @@ const t0 = performance.now();
 export const log = (text: string): void => void process.stderr.write(`bench [${((performance.now() - t0) / 1000).toFixed(1)} s]: ${text}\n`);
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 export const percent = (share: number): string => `${(share * 100).toFixed(1)} %`;
+
+/** The flags main.ts parses (its USAGE describes them); each phase reads its own from Args. */
+export const argsSchema = z.object({
+  'latency-seconds': z.coerce.number({ error: '--latency-seconds must be a number' }).min(3, '--latency-seconds must be ≥ 3').max(600).default(20),
+  'latency-rate': z.coerce.number({ error: '--latency-rate must be a number' }).positive('--latency-rate must be > 0').max(50_000).default(2_000),
+  'linger-ms': z.coerce.number({ error: '--linger-ms must be a number' }).int('--linger-ms must be whole').min(1, '--linger-ms must be ≥ 1').max(1_000).default(5),
+  'fetch-wait-ms': z.coerce.number({ error: '--fetch-wait-ms must be a number' }).int('--fetch-wait-ms must be whole').min(1, '--fetch-wait-ms must be ≥ 1').max(1_000).default(100),
+  'naive-events': z.coerce.number({ error: '--naive-events must be a number' }).int().min(1_000, '--naive-events must be ≥ 1000').max(MASTER_EVENTS).default(20_000),
+  'cpu-prof': z.boolean().default(false),
+  cluster: z.boolean().default(false),
+  only: z.enum(['latency', 'throughput'], { error: '--only must be latency or throughput' }).optional(),
+  out: z.string().min(1).default(join(root, 'bench-results')),
+});
+export type Args = z.infer<typeof argsSchema>;
+
+/** Node flags for a scorer under --cpu-prof (the throughput and the latency phase's; each thread writes its own profile). */
+export const profileArgs = (args: Args): string[] => (args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(args.out, 'profiles')}`] : []);
 
 export interface Scorer {
   url: string;
@@ -195,6 +216,37 @@ export async function drain(
   }, { timeoutMs: 300_000, intervalMs: 100 }); // each poll scrapes the scorer's /metrics: polling faster costs it CPU
   const first = firstSample ?? lastSample;
   return { first, last: lastSample, eventsPerSecond: rate(lastSample.n - first.n, lastSample.t - first.t) };
+}
+
+/**
+ * A fresh consumer group reads the orders topic from the beginning; `count(n)` records n events
+ * handled. The rate is timed from the `skip`-th event (0: the first; MASTER_EVENTS: the end of
+ * the warm-up copy) to the `target`-th.
+ */
+export async function timedConsume(
+  kafka: Kafka,
+  group: string,
+  skip: number,
+  target: number,
+  run: (count: (n: number) => void, done: () => boolean) => ConsumerRunConfig,
+): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `${group}-${randomUUID()}` });
+  let count = 0;
+  let first = { t: 0, count: 0 };
+  let last = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: TOPICS.orders, fromBeginning: true });
+    await consumer.run(run((n) => {
+      count += n;
+      if (first.t === 0 && count >= skip) first = { t: performance.now(), count };
+      if (count >= target && last === 0) last = performance.now();
+    }, () => last > 0));
+    await waitFor(`${group} to handle ${target} events`, () => (last > 0 ? true : undefined), { timeoutMs: 300_000, intervalMs: 20 });
+  } finally {
+    await consumer.disconnect();
+  }
+  return rate(count - first.count, last - first.t);
 }
 
 /** The machine's CPU times of a drain sample whose `sample` returned `...cpuTimes()`. */
