@@ -56,6 +56,8 @@ export async function startService(
       ...(stack.cluster ? { REDIS_CLUSTER_NODES: stack.cluster.seeds } : { REDIS_URL: (stack.redis as { url: string }).url }),
       HTTP_PORT: String(port),
       LOG_LEVEL: 'info',
+      // An event-clock drain settles once every input partition is idle: seconds, not the default 30.
+      CRM_IDLE_PARTITION_SECONDS: '2',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -207,7 +209,11 @@ export async function waitForSettled(
   const shards = [...keyspace.shardIds];
   const settledNow = async (): Promise<boolean> => {
     const outbox = await new OutboxStore(redis, keyspace, 'settle-probe', 1).backlog();
-    const nowMs = (await readWatermark(redis, keyspace, tenant)) - latenessMs;
+    const watermarkMs = await readWatermark(redis, keyspace, tenant);
+    // With the event clock the watermark is final once it reached the newest event seen (every
+    // input partition idle); until then the clock may still move customers.
+    if (watermarkMs < newestEventMs(await redis.hgetall(keyspace.partitionTimes(tenant)))) return false;
+    const nowMs = watermarkMs - latenessMs;
     const due = await readDueCustomers(redis, keyspace, tenant, shards, nowMs, 1);
     const stored = await readThresholds(redis, keyspace, tenant);
     if (outbox > 0 || due.length > 0 || stored === null) return false;
@@ -225,4 +231,11 @@ export async function waitForSettled(
   } finally {
     redis.disconnect();
   }
+}
+
+/** The newest event time recorded on any input partition for a tenant (a partition-times hash), -Infinity: none. */
+function newestEventMs(partitionTimes: Record<string, string>): number {
+  return Math.max(-Infinity, ...Object.entries(partitionTimes)
+    .filter(([field]) => field !== 'first')
+    .map(([, value]) => Number(value.slice(0, value.indexOf(':')))));
 }

@@ -54,6 +54,8 @@ export interface ServiceConfig {
   clock: ClockMode;
   /** event clock: the watermark trails the newest event time by this much */
   allowedLatenessSeconds: number;
+  /** event clock: an input partition without data for a tenant this long stops holding its watermark back */
+  idlePartitionSeconds: number;
   /** OUTBOX_RELAY_LINGER_MS: the outbox relay's pause between two busy cycles */
   relayLingerMs: number;
 }
@@ -68,6 +70,8 @@ export interface ServiceDefaults {
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_REDIS_NAMESPACE = 'bs';
+/** CRM_IDLE_PARTITION_SECONDS when unset: as long as a rebalance may take (the session timeout). */
+export const DEFAULT_IDLE_PARTITION_SECONDS = 30;
 /** REDIS_STATE_SHARDS when unset. */
 export const DEFAULT_STATE_SHARDS = 16;
 /** A Redis Cluster has 16384 hash slots: more shards than slots could not spread. */
@@ -323,12 +327,12 @@ function readFetchMaxWait(r: EnvReader): number {
   return ms;
 }
 
-function readLateness(r: EnvReader): number {
-  const value = r.get('CRM_ALLOWED_LATENESS_SECONDS');
-  if (value === undefined) return 0;
-  if (!DECIMAL.test(value)) {
-    r.fail('CRM_ALLOWED_LATENESS_SECONDS', `expected a number of seconds >= 0, got ${show(value)}`);
-    return 0;
+function readSeconds(r: EnvReader, name: string, fallback: number, least = 0): number {
+  const value = r.get(name);
+  if (value === undefined) return fallback;
+  if (!DECIMAL.test(value) || Number(value) < least) {
+    r.fail(name, `expected a number of seconds >= ${least}, got ${show(value)}`);
+    return fallback;
   }
   return Number(value);
 }
@@ -391,7 +395,8 @@ function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConf
   const apiToken = readApiToken(r);
   const policyFile = readPolicyFile(r);
   const clock = r.choice('CRM_CLOCK', CLOCKS) ?? 'wall';
-  const allowedLatenessSeconds = readLateness(r);
+  const allowedLatenessSeconds = readSeconds(r, 'CRM_ALLOWED_LATENESS_SECONDS', 0);
+  const idlePartitionSeconds = readSeconds(r, 'CRM_IDLE_PARTITION_SECONDS', DEFAULT_IDLE_PARTITION_SECONDS, 0.1);
   const relayLingerMs = readInt(r, 'OUTBOX_RELAY_LINGER_MS', 5, 0, 1_000);
 
   return {
@@ -409,6 +414,7 @@ function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConf
     policyFile,
     clock,
     allowedLatenessSeconds,
+    idlePartitionSeconds,
     relayLingerMs,
   };
 }

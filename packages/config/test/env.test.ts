@@ -62,6 +62,7 @@ describe('loadServiceConfig', () => {
       policyFile: null,
       clock: 'wall',
       allowedLatenessSeconds: 0,
+      idlePartitionSeconds: 30,
       relayLingerMs: 5,
     });
   });
@@ -106,6 +107,7 @@ describe('loadServiceConfig', () => {
         CRM_POLICY_FILE: policyFile,
         CRM_CLOCK: 'event',
         CRM_ALLOWED_LATENESS_SECONDS: '2.5',
+        CRM_IDLE_PARTITION_SECONDS: '5',
         OUTBOX_RELAY_LINGER_MS: '0',
       },
       defaults,
@@ -133,6 +135,7 @@ describe('loadServiceConfig', () => {
       policyFile,
       clock: 'event',
       allowedLatenessSeconds: 2.5,
+      idlePartitionSeconds: 5,
       relayLingerMs: 0,
     });
   });
@@ -208,6 +211,9 @@ describe('loadServiceConfig', () => {
     ['CRM_ALLOWED_LATENESS_SECONDS', '-1'],
     ['CRM_ALLOWED_LATENESS_SECONDS', '1e3'],
     ['CRM_ALLOWED_LATENESS_SECONDS', 'soon'],
+    ['CRM_IDLE_PARTITION_SECONDS', '0'],
+    ['CRM_IDLE_PARTITION_SECONDS', '-5'],
+    ['CRM_IDLE_PARTITION_SECONDS', 'idle'],
     ['KAFKA_FETCH_MAX_WAIT_MS', '0'],
     ['KAFKA_FETCH_MAX_WAIT_MS', '2.5'],
     ['KAFKA_FETCH_MAX_WAIT_MS', 'fast'],

@@ -12,7 +12,17 @@ import type { DeadLetter, SourceMessage } from './messages.js';
  */
 export interface BatchHandler<T> {
   classify(messages: SourceMessage[]): Promise<{ accepted: T[]; deadLetters: DeadLetter[] }>;
-  apply(accepted: T[], heartbeat: () => Promise<void>): Promise<{ applied: number; duplicates: number }>;
+  /** `accepted` is every source batch's accepted messages, in order; `sources` says where they came from. */
+  apply(accepted: T[], heartbeat: () => Promise<void>, sources: readonly SourceBatch<T>[]): Promise<{ applied: number; duplicates: number }>;
+}
+
+/** One consumed batch of a partition, as handed to `apply` (several may be applied together). */
+export interface SourceBatch<T> {
+  topic: string;
+  partition: number;
+  /** the partition had more records than this batch when it was fetched (a backlog) */
+  behind: boolean;
+  accepted: T[];
 }
 
 export interface ConsumerMetrics {
@@ -46,10 +56,7 @@ export interface BatchConsumerOptions<T> {
 }
 
 /** A classified batch waiting for (or in) its apply. */
-interface Pending<T> {
-  topic: string;
-  partition: number;
-  accepted: T[];
+interface Pending<T> extends SourceBatch<T> {
   deadLetters: DeadLetter[];
   /** the offset to commit once applied: the batch's last offset + 1 */
   nextOffset: string;
@@ -236,7 +243,8 @@ export class BatchConsumer<T> {
     if (!isRunning() || isStale() || this.stopping) return;
     const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
     this.queue.push({
-      topic: batch.topic, partition: batch.partition, accepted: classified.accepted, deadLetters: classified.deadLetters,
+      topic: batch.topic, partition: batch.partition, behind: Number(batch.offsetLag()) > 0,
+      accepted: classified.accepted, deadLetters: classified.deadLetters,
       nextOffset: (BigInt(last.offset) + 1n).toString(), isStale, heartbeat, consumer: this.consumer, stopTimer,
     });
     this.queuedMessages += classified.accepted.length;
@@ -312,7 +320,7 @@ export class BatchConsumer<T> {
       outcome = await this.retrying('apply', () => !this.stopping && newest.consumer === this.consumer, () => {
         live = live.filter((p) => !p.isStale());
         return live.length === 0;
-      }, newest.heartbeat, () => handler.apply(live.length === 1 ? (live[0] as Pending<T>).accepted : live.flatMap((p) => p.accepted), newest.heartbeat));
+      }, newest.heartbeat, () => handler.apply(live.length === 1 ? (live[0] as Pending<T>).accepted : live.flatMap((p) => p.accepted), newest.heartbeat, live));
     } catch (error) {
       // A heartbeat between retries found the group rebalancing: the batches are read again.
       this.options.logger.warn({ err: error }, 'apply abandoned (rebalance); its batches are read again');

@@ -46,3 +46,15 @@ export async function connectProducer(kafka: Kafka, idempotent: boolean): Promis
   await producer.connect();
   return producer;
 }
+
+/** Every partition of some topics, from the cluster's metadata (an admin connection for the call). */
+export async function fetchPartitions(kafka: Kafka, topics: readonly string[]): Promise<{ topic: string; partition: number }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+    return metadata.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionId })));
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -24,3 +24,4 @@ export {
   type ActionName, type ChannelChoice, type ActionDefinition, type Move, type ActionRule,
   type ActionsPolicy, type ActionTrigger, type CustomerAction,
 } from './actions.js';
+export { eventTimeWatermark, type PartitionTime } from './watermark.js';

@@ -156,6 +156,16 @@ export class KeySpace {
   watermark(tenantId: string): string {
     return `${this.namespace}:watermark:${tenantId}`;
   }
+
+  /** Per input partition, the newest event time seen for a tenant and when it came (hash). */
+  partitionTimes(tenantId: string): string {
+    return `${this.namespace}:partition-times:${tenantId}`;
+  }
+
+  /** Every input partition of the scorers' group, and whether its consumer was behind (hash). */
+  inputPartitions(): string {
+    return `${this.namespace}:input-partitions`;
+  }
 }
 
 /** The SCAN pattern of a namespace's customer state keys, whatever its shard tags. */

@@ -18,10 +18,11 @@ const SCRIPTS: Record<string, { file: string; keys: number | null }> = {
   acquireLease: { file: 'acquire-lease.lua', keys: 1 },
   releaseLease: { file: 'release-lease.lua', keys: 1 },
   raiseWatermark: { file: 'raise-watermark.lua', keys: 1 },
+  notePartitionTimes: { file: 'note-partition-times.lua', keys: 1 },
   claimAction: { file: 'claim-action.lua', keys: 4 },
 };
 
-export type ScriptName = 'applyCustomers' | 'loadCustomers' | 'ackOutbox' | 'trimOutbox' | 'acquireLease' | 'releaseLease' | 'raiseWatermark' | 'claimAction';
+export type ScriptName = 'applyCustomers' | 'loadCustomers' | 'ackOutbox' | 'trimOutbox' | 'acquireLease' | 'releaseLease' | 'raiseWatermark' | 'notePartitionTimes' | 'claimAction';
 type Args = (string | number | Buffer)[];
 
 const sources = new Map<ScriptName, string>();

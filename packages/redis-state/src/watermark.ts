@@ -1,13 +1,87 @@
 import type { ChainableCommander } from 'ioredis';
+import type { PartitionTime } from '@bondstream/model';
 import type { RedisClient } from './client.js';
 import type { KeySpace } from './keys.js';
 import { callScript } from './scripts.js';
 
-/** Queues a monotonic raise of a tenant's event-time watermark (CRM_CLOCK=event). */
+/**
+ * The stored pieces of the event-time watermark (CRM_CLOCK=event; the computation is
+ * `eventTimeWatermark` in @bondstream/model):
+ * - `<ns>:input-partitions`: every input partition of the scorers' group ("topic/partition")
+ *   and whether its consumer had a backlog after its last applied batch ("1") or not ("0");
+ * - `<ns>:partition-times:<tenant>`: per partition, the newest event time seen for the tenant
+ *   and the wall time of that data;
+ * - `<ns>:watermark:<tenant>`: the tenant's watermark, only ever raised.
+ * They are read and written as separate commands (on a cluster, separate slots): a stale read
+ * can only give a lower watermark, never a higher one, since newest times only grow.
+ */
+
+/** An input partition's field name in the watermark hashes. */
+export const partitionField = (topic: string, partition: number): string => `${topic}/${partition}`;
+
+/** Queues a monotonic raise of a tenant's event-time watermark. */
 export function raiseWatermark(pipeline: ChainableCommander, keyspace: KeySpace, tenantId: string, candidateMs: number): void {
   callScript(pipeline, 'raiseWatermark', [keyspace.watermark(tenantId)], [candidateMs]);
 }
 
 export async function readWatermark(redis: RedisClient, keyspace: KeySpace, tenantId: string): Promise<number> {
   return Number((await redis.get(keyspace.watermark(tenantId))) ?? 0);
+}
+
+/** Queues the newest event time per partition (field → ms) of a consumed batch for a tenant. */
+export function notePartitionTimes(
+  pipeline: ChainableCommander, keyspace: KeySpace, tenantId: string, wallNowMs: number, newestByPartition: ReadonlyMap<string, number>,
+): void {
+  const args: (string | number)[] = [wallNowMs];
+  for (const [field, newestMs] of newestByPartition) args.push(field, newestMs);
+  callScript(pipeline, 'notePartitionTimes', [keyspace.partitionTimes(tenantId)], args);
+}
+
+/** Queues whether each partition's consumer was behind after the batches just applied. */
+export function reportInputPartitions(pipeline: ChainableCommander, keyspace: KeySpace, behindByPartition: ReadonlyMap<string, boolean>): void {
+  const args: string[] = [];
+  for (const [field, behind] of behindByPartition) args.push(field, behind ? '1' : '0');
+  pipeline.hset(keyspace.inputPartitions(), ...args);
+}
+
+/**
+ * Records the group's input partitions (from the topics' metadata) without touching what is
+ * known of them: a partition nobody has consumed yet still holds a tenant's watermark back until
+ * it has been quiet for the idle time.
+ */
+export async function registerInputPartitions(redis: RedisClient, keyspace: KeySpace, fields: readonly string[]): Promise<void> {
+  if (fields.length === 0) return;
+  const pipeline = redis.pipeline();
+  for (const field of fields) pipeline.hsetnx(keyspace.inputPartitions(), field, '0');
+  await pipeline.exec();
+}
+
+/** Parses `<ns>:input-partitions` (HGETALL): partition field → behind. */
+export function parseInputPartitions(hash: Record<string, string>): Map<string, boolean> {
+  return new Map(Object.entries(hash).map(([field, behind]) => [field, behind === '1']));
+}
+
+/**
+ * A tenant's partition times (HGETALL of its hash) over every input partition known: the input
+ * of `eventTimeWatermark`. A partition with no data for the tenant counts as quiet since the
+ * tenant was first seen; one known only from the tenant's hash (its registration was lost)
+ * counts too.
+ */
+export function tenantPartitionTimes(hash: Record<string, string>, inputPartitions: ReadonlyMap<string, boolean>): PartitionTime[] {
+  const firstSeenMs = Number(hash.first ?? 0);
+  const times: PartitionTime[] = [];
+  for (const [field, behind] of inputPartitions) {
+    const value = hash[field];
+    if (value === undefined) times.push({ newestEventMs: null, lastDataWallMs: firstSeenMs, behind });
+    else times.push({ ...parseTime(value), behind });
+  }
+  for (const [field, value] of Object.entries(hash)) {
+    if (field !== 'first' && !inputPartitions.has(field)) times.push({ ...parseTime(value), behind: false });
+  }
+  return times;
+}
+
+function parseTime(value: string): { newestEventMs: number; lastDataWallMs: number } {
+  const colon = value.indexOf(':');
+  return { newestEventMs: Number(value.slice(0, colon)), lastDataWallMs: Number(value.slice(colon + 1)) };
 }

@@ -1,5 +1,6 @@
 import { applyEvents, emptyState, type ModelEvent } from '@bondstream/model';
-import { CommandBatch, raiseWatermark, type CustomerRef } from '@bondstream/redis-state';
+import type { SourceBatch } from '@bondstream/kafka-runner';
+import { CommandBatch, type CustomerRef } from '@bondstream/redis-state';
 import type { AcceptedEvent } from './classify.js';
 import { countChanges, evaluationTime, planWrite, writeUntilStored, type ScoringContext } from './plan.js';
 
@@ -16,12 +17,17 @@ interface CustomerBatch {
  * watermarks and read the customers, then one write (another read and write per conflict
  * round, normally none).
  */
-export async function applyBatch(ctx: ApplyContext, accepted: readonly AcceptedEvent[]): Promise<{ applied: number; duplicates: number }> {
+export async function applyBatch(
+  ctx: ApplyContext, accepted: readonly AcceptedEvent[], sources: readonly SourceBatch<AcceptedEvent>[] = [],
+): Promise<{ applied: number; duplicates: number }> {
   const { customers, duplicatesInBatch } = groupByCustomer(accepted);
-  if (customers.length === 0) return { applied: 0, duplicates: duplicatesInBatch };
+  if (customers.length === 0) {
+    if (ctx.eventTime && sources.length > 0) await registerTenants(ctx, customers, sources); // where the partitions are still counts
+    return { applied: 0, duplicates: duplicatesInBatch };
+  }
   // Sent before the first read and awaited after it: both share one round trip.
   let watermarkBefore = new Map<string, number>();
-  const registering = registerTenants(ctx, customers).then((before) => {
+  const registering = registerTenants(ctx, customers, sources).then((before) => {
     watermarkBefore = before;
   });
   registering.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
@@ -42,7 +48,6 @@ export async function applyBatch(ctx: ApplyContext, accepted: readonly AcceptedE
     registering,
   );
   countChanges(ctx, written, 'event');
-  for (const c of customers) for (const e of c.events) ctx.clock.observe(c.ref.tenantId, e.occurredAtMs);
   const events = customers.reduce((n, c) => n + c.events.length, 0);
   const applied = written.reduce((n, { write }) => n + write.appliedEventIds.length, 0);
   return { applied, duplicates: duplicatesInBatch + events - applied };
@@ -75,27 +80,30 @@ function groupByCustomer(accepted: readonly AcceptedEvent[]): { customers: Custo
 }
 
 /**
- * Records new tenants and raises their watermarks (one round trip). The clock learns the
- * watermark as it was before this batch; the batch's own event times count once it is applied.
+ * Records new tenants and, with the event clock, the batch's event times per partition, and
+ * reads the tenants' watermarks (one round trip). A batch is evaluated as of the watermark
+ * before it: its own events count once the clock loop has computed the watermark again.
  */
-async function registerTenants(ctx: ApplyContext, customers: readonly CustomerBatch[]): Promise<Map<string, number>> {
-  const newest = new Map<string, number>();
-  for (const c of customers) {
-    for (const e of c.events) newest.set(c.ref.tenantId, Math.max(newest.get(c.ref.tenantId) ?? 0, e.occurredAtMs));
-  }
-  const batch = new CommandBatch(ctx.redis);
-  const tenants = [...newest.keys()];
-  batch.add(ctx.keyspace.tenants(), (p) => p.sadd(ctx.keyspace.tenants(), ...tenants));
-  for (const tenantId of tenants) {
-    batch.add(ctx.keyspace.watermark(tenantId), (p) => raiseWatermark(p, ctx.keyspace, tenantId, newest.get(tenantId) as number));
-  }
-  const replies = await batch.exec();
+async function registerTenants(
+  ctx: ApplyContext, customers: readonly CustomerBatch[], sources: readonly SourceBatch<AcceptedEvent>[],
+): Promise<Map<string, number>> {
   const before = new Map<string, number>();
+  const tenants = [...new Set(customers.map((c) => c.ref.tenantId))];
+  const batch = new CommandBatch(ctx.redis);
+  if (tenants.length > 0) batch.add(ctx.keyspace.tenants(), (p) => p.sadd(ctx.keyspace.tenants(), ...tenants));
+  if (!ctx.eventTime) {
+    await batch.exec();
+    return before;
+  }
+  ctx.eventTime.noteBatches(batch, sources);
+  const first = batch.length;
+  for (const tenantId of tenants) batch.add(ctx.keyspace.watermark(tenantId), (p) => p.get(ctx.keyspace.watermark(tenantId)));
+  const replies = await batch.exec();
   tenants.forEach((tenantId, i) => {
-    const watermark = replies[i + 1];
-    // The stored watermark includes what other scorer processes have seen.
-    ctx.clock.observe(tenantId, Number(watermark));
-    before.set(tenantId, Number(watermark));
+    const watermark = Number(replies[first + i] ?? 0);
+    // The stored watermark includes what every scorer process has seen.
+    ctx.clock.observe(tenantId, watermark);
+    before.set(tenantId, watermark);
   });
   return before;
 }

@@ -1,10 +1,11 @@
 /**
- * Evaluation time. `wall` uses the wall clock. `event` (replays, CRM_CLOCK=event) uses a
- * per-tenant watermark: the newest event time seen minus the allowed lateness, so replaying the
- * same topics gives the same evaluations whatever the wall clock says.
+ * Evaluation time. `wall` uses the wall clock. `event` (replays, CRM_CLOCK=event) uses the
+ * tenant's shared event-time watermark (the minimum over the input partitions, see
+ * watermarks.ts) minus the allowed lateness, so replaying the same topics gives the same
+ * evaluations whatever the wall clock says.
  */
 export class EvaluationClock {
-  private readonly newestEventMs = new Map<string, number>();
+  private readonly watermarkMs = new Map<string, number>();
 
   constructor(
     readonly mode: 'wall' | 'event',
@@ -12,30 +13,22 @@ export class EvaluationClock {
     private readonly wallNow: () => number = Date.now,
   ) {}
 
-  /** Raises a tenant's watermark with event times seen (in this batch or stored in Redis). */
-  observe(tenantId: string, eventTimeMs: number): void {
-    if (eventTimeMs > (this.newestEventMs.get(tenantId) ?? 0)) this.newestEventMs.set(tenantId, eventTimeMs);
+  /** Learns a tenant's stored watermark (read or raised in Redis); it never goes back. */
+  observe(tenantId: string, watermarkMs: number): void {
+    if (watermarkMs > (this.watermarkMs.get(tenantId) ?? 0)) this.watermarkMs.set(tenantId, watermarkMs);
   }
 
-  knows(tenantId: string): boolean {
-    return this.newestEventMs.has(tenantId);
-  }
-
-  newestEventMsOf(tenantId: string): number {
-    return this.newestEventMs.get(tenantId) ?? 0;
-  }
-
+  /** The time the clock moves a tenant's customers to: never past the watermark. */
   now(tenantId: string): number {
     if (this.mode === 'wall') return this.wallNow();
-    return (this.newestEventMs.get(tenantId) ?? 0) - this.allowedLatenessMs;
+    return (this.watermarkMs.get(tenantId) ?? 0) - this.allowedLatenessMs;
   }
 
   /**
    * The evaluation time for a customer whose newest event in hand is `newestEventMs`: with the
-   * event clock, the tenant's watermark as of before this batch (taken when the batch raised
-   * it: the clock loop may raise the shared value meanwhile), or the customer's own newest event
-   * if that is later, less the allowed lateness. A batch can span months of
-   * history in a replay; judging its oldest events at its newest time would make them late.
+   * event clock, the tenant's watermark as of before this batch, or the customer's own newest
+   * event if that is later, less the allowed lateness. A batch can span months of history in a
+   * replay; judging its oldest events at its newest time would make them late.
    */
   nowFor(watermarkBeforeMs: number, newestEventMs: number): number {
     if (this.mode === 'wall') return this.wallNow();

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import {
-  CommandBatch, leaseShards, listTenants, readDueCustomers, readWatermark, releaseShards, type CustomerRef, type CustomerWrite, type ShardLeases,
+  CommandBatch, leaseShards, listTenants, readDueCustomers, releaseShards, type CustomerRef, type CustomerWrite, type ShardLeases,
 } from '@bondstream/redis-state';
 import type { ScoringContext } from './plan.js';
 import { reevaluateCustomers } from './reevaluate.js';
@@ -107,14 +107,18 @@ export class DueClock {
       this.shards = await leaseShards(redis, keyspace, this.leases, this.leaseToken, leaseMs);
       this.leasedAt = Date.now();
     }
+    const tenants = await listTenants(redis, keyspace);
+    // Every scorer computes the watermarks (a monotonic raise: idempotent), so they move even
+    // while this one holds no clock shard.
+    if (this.ctx.eventTime) {
+      for (const [tenantId, watermarkMs] of await this.ctx.eventTime.advance(redis, tenants)) clock.observe(tenantId, watermarkMs);
+    }
     if (this.shards.length === 0) return 0;
     const sweep = Date.now() - this.sweptAt >= SWEEP_MS;
     if (sweep) this.sweptAt = Date.now();
     let total = 0;
     let lagMs = 0;
-    for (const tenantId of await listTenants(redis, keyspace)) {
-      // Other scorers raise the watermark too; the stored one is the tenant's.
-      if (clock.mode === 'event') clock.observe(tenantId, await readWatermark(redis, keyspace, tenantId));
+    for (const tenantId of tenants) {
       const startMs = clock.now(tenantId);
       const earliest = this.earliestOf(tenantId);
       const shards = sweep ? this.shards : this.shards.filter((shard) => (earliest[shard] as number) <= startMs);

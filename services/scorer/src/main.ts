@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfigOrExit, loadPolicy, loadServiceConfig } from '@bondstream/config';
 import { createSchemaRegistryClient, InputDecoder } from '@bondstream/contracts';
-import { BatchConsumer, connectProducer, createKafka, DeadLetterPublisher, OutboxBackPressure } from '@bondstream/kafka-runner';
+import { BatchConsumer, connectProducer, createKafka, DeadLetterPublisher, fetchPartitions, OutboxBackPressure } from '@bondstream/kafka-runner';
 import { createLogger, createMetricsRegistry, exitOnSignals, startHttpServer } from '@bondstream/observability';
 import { closeRedis, openKeySpaceOrExit, openServiceRedis, OutboxStore, redisReady, redisReporting } from '@bondstream/redis-state';
 import { applyBatch } from './apply-batch.js';
@@ -14,6 +14,7 @@ import { EvaluationClock } from './clock.js';
 import { createScorerMetrics } from './metrics.js';
 import { ThresholdsCache } from './thresholds.js';
 import { WriteRounds } from './write-rounds.js';
+import { EventTimeWatermarks } from './watermarks.js';
 
 /** Dedupe ids are kept for 8 days: longer than Kafka's default 7-day retention (DESIGN 4). */
 const DEDUPE_RETENTION_MS = 8 * 24 * 3_600_000;
@@ -44,12 +45,20 @@ async function main(): Promise<void> {
   const producer = await connectProducer(kafka, config.kafka.idempotent);
 
   const clock = new EvaluationClock(config.clock, config.allowedLatenessSeconds * 1_000);
+  const inputTopics = [config.topics.orders, config.topics.interactions];
+  let eventTime: EventTimeWatermarks | null = null;
+  if (config.clock === 'event') {
+    eventTime = new EventTimeWatermarks(keyspace, config.idlePartitionSeconds * 1_000);
+    // Every input partition holds the watermarks back until it has shown data or been idle:
+    // one whose first batch is still in flight must not be overtaken.
+    await eventTime.registerPartitions(redis, await fetchPartitions(kafka, inputTopics));
+  }
   // Segment changes written before the relay thread runs wait in the outbox.
   const relay = new RelayHost({ config, leaseToken: instance }, metrics, logger);
   let thresholds: ThresholdsCache | null = null;
   let dueClock: DueClock | null = null;
   const scoring: ScoringContext = {
-    redis, keyspace, policy, clock, metrics,
+    redis, keyspace, policy, clock, eventTime, metrics,
     thresholds: (tenantId) => thresholds?.get(tenantId) ?? null,
     dedupeRetentionMs: DEDUPE_RETENTION_MS,
     onOutboxWrite: (shards) => relay.wake(shards),
@@ -67,7 +76,7 @@ async function main(): Promise<void> {
   const consumer = new BatchConsumer<AcceptedEvent>({
     kafka,
     groupId: config.kafka.groupId,
-    topics: [config.topics.orders, config.topics.interactions],
+    topics: inputTopics,
     maxWaitTimeInMs: config.kafka.fetchMaxWaitMs,
     deadLetters: new DeadLetterPublisher(producer, config.topics.dlq),
     logger,
@@ -77,7 +86,7 @@ async function main(): Promise<void> {
         wallNowMs: Date.now(),
         policy,
       }),
-      apply: (accepted) => applyBatch(scoring, accepted),
+      apply: (accepted, _heartbeat, sources) => applyBatch(scoring, accepted, sources),
     },
   });
   const backPressure = OutboxBackPressure.forConsumer(consumer, outbox, metrics.backlog, logger);

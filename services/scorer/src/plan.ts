@@ -7,6 +7,7 @@ import {
   type CustomerWrite, type RedisClient, type KeySpace, type LoadRequest, type StoredCustomer,
 } from '@bondstream/redis-state';
 import type { EvaluationClock } from './clock.js';
+import type { EventTimeWatermarks } from './watermarks.js';
 import type { ScorerMetrics } from './metrics.js';
 import { storeSegmentChanges } from './segment-change.js';
 import type { WriteRounds } from './write-rounds.js';
@@ -17,6 +18,8 @@ export interface ScoringContext {
   keyspace: KeySpace;
   policy: Policy;
   clock: EvaluationClock;
+  /** the shared event-time watermarks; null with the wall clock */
+  eventTime: EventTimeWatermarks | null;
   thresholds(tenantId: string): Thresholds | null;
   metrics: ScorerMetrics;
   dedupeRetentionMs: number;

@@ -45,9 +45,11 @@ describe('thresholds refresh re-scores only the moved band (real redis-server)',
     redis = local.redis;
     metrics = createScorerMetrics(createMetricsRegistry('scorer'));
     const clock = new EvaluationClock('event', 0);
+    // the watermark the clock loop would reach: every order is dated up to T0 + 300 days
+    clock.observe(TENANT, T0 + 300 * DAY);
     const logger = createLogger('scorer', 'silent');
     ctx = {
-      redis, keyspace, policy: defaultPolicy, clock, metrics,
+      redis, keyspace, policy: defaultPolicy, clock, eventTime: null, metrics,
       thresholds: (tenantId) => cache.get(tenantId),
       dedupeRetentionMs: 8 * DAY,
       onOutboxWrite: () => undefined,
