@@ -19,11 +19,11 @@ export interface LocalStack {
 }
 
 /**
- * A private Redis and a mock broker with the five topics: what tests, `npm run demo` and
+ * A private Redis and a mock broker with the five topics (or the given `name:partitions`): what tests, `npm run demo` and
  * `npm run local:up` all run on. If either fails to start, the other is stopped again.
  */
-export async function startLocalStack(): Promise<LocalStack> {
-  const [redis, kafka] = await startBoth(startRedis());
+export async function startLocalStack(options: { topics?: readonly string[] } = {}): Promise<LocalStack> {
+  const [redis, kafka] = await startBoth(startRedis(), options.topics ?? LOCAL_TOPICS);
   return { redis, kafka, stop: async () => void (await Promise.all([kafka.stop(), redis.stop()])) };
 }
 
@@ -39,8 +39,8 @@ export async function startLocalClusterStack(): Promise<LocalClusterStack> {
   return { cluster, kafka, stop: async () => void (await Promise.all([kafka.stop(), cluster.stop()])) };
 }
 
-async function startBoth<R extends { stop(): Promise<void> }>(starting: Promise<R>): Promise<[R, MockKafka]> {
-  const [redis, kafka] = await Promise.allSettled([starting, startMockKafka({ topics: LOCAL_TOPICS })]);
+async function startBoth<R extends { stop(): Promise<void> }>(starting: Promise<R>, topics: readonly string[] = LOCAL_TOPICS): Promise<[R, MockKafka]> {
+  const [redis, kafka] = await Promise.allSettled([starting, startMockKafka({ topics: [...topics] })]);
   if (redis.status === 'rejected' || kafka.status === 'rejected') {
     await Promise.allSettled([redis, kafka].map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
     throw redis.status === 'rejected' ? redis.reason : (kafka as PromiseRejectedResult).reason;
