@@ -31,6 +31,8 @@ const atMost = <T extends z.ZodNumber>(schema: T, max: number) =>
   schema.max(max, { error: (iss) => `must be <= ${max}, got ${describeValue(iss.input)}` });
 const positive = () => number().gt(0, { error: (iss) => `must be > 0, got ${describeValue(iss.input)}` });
 const nonNegative = () => atLeast(number(), 0);
+/** A calendar day `YYYY-MM-DD` (a real one: no 1990-02-30), read as UTC. */
+const isoDate = () => z.iso.date({ error: (iss) => `expected a date YYYY-MM-DD, got ${describeValue(iss.input)}` });
 /** A rate or share in [0, 1]. */
 const unitInterval = () => atMost(atLeast(number(), 0), 1);
 
@@ -177,6 +179,7 @@ export const policySchema = section({
   returnHandlingCost: nonNegative(),
   channelCosts: channelCostsSchema,
   maxFutureSkewSeconds: nonNegative(),
+  earliestPlausibleDate: isoDate(),
   loyalty: loyaltySchema,
   relationship: relationshipSchema,
   pyramid: pyramidSchema,

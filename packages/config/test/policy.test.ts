@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHANNELS, defaultPolicy } from '@bondstream/model';
+import { CHANNELS, defaultPolicy, earliestPlausibleMs } from '@bondstream/model';
 import { ConfigError, loadPolicy } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bondstream-policy-'));
@@ -74,6 +74,14 @@ describe('loadPolicy', () => {
     expect(policy.windowDays).toBe(defaultPolicy.windowDays);
   });
 
+  it('reads the earliest plausible date as a string and converts it to UTC midnight', () => {
+    // Unquoted, YAML 1.2 keeps 2000-01-01 a string (YAML 1.1 would make it a timestamp).
+    const policy = loadPolicy(file('earliestPlausibleDate: 2000-01-01\n'));
+    expect(policy.earliestPlausibleDate).toBe('2000-01-01');
+    expect(earliestPlausibleMs(policy)).toBe(Date.UTC(2000, 0, 1));
+    expect(earliestPlausibleMs(defaultPolicy)).toBe(Date.UTC(1990, 0, 1));
+  });
+
   it('rejects unknown keys with their path', () => {
     const path = file('loyalty:\n  loyalThreshhold: 0.6\nchannelCosts:\n  fax: 1\nwindowdays: 30\n');
     const problems = problemsOf(path);
@@ -93,6 +101,10 @@ describe('loadPolicy', () => {
     ['windowDays: "30"', 'windowDays: expected an integer, got "30"'],
     ['returnHandlingCost: -1', 'returnHandlingCost: must be >= 0, got -1'],
     ['maxFutureSkewSeconds: -5', 'maxFutureSkewSeconds: must be >= 0, got -5'],
+    ['earliestPlausibleDate: 1990-02-30', 'earliestPlausibleDate: expected a date YYYY-MM-DD, got "1990-02-30"'],
+    ['earliestPlausibleDate: 1990-1-1', 'earliestPlausibleDate: expected a date YYYY-MM-DD, got "1990-1-1"'],
+    ['earliestPlausibleDate: "1990-01-01T00:00:00Z"', 'earliestPlausibleDate: expected a date YYYY-MM-DD, got "1990-01-01T00:00:00Z"'],
+    ['earliestPlausibleDate: 1990', 'earliestPlausibleDate: expected a date YYYY-MM-DD, got 1990'],
     ['channelCosts:\n  email: -0.1', 'channelCosts.email: must be >= 0, got -0.1'],
     ['channelCosts: 5', 'channelCosts: expected a mapping, got 5'],
     ['loyalty:\n  minPurchaseDays: 0', 'loyalty.minPurchaseDays: must be >= 1, got 0'],

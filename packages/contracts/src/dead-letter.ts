@@ -11,6 +11,9 @@ export const DEAD_LETTER_REASONS = [
   'empty_message',
   // Produced by the scorer (it needs the clock and the policy's allowed skew), not the decoder.
   'future_timestamp',
+  // Produced by the scorer: occurredAt before the policy's earliestPlausibleDate (an unset date
+  // at a platform read as 0001-01-01 or 1970-01-01). The wire schema accepts any valid ISO time.
+  'implausible_timestamp',
   // Produced by the actions service: a webhook delivery failed on its last attempt (the dead
   // letter holds the action as JSON, keyed by customerId).
   'webhook_failed',

@@ -81,9 +81,9 @@ describe('InputDecoder, JSON', () => {
     expect(result.detail).toContain('SCHEMA_REGISTRY_URL is not set');
   });
 
-  it('exports every dead-letter reason, including the scorer-only future_timestamp and the actions-only webhook_failed', () => {
+  it('exports every dead-letter reason, including the scorer-only future_timestamp and implausible_timestamp and the actions-only webhook_failed', () => {
     expect(DEAD_LETTER_REASONS).toEqual([
-      'invalid_json', 'schema_violation', 'unknown_schema', 'empty_message', 'future_timestamp', 'webhook_failed',
+      'invalid_json', 'schema_violation', 'unknown_schema', 'empty_message', 'future_timestamp', 'implausible_timestamp', 'webhook_failed',
     ]);
   });
 });

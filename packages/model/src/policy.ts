@@ -16,6 +16,12 @@ export interface Policy {
   channelCosts: Record<Channel, number>;
   /** Events further than this in the future of the wall clock are dead-lettered. */
   maxFutureSkewSeconds: number;
+  /**
+   * Events that occurred before this UTC day (`YYYY-MM-DD`) are dead-lettered: such a date is a
+   * platform bug (an unset date read as 0001-01-01 or the epoch), not a real purchase. Read it
+   * through `earliestPlausibleMs`.
+   */
+  earliestPlausibleDate: string;
   loyalty: {
     /** Distinct purchase days that make a repeat buyer. */
     minPurchaseDays: number;
@@ -94,6 +100,7 @@ export const defaultPolicy: Policy = {
     app: 0.05,
   },
   maxFutureSkewSeconds: 300,
+  earliestPlausibleDate: '1990-01-01',
   loyalty: {
     minPurchaseDays: 3,
     loyalThreshold: 0.5,
@@ -120,3 +127,11 @@ export const defaultPolicy: Policy = {
   hysteresis: { margin: 0, minDwellDays: 0 },
   actions: defaultActionsPolicy,
 };
+
+/**
+ * The start (UTC midnight) of the policy's earliest plausible day, in epoch ms. The date is
+ * validated by packages/config; callers convert it once, not per event.
+ */
+export function earliestPlausibleMs(policy: Pick<Policy, 'earliestPlausibleDate'>): number {
+  return Date.parse(`${policy.earliestPlausibleDate}T00:00:00Z`);
+}

@@ -1,6 +1,6 @@
 import type { InputDecoder, InputEvent } from '@bondstream/contracts';
 import type { DeadLetter, SourceMessage } from '@bondstream/kafka-runner';
-import { invalidEventReason, type ModelEvent, type Policy } from '@bondstream/model';
+import { earliestPlausibleMs, invalidEventReason, type ModelEvent, type Policy } from '@bondstream/model';
 import { toModelEvent } from './to-model.js';
 
 /** A valid input event, ready to apply. */
@@ -11,8 +11,10 @@ export interface AcceptedEvent {
 }
 
 /**
- * Decodes and validates a batch. Far-future events are dead-lettered here: a clock bug at a
- * platform must not push a customer's recency or window into the future.
+ * Decodes and validates a batch. Events outside the plausible time range are dead-lettered
+ * here: a clock bug at a platform must not push a customer's recency or window into the future
+ * (`future_timestamp`), and an unset date read as 0001-01-01 or the epoch must not make a
+ * first purchase decades old (`implausible_timestamp`).
  */
 export async function classifyMessages(
   messages: readonly SourceMessage[],
@@ -22,6 +24,7 @@ export async function classifyMessages(
   const accepted: AcceptedEvent[] = [];
   const deadLetters: DeadLetter[] = [];
   const maxFutureSkewMs = options.policy.maxFutureSkewSeconds * 1_000;
+  const earliestMs = earliestPlausibleMs(options.policy); // once per batch, not per event
   for (const message of messages) {
     const decoded = decoder.decodeNow(message.value) ?? await decoder.decode(message.value);
     if (!decoded.ok) {
@@ -39,6 +42,14 @@ export async function classifyMessages(
         message,
         reason: 'future_timestamp',
         detail: `occurredAt ${decoded.event.occurredAt} is more than ${maxFutureSkewMs / 1_000} s ahead of the clock`,
+      });
+      continue;
+    }
+    if (converted.event.occurredAtMs < earliestMs) {
+      deadLetters.push({
+        message,
+        reason: 'implausible_timestamp',
+        detail: `occurredAt ${decoded.event.occurredAt} is before the policy's earliest plausible date ${options.policy.earliestPlausibleDate}`,
       });
       continue;
     }
