@@ -1,8 +1,9 @@
 --[[
-  Raises a tenant's event-time watermark, never lowers it (CRM_CLOCK=event).
+  Raises a tenant's event-time watermark, never lowers it (CRM_CLOCK=event). Every scorer's
+  clock loop computes the watermark from the partition times (a stale read only gives a lower
+  value) and raises it here, so concurrent raises by several scorers are harmless.
   KEYS: 1 watermark key   ARGV: 1 candidate ms
-  Returns the watermark before the raise: a batch is evaluated as of what was seen before it
-  (and its own events), so one batch spanning months does not judge its oldest events late.
+  Returns the watermark before the raise.
 ]]
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local candidate = tonumber(ARGV[1])
