@@ -116,6 +116,7 @@ describe('an idle partition (CRM_IDLE_PARTITION_SECONDS)', () => {
     const quietFrom = await send({ 0: atDay(0), 1: atDay(0), 2: atDay(0), 3: atDay(0) });
     let day = 0;
     let passedAfterMs = 0;
+    let heldBackSeconds = 0;
     for (;;) {
       day += 1;
       await send({ 0: atDay(day), 1: atDay(day), 2: atDay(day) });
@@ -129,7 +130,10 @@ describe('an idle partition (CRM_IDLE_PARTITION_SECONDS)', () => {
       }
       // held by partition 3 (and the interactions partitions, which never had data) until idle, no longer
       expect(quietMs).toBeLessThanOrEqual((IDLE_SECONDS + 3) * 1_000);
+      heldBackSeconds = Math.max(heldBackSeconds, await metricValue(scorer.url, 'bondstream_watermark_held_back_seconds'));
     }
+    // SREs see the hold: newest event (days 1…) against the watermark (day 0)
+    expect(heldBackSeconds).toBeGreaterThanOrEqual(DAY_MS / 1_000);
     // its last order was applied before `quietFrom` was taken: not idle before the idle time
     expect(passedAfterMs).toBeGreaterThanOrEqual(IDLE_SECONDS * 1_000 - 100);
 
@@ -143,5 +147,7 @@ describe('an idle partition (CRM_IDLE_PARTITION_SECONDS)', () => {
     if (performance.now() - returnedAt < IDLE_SECONDS * 1_000) expect(heldMs).toBe(back);
     await waitFor('every partition idle: the watermark at the newest event', async () =>
       ((await watermark()) === ahead ? true : undefined), { timeoutMs: (IDLE_SECONDS + 10) * 1_000, intervalMs: 50 });
+    await waitFor('nothing held back', async () =>
+      ((await metricValue(scorer.url, 'bondstream_watermark_held_back_seconds')) === 0 ? true : undefined), { timeoutMs: 5_000, intervalMs: 50 });
   }, 90_000);
 });

@@ -111,7 +111,9 @@ export class DueClock {
     // Every scorer computes the watermarks (a monotonic raise: idempotent), so they move even
     // while this one holds no clock shard.
     if (this.ctx.eventTime) {
-      for (const [tenantId, watermarkMs] of await this.ctx.eventTime.advance(redis, tenants)) clock.observe(tenantId, watermarkMs);
+      const { watermarks, heldBackMs } = await this.ctx.eventTime.advance(redis, tenants);
+      for (const [tenantId, watermarkMs] of watermarks) clock.observe(tenantId, watermarkMs);
+      metrics.watermarkHeldBack.set(Math.max(0, heldBackMs) / 1_000);
     }
     if (this.shards.length === 0) return 0;
     const sweep = Date.now() - this.sweptAt >= SWEEP_MS;

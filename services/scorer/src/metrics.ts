@@ -47,6 +47,11 @@ export function createScorerMetrics(registry: Registry) {
       help: 'How far behind its evaluation time the clock was at the start of its last pass (oldest due time not yet handled)',
       registers,
     }),
+    watermarkHeldBack: new Gauge({
+      name: 'bondstream_watermark_held_back_seconds',
+      help: 'Event clock: the largest gap over tenants between the newest event time seen and the watermark (a partition with a backlog, or not yet idle, holds it back)',
+      registers,
+    }),
   };
 }
 

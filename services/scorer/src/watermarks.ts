@@ -49,11 +49,13 @@ export class EventTimeWatermarks {
 
   /**
    * Computes the tenants' watermarks from what every scorer recorded and raises the stored ones
-   * (two round trips: read, then raise where it moved). Returns each tenant's stored watermark.
+   * (two round trips: read, then raise where it moved). Returns each tenant's stored watermark
+   * and the largest gap between a tenant's newest event and its watermark.
    */
-  async advance(redis: RedisClient, tenants: readonly string[]): Promise<Map<string, number>> {
+  async advance(redis: RedisClient, tenants: readonly string[]): Promise<{ watermarks: Map<string, number>; heldBackMs: number }> {
     const watermarks = new Map<string, number>();
-    if (tenants.length === 0) return watermarks;
+    let heldBackMs = 0;
+    if (tenants.length === 0) return { watermarks, heldBackMs };
     const read = new CommandBatch(redis);
     read.add(this.keyspace.inputPartitions(), (p) => p.hgetall(this.keyspace.inputPartitions()));
     for (const tenantId of tenants) {
@@ -70,14 +72,16 @@ export class EventTimeWatermarks {
       const times = tenantPartitionTimes(replies[2 * i + 1] as Record<string, string>, inputPartitions);
       const candidateMs = eventTimeWatermark(times, wallNowMs, this.idleMs);
       if (candidateMs !== null && candidateMs > storedMs) raises.push({ tenantId, candidateMs });
+      const newestMs = Math.max(...times.map((t) => t.newestEventMs ?? -Infinity));
+      heldBackMs = Math.max(heldBackMs, newestMs - Math.max(storedMs, candidateMs ?? 0));
     });
-    if (raises.length === 0) return watermarks;
+    if (raises.length === 0) return { watermarks, heldBackMs };
     const raise = new CommandBatch(redis);
     for (const { tenantId, candidateMs } of raises) {
       raise.add(this.keyspace.watermark(tenantId), (p) => raiseWatermark(p, this.keyspace, tenantId, candidateMs));
     }
     const before = await raise.exec();
     raises.forEach(({ tenantId, candidateMs }, i) => watermarks.set(tenantId, Math.max(Number(before[i]), candidateMs)));
-    return watermarks;
+    return { watermarks, heldBackMs };
   }
 }
