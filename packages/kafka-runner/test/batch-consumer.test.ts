@@ -3,7 +3,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { EachBatchPayload, Kafka } from 'kafkajs';
 import { waitFor } from '@bondstream/testkit';
-import { BatchConsumer, createConsumerMetrics, DeadLetterPublisher, type BatchConsumerOptions } from '../src/index.js';
+import { BatchConsumer, createConsumerMetrics, DeadLetterPublisher, type BatchConsumerOptions, type SourceBatch } from '../src/index.js';
 
 type Offsets = { topic: string; partition: number; offset: string }[];
 
@@ -19,7 +19,7 @@ interface Item {
  */
 function harness(options: Partial<BatchConsumerOptions<Item>> = {}) {
   const commits: Offsets[] = [];
-  const applies: { items: Item[]; release: () => void }[] = [];
+  const applies: { items: Item[]; sources: readonly SourceBatch<Item>[]; release: () => void }[] = [];
   const resolved: string[] = [];
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | null = null;
   const kafkaConsumer = {
@@ -44,8 +44,8 @@ function harness(options: Partial<BatchConsumerOptions<Item>> = {}) {
     topics: ['t'],
     handler: {
       classify: async (messages) => ({ accepted: messages.map((m) => ({ partition: m.partition, offset: m.offset })), deadLetters: [] }),
-      apply: (items) => new Promise((resolve) => {
-        applies.push({ items, release: () => resolve({ applied: items.length, duplicates: 0 }) });
+      apply: (items, _heartbeat, sources) => new Promise((resolve) => {
+        applies.push({ items, sources, release: () => resolve({ applied: items.length, duplicates: 0 }) });
       }),
     },
     deadLetters: new DeadLetterPublisher(null as never, 'dlq'),
@@ -54,8 +54,12 @@ function harness(options: Partial<BatchConsumerOptions<Item>> = {}) {
     ...options,
   });
   /** Hands kafkajs' batch of `offsets` on `partition` to the consumer; resolves when eachBatch returns. */
-  const batch = (partition: number, offsets: number[], isStale = () => false) => (eachBatch as (payload: EachBatchPayload) => Promise<void>)({
-    batch: { topic: 't', partition, messages: offsets.map((o) => ({ offset: String(o), key: null, value: Buffer.from('{}'), headers: {} })) },
+  const batch = (partition: number, offsets: number[], isStale = () => false, highWatermark = (offsets.at(-1) ?? -1) + 1) => (eachBatch as (payload: EachBatchPayload) => Promise<void>)({
+    batch: {
+      topic: 't', partition, messages: offsets.map((o) => ({ offset: String(o), key: null, value: Buffer.from('{}'), headers: {} })),
+      // kafkajs: the partition's high watermark - 1 - the batch's last offset
+      offsetLag: () => String(highWatermark - 1 - (offsets.at(-1) ?? -1)),
+    },
     heartbeat: async () => undefined,
     isRunning: () => true,
     isStale,
@@ -80,6 +84,15 @@ afterEach(async () => {
 });
 
 describe('BatchConsumer', () => {
+  it('tells the apply which partitions its batches came from and whether a backlog was left behind them', async () => {
+    const h = harness({ commitIntervalMs: 0 });
+    running = h;
+    await h.consumer.start();
+    await h.batch(2, [5, 6], undefined, 100); // 93 more records wait on partition 2
+    await waitFor('the apply', () => (h.applies.length === 1 ? true : undefined), { intervalMs: 1 });
+    expect(h.applies[0]?.sources).toEqual([expect.objectContaining({ topic: 't', partition: 2, behind: true, accepted: h.items([2, 5], [2, 6]) })]);
+  });
+
   it('fetches on while a batch is applied, then applies the batches that waited together, in order', async () => {
     const h = harness({ commitIntervalMs: 0 });
     running = h;
@@ -98,6 +111,8 @@ describe('BatchConsumer', () => {
     await waitFor('the second apply', () => (h.applies.length === 2 ? true : undefined), { intervalMs: 1 });
     // One apply for the three batches that waited; each partition's messages in fetch order.
     expect(h.applies[1]?.items).toEqual(h.items([1, 0], [0, 2], [0, 3], [0, 4]));
+    // where they came from, for the event-time watermark: each source batch, in order
+    expect(h.applies[1]?.sources.map((s) => [s.partition, s.accepted.length, s.behind])).toEqual([[1, 1, false], [0, 2, false], [0, 1, false]]);
     await waitFor('the first commit', () => (h.committed()[0] === '2' ? true : undefined), { intervalMs: 1 });
     expect(h.committed()[1]).toBeUndefined();
 
