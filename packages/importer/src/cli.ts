@@ -14,9 +14,10 @@ import { SourceError } from './source.js';
 export const USAGE = `usage: import --format <format> --file <path> [options]
 
 Loads historical orders into Kafka as order events (DESIGN section 3), keyed by customerId,
-with acks=all, in event-time order (occurredAt, ties by line): the scorer's event-time
-watermark takes anything older than what it has seen as late. Files larger than memory are
-sorted on disk (runs of --sort-buffer rows in a temp directory, removed at the end).
+with acks=all, in event-time order (occurredAt, ties by line): with CRM_CLOCK=event the
+scorer evaluates as of the newest event time it has seen, so older events arrive late. Files
+larger than memory are sorted on disk (runs of --sort-buffer rows in a temp directory,
+removed at the end).
 Resumable: a checkpoint records how many events Kafka acknowledged (in file order: the last
 line), and running the same command again continues after them. Every bad row is reported
 as file:line: reason.

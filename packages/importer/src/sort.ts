@@ -17,7 +17,7 @@ export interface SortRecord {
   value: string;
 }
 
-/** Rows the time order keeps in memory before writing a sorted run to disk (CDNOW rows: about 80 MB). */
+/** Rows the time order keeps in memory before writing a sorted run to disk (CDNOW rows: about 430 bytes of heap each, 90 MB). */
 export const DEFAULT_SORT_BUFFER_ROWS = 200_000;
 
 export const byTimeThenLine: Compare<SortRecord> = (a, b) => a.ms - b.ms || a.line - b.line;
