@@ -61,19 +61,19 @@ export async function importInTimeOrder({ producer, options, hooks, checkpoint, 
     let sortSeconds: number | null = null;
     let stoppedEarly = false;
     let interrupted = false;
-    for await (const record of sorter.sorted()) {
+    for await (const record of sorter.sorted(options.signal)) {
       sortSeconds ??= (performance.now() - started) / 1000;
+      interrupted = options.signal?.aborted === true;
+      if (interrupted || (options.limit !== undefined && sent >= options.limit)) {
+        stoppedEarly = true;
+        break;
+      }
       position += 1;
       if (position <= skip) {
         if (position === skip && record.line !== checkpoint.line) {
           throw new SourceError(`${options.file} changed since checkpoint ${options.checkpointPath} (event ${skip} in time order is line ${record.line}, was ${checkpoint.line}); pass --restart`);
         }
         continue;
-      }
-      interrupted = options.signal?.aborted === true;
-      if (interrupted || (options.limit !== undefined && sent >= options.limit)) {
-        stoppedEarly = true;
-        break;
       }
       batches.push({ key: record.key, value: record.value });
       times.see(record.ms);
@@ -86,7 +86,9 @@ export async function importInTimeOrder({ producer, options, hooks, checkpoint, 
     }
     if (batches.pending > 0) await batches.cut(last);
     await batches.drain();
-    if (!stoppedEarly) {
+    // the sorter ends early on an abort (between intermediate merges): complete only if all came
+    if (!stoppedEarly && position < events) interrupted = true;
+    else if (!stoppedEarly) {
       checkpoint.complete = true;
       save();
     }

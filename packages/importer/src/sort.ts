@@ -137,14 +137,17 @@ export class ExternalSorter {
   /**
    * Every record added, in (occurredAt, line) order. Call once, after the last `add`. Runs past
    * the fan-in are first merged in groups into longer runs; which runs go together does not
-   * matter, since (occurredAt, line) orders any two records the same way.
+   * matter, since (occurredAt, line) orders any two records the same way. After `signal`
+   * aborts, the sequence may end before every record: count them to tell.
    */
-  async *sorted(): AsyncGenerator<SortRecord> {
+  async *sorted(signal?: AbortSignal): AsyncGenerator<SortRecord> {
     if (this.started) throw new Error('ExternalSorter.sorted() called twice');
     this.started = true;
     const last = this.buffer.sort(byTimeThenLine);
     this.buffer = [];
     while (this.runFiles.length + 1 > this.fanIn) {
+      // intermediate merges of a large file take minutes: an abort ends the sequence early
+      if (signal?.aborted) return;
       const group = this.runFiles.splice(0, this.fanIn);
       const path = await this.nextFile();
       this.stats.tempBytes += await writeRun(path, mergeSorted(group.map(readRun), byTimeThenLine));

@@ -138,7 +138,7 @@ describe('importFile in time order', () => {
     expect([...first.sent, ...second.sent]).toEqual(TIME_ORDER);
   });
 
-  it('stops at an abort, after the batches in flight, and resumes', async () => {
+  it('stops at an abort, after the batches in flight, removes its temp files, and resumes', async () => {
     const checkpoint = join(tmp, 't4.json');
     const abort = new AbortController();
     const first: OrderProducer & { sent: string[] } = {
@@ -149,11 +149,26 @@ describe('importFile in time order', () => {
         return [];
       },
     };
-    const summary = await importFile(first, timeOptions(checkpoint, { signal: abort.signal }), badRows());
-    expect(summary).toMatchObject({ interrupted: true, complete: false, produced: 2 });
+    const temp = mkdtempSync(join(tmp, 'abort-'));
+    const summary = await importFile(first, timeOptions(checkpoint, { signal: abort.signal, sortBufferRows: 3, tempDir: temp }), badRows());
+    expect(summary).toMatchObject({ interrupted: true, complete: false, produced: 2, sort: { runs: 2 } });
+    expect(readdirSync(temp)).toEqual([]); // the runs are removed on an abort too
     const second = producer();
     await importFile(second, timeOptions(checkpoint), badRows());
     expect([...first.sent, ...second.sent]).toEqual(TIME_ORDER);
+  });
+
+  it('stops at an abort between reading and producing, with nothing produced and nothing marked complete', async () => {
+    const checkpoint = join(tmp, 't7.json');
+    const abort = new AbortController();
+    const sent = producer();
+    const summary = await importFile(sent, timeOptions(checkpoint, { signal: abort.signal, sortBufferRows: 3 }), {
+      onBadRow: () => undefined,
+      onProgress: (p) => p.phase === 'read' && p.events !== null && abort.abort(), // the file is read and sorted
+    });
+    expect(summary).toMatchObject({ interrupted: true, complete: false, produced: 0, badRows: 1 });
+    expect(sent.sent).toEqual([]);
+    expect(await importFile(producer(), timeOptions(checkpoint), badRows())).toMatchObject({ produced: 8, badRows: 0, complete: true });
   });
 
   it('refuses to resume when the file changed, instead of skipping the wrong events', async () => {

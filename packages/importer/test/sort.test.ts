@@ -82,6 +82,16 @@ describe('ExternalSorter', () => {
     await sorter.dispose();
   });
 
+  it('ends the sequence before the intermediate merges after an abort', async () => {
+    const sorter = new ExternalSorter({ bufferRows: 1, fanIn: 2, tempDir: tmp });
+    for (let line = 1; line <= 5; line += 1) await sorter.add({ ms: line, line, key: 'k', value: '{}' });
+    const abort = new AbortController();
+    abort.abort();
+    expect(await collect(sorter.sorted(abort.signal))).toEqual([]);
+    expect(sorter.stats.mergedRuns).toBe(0);
+    await sorter.dispose();
+  });
+
   it('removes its temp directory when the consumer stops early', async () => {
     const sorter = new ExternalSorter({ bufferRows: 2, tempDir: tmp });
     for (let line = 1; line <= 9; line += 1) await sorter.add({ ms: 100 - line, line, key: 'k', value: '{}' });
