@@ -1,17 +1,21 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasets, fetchProfiles, root, startService, startStack, waitForOutcomes, type RunningService, type Stack } from './harness.js';
-import { expectedTotals, profileMismatches, readCdnow, type ExpectedCustomer, type ProfileTotals } from './cdnow.js';
+import { startMockKafka, waitFor, type MockKafka } from '@bondstream/testkit';
+import { collect, datasets, fetchProfiles, root, startService, startStack, waitForOutcomes, type RunningService, type Stack } from './harness.js';
+import { expectedTotals, profileMismatches, readCdnow, type CdnowOrder, type ExpectedCustomer, type ProfileTotals } from './cdnow.js';
 
 const cli = `${root}packages/importer/dist/cli.js`;
 const tmp = mkdtempSync(join(tmpdir(), 'import-e2e-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface Summary {
-  resumedAfterLine: number;
+  order: 'time' | 'file';
+  resumedAfterLine: number | null;
+  resumedAfterEvents: number;
   lastLine: number;
   produced: number;
   badRows: number;
@@ -19,7 +23,14 @@ interface Summary {
   totalBadRows: number;
   complete: boolean;
   alreadyComplete: boolean;
+  firstOccurredAt: string | null;
+  lastOccurredAt: string | null;
+  lateEvents: number;
+  sort: { bufferRows: number; runs: number; mergedRuns: number; tempBytes: number; seconds: number } | null;
 }
+
+/** Orders as the importer produces them by default: by day, ties by line. */
+const timeOrder = (orders: readonly CdnowOrder[]): CdnowOrder[] => [...orders].sort((a, b) => a.date.localeCompare(b.date) || a.line - b.line);
 
 /** Runs the compiled import CLI as a process; resolves with its exit code, summary and stderr. */
 async function importCli(args: string[], brokers: string): Promise<{ code: number; summary: Summary; stderr: string }> {
@@ -75,24 +86,28 @@ describe('import CLI into the running scorer', () => {
   afterAll(async () => {
     await Promise.all([scorer?.stop(), api?.stop()]);
     await stack?.stop();
-    rmSync(tmp, { recursive: true, force: true });
   });
 
   // The sample keeps `npm test` fast; IMPORT_CDNOW=master runs the same test on CDNOW_master.txt.
   const cdnowFile = process.env.IMPORT_CDNOW === 'master' ? 'CDNOW_master.txt' : 'CDNOW_sample.txt';
 
-  it(`imports ${cdnowFile} in an interrupted and a resumed run, with profiles equal to the file`, async () => {
+  it(`imports ${cdnowFile} in an interrupted and a resumed run, in event-time order, with profiles equal to the file`, async () => {
     const orders = readCdnow(cdnowFile);
+    const sorted = timeOrder(orders);
     const args = ['--format', 'cdnow', '--file', `${datasets}${cdnowFile}`, '--checkpoint', join(tmp, 'cdnow.json'), '--batch-size', '500'];
     const first = await importCli([...args, '--limit', '3000'], stack.kafka.brokers);
     expect(first.code).toBe(0);
-    const cut = orders[2_999]!.line;
-    expect(first.summary).toMatchObject({ resumedAfterLine: 0, lastLine: cut, produced: 3000, complete: false });
+    // the checkpoint is a position in time order: 3000 events, the last of them on this line
+    expect(first.summary).toMatchObject({
+      order: 'time', resumedAfterEvents: 0, lastLine: sorted[2_999]!.line, produced: 3000, complete: false,
+      firstOccurredAt: `${sorted[0]!.date}T00:00:00.000Z`, lastOccurredAt: `${sorted[2_999]!.date}T00:00:00.000Z`, lateEvents: 0,
+    });
 
     const second = await importCli(args, stack.kafka.brokers);
     expect(second.code).toBe(0);
     expect(second.summary).toMatchObject({
-      resumedAfterLine: cut, lastLine: orders.at(-1)!.line, produced: orders.length - 3000, totalProduced: orders.length, totalBadRows: 0, complete: true,
+      resumedAfterEvents: 3000, lastLine: sorted.at(-1)!.line, produced: orders.length - 3000, totalProduced: orders.length, totalBadRows: 0, complete: true,
+      firstOccurredAt: `${sorted[3_000]!.date}T00:00:00.000Z`, lastOccurredAt: `${sorted.at(-1)!.date}T00:00:00.000Z`, lateEvents: 0,
     });
 
     const third = await importCli(args, stack.kafka.brokers);
@@ -133,4 +148,56 @@ describe('import CLI into the running scorer', () => {
       expect(revenue, customer).toBeLessThan(sales);
     }
   }, 360_000);
+});
+
+/** The value of every message of a topic, once `count` have arrived, in the topic's (one partition's) order. */
+async function readTopic(brokers: string, topic: string, count: number): Promise<{ eventId: string; occurredAt: string }[]> {
+  const collected = await collect(brokers, [topic]);
+  try {
+    await waitFor(`${count} messages on ${topic}`, () => (collected.messages.length >= count ? true : undefined), { timeoutMs: 120_000 });
+  } finally {
+    await collected.stop();
+  }
+  return collected.messages.map((m) => JSON.parse(String(m.value)) as { eventId: string; occurredAt: string });
+}
+
+describe('import CLI order: CDNOW_master.txt (sorted by customer) sorted on disk', () => {
+  // One partition per topic: the topic's order is the order the importer produced in.
+  let kafka: MockKafka;
+  beforeAll(async () => {
+    kafka = await startMockKafka({ topics: ['history.time:1', 'history.file:1'] });
+  });
+  afterAll(async () => {
+    await kafka?.stop();
+  });
+
+  it('produces every event in occurredAt order through 1,000-row runs, the same events as file order', async () => {
+    const orders = readCdnow('CDNOW_master.txt');
+    expect(orders).toHaveLength(69_659);
+    const temp = mkdtempSync(join(tmp, 'sort-'));
+    const common = ['--format', 'cdnow', '--file', `${datasets}CDNOW_master.txt`, '--quiet'];
+    const time = await importCli([...common, '--topic', 'history.time', '--checkpoint', join(tmp, 'master-time.json'), '--sort-buffer', '1000', '--temp-dir', temp], kafka.brokers);
+    expect(time.code).toBe(0);
+    expect(time.summary).toMatchObject({
+      order: 'time', produced: 69_659, complete: true, lateEvents: 0,
+      firstOccurredAt: '1997-01-01T00:00:00.000Z', lastOccurredAt: '1998-06-30T00:00:00.000Z',
+      sort: { bufferRows: 1000, runs: 69, mergedRuns: 1 }, // 70 runs with the last buffer: over the fan-in of 64
+    });
+    expect(time.summary.sort!.tempBytes).toBeGreaterThan(0);
+    expect(readdirSync(temp)).toEqual([]); // the runs are removed at the end
+
+    const file = await importCli([...common, '--topic', 'history.file', '--checkpoint', join(tmp, 'master-file.json'), '--order', 'file'], kafka.brokers);
+    expect(file.code).toBe(0);
+    expect(file.summary).toMatchObject({ order: 'file', produced: 69_659, complete: true, sort: null });
+    expect(file.summary.lateEvents).toBeGreaterThan(60_000); // what the watermark would have called late
+
+    const inTime = await readTopic(kafka.brokers, 'history.time', 69_659);
+    const inFile = await readTopic(kafka.brokers, 'history.file', 69_659);
+    const backwards = inTime.findIndex((e, i) => i > 0 && e.occurredAt < inTime[i - 1]!.occurredAt);
+    expect(backwards, `event ${backwards} goes back in time`).toBe(-1);
+    expect(new Set(inTime.map((e) => e.eventId))).toEqual(new Set(inFile.map((e) => e.eventId)));
+    expect(inTime).toHaveLength(69_659);
+    // and exactly the documented order: by day, ties by line
+    expect(inTime.map((e) => e.eventId)).toEqual(timeOrder(orders).map((o) => `CDNOW_master.txt:${o.line}`));
+  }, 300_000);
 });

@@ -1,21 +1,26 @@
 #!/usr/bin/env node
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Producer, type SASLOptions } from 'kafkajs';
-import { SingleBar } from 'cli-progress';
 import { z } from 'zod';
 import { isEntryPoint, parseCommandLine, parseFlags, runProgram, UsageError } from '@bondstream/cli-kit';
 import { loadServiceConfig } from '@bondstream/config';
-import { defaultCheckpointPath } from './checkpoint.js';
+import { defaultCheckpointPath, ORDERS } from './checkpoint.js';
 import { FORMATS, MAPPABLE_FIELDS, parseMapping, type ColumnMapping } from './formats.js';
-import { importFile, type ImportOptions, type ImportProgress, type ImportSummary, type OrderProducer } from './run.js';
+import { DEFAULT_SORT_BUFFER_ROWS, importFile, type ImportOptions, type ImportSummary, type OrderProducer } from './run.js';
+import { progressReporter, summaryLine } from './report.js';
 import { SourceError } from './source.js';
 
 export const USAGE = `usage: import --format <format> --file <path> [options]
 
 Loads historical orders into Kafka as order events (DESIGN section 3), keyed by customerId,
-with acks=all. Resumable: a checkpoint records the last line Kafka acknowledged, and running
-the same command again continues after it. Every bad row is reported as file:line: reason.
+with acks=all, in event-time order (occurredAt, ties by line): with CRM_CLOCK=event the
+scorer evaluates as of the newest event time it has seen, so older events arrive late. Files
+larger than memory are sorted on disk (runs of --sort-buffer rows in a temp directory,
+removed at the end).
+Resumable: a checkpoint records how many events Kafka acknowledged (in file order: the last
+line), and running the same command again continues after them. Every bad row is reported
+as file:line: reason.
 
 formats
   cdnow            CDNOW transaction log: "id YYYYMMDD cds dollars" (master) or
@@ -41,9 +46,15 @@ options
   --idempotent <bool>       idempotent producer (default: $KAFKA_IDEMPOTENT or true;
                             false for the local mock broker)
   --checkpoint <path>       (default: .import-state/<file name>.<hash of its path>.json)
-  --restart                 ignore the checkpoint and import from the first line
+  --restart                 ignore the checkpoint and import from the start
+  --order <time|file>       time (default): by occurredAt, ties by line; file: as the file
+                            lists them (for files already in time order: no sort, no temp files)
+  --sort-buffer <rows>      time order: rows held in memory (default ${DEFAULT_SORT_BUFFER_ROWS}); a larger
+                            file is sorted in runs of this many on disk
+  --temp-dir <dir>          time order: where the sorted runs go (default: the OS temp dir)
   --batch-size <n>          events per produce request (default 2000)
-  --limit <n>               stop after n rows in this run (the next run continues)
+  --limit <n>               stop early in this run (the next run continues): time order after
+                            n events, file order after n rows (good or bad)
   --bad-rows <file.jsonl>   also write every bad row as {"line","reason","raw"}
   --allow-bad-rows          exit 0 even when there were bad rows
   --dry-run                 print the events as JSON lines on stdout; no Kafka, no checkpoint
@@ -80,6 +91,10 @@ const argsSchema = z.object({
   idempotent: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: '--idempotent must be true or false' }).optional(),
   checkpoint: z.string().min(1).optional(),
   restart: z.boolean().default(false),
+  order: z.enum(ORDERS, { error: `--order must be one of ${ORDERS.join(', ')}` }).default('time'),
+  'sort-buffer': positiveInt('--sort-buffer').max(50_000_000, '--sort-buffer must be ≤ 50000000').default(DEFAULT_SORT_BUFFER_ROWS),
+  'temp-dir': z.string().min(1, '--temp-dir must not be empty')
+    .refine((d) => existsSync(d) && statSync(d).isDirectory(), { message: '--temp-dir is not a directory' }).optional(),
   'batch-size': positiveInt('--batch-size').max(100_000, '--batch-size must be ≤ 100000').default(2000),
   limit: positiveInt('--limit').optional(),
   'bad-rows': z.string().min(1).optional(),
@@ -114,7 +129,7 @@ function parseCli(argv: string[], io: CliIo): Parsed | 'help' {
     file: { type: 'string' }, format: { type: 'string' }, map: { type: 'string' }, 'map-file': { type: 'string' },
     delimiter: { type: 'string' }, tenant: { type: 'string' }, source: { type: 'string' }, currency: { type: 'string' },
     brokers: { type: 'string' }, topic: { type: 'string' }, idempotent: { type: 'string' }, checkpoint: { type: 'string' },
-    restart: { type: 'boolean' }, 'batch-size': { type: 'string' }, limit: { type: 'string' }, 'bad-rows': { type: 'string' },
+    restart: { type: 'boolean' }, order: { type: 'string' }, 'sort-buffer': { type: 'string' }, 'temp-dir': { type: 'string' }, 'batch-size': { type: 'string' }, limit: { type: 'string' }, 'bad-rows': { type: 'string' },
     'allow-bad-rows': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -137,6 +152,9 @@ function parseCli(argv: string[], io: CliIo): Parsed | 'help' {
     topic: args.topic ?? (io.env.TOPIC_ORDERS?.trim() || 'crm.orders.v1'),
     checkpointPath: args['dry-run'] ? null : (args.checkpoint ?? defaultCheckpointPath(args.file)),
     restart: args.restart,
+    order: args.order,
+    sortBufferRows: args['sort-buffer'],
+    ...(args['temp-dir'] !== undefined ? { tempDir: args['temp-dir'] } : {}),
     batchSize: args['batch-size'],
     maxInFlight: 4,
     ...(args.limit !== undefined ? { limit: args.limit } : {}),
@@ -169,38 +187,6 @@ function createProducer(args: z.infer<typeof argsSchema>, env: NodeJS.ProcessEnv
   });
 }
 
-/** Progress to stderr: a bar with rate and ETA on a terminal, else a plain line every 5 s. */
-function progressReporter(io: CliIo, quiet: boolean): { update(p: ImportProgress): void; stop(): void } {
-  if (quiet) return { update: () => undefined, stop: () => undefined };
-  const rate = (p: ImportProgress): number => Math.round(p.rows / Math.max(p.elapsedMs / 1000, 0.001));
-  if (io.isTTY) {
-    const bar = new SingleBar({
-      format: 'import [{bar}] {percentage}% | {rows} rows, {produced} events, {bad} bad | {rate} rows/s | ETA {eta_formatted}',
-      stream: process.stderr, hideCursor: true, etaBuffer: 50,
-    });
-    let started = false;
-    return {
-      update(p) {
-        if (!started) bar.start(p.totalBytes, 0, { rows: 0, produced: 0, bad: 0, rate: 0 });
-        started = true;
-        bar.update(p.bytes, { rows: p.rows, produced: p.produced, bad: p.badRows, rate: rate(p) });
-      },
-      stop: () => started && bar.stop(),
-    };
-  }
-  let last = 0;
-  return {
-    update(p) {
-      if (p.elapsedMs - last < 5_000) return;
-      last = p.elapsedMs;
-      const fraction = p.totalBytes > 0 ? p.bytes / p.totalBytes : 1;
-      const eta = fraction > 0 ? Math.round((p.elapsedMs / fraction - p.elapsedMs) / 1000) : 0;
-      io.stderr(`import: ${(fraction * 100).toFixed(1)}% ${p.rows} rows, ${p.produced} events, ${p.badRows} bad, ${rate(p)} rows/s, ETA ${eta} s\n`);
-    },
-    stop: () => undefined,
-  };
-}
-
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Promise<number> {
   const io: CliIo = {
@@ -217,7 +203,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
   if ('exitCode' in parsed) return parsed.exitCode;
   const { options, args, producer } = parsed;
   const badRowsFile = args['bad-rows'];
-  const progress = progressReporter(io, args.quiet);
+  const progress = progressReporter(io.stderr, io.isTTY, args.quiet);
   let summary: ImportSummary;
   try {
     if (badRowsFile !== undefined && (options.restart || !existsSync(badRowsFile))) writeFileSync(badRowsFile, '');
@@ -247,6 +233,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
   }
   progress.stop();
   if (summary.alreadyComplete) io.stderr(`import: ${options.file} was already imported completely (checkpoint ${options.checkpointPath}); --restart imports it again\n`);
+  if (!args.quiet && !summary.alreadyComplete) io.stderr(`${summaryLine(summary)}\n`);
   io.stdout(`${JSON.stringify(summary)}\n`);
   if (summary.interrupted) return 130;
   return summary.totalBadRows > 0 && !args['allow-bad-rows'] ? 3 : 0;

@@ -1,7 +1,15 @@
-import type { Message, Producer } from 'kafkajs';
 import type { ColumnMapping, Format } from './formats.js';
-import { fresh, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
-import { readRows, type Row } from './source.js';
+import { fresh, loadCheckpoint, saveCheckpoint, type Checkpoint, type ImportOrder } from './checkpoint.js';
+import type { OrderProducer } from './batches.js';
+import type { Row } from './source.js';
+import type { SortStats } from './sort.js';
+import { importInFileOrder } from './run-file.js';
+import { importInTimeOrder } from './run-time.js';
+import { EventTimes, type RunContext, type RunResult } from './run-context.js';
+
+export type { OrderProducer } from './batches.js';
+
+export { DEFAULT_SORT_BUFFER_ROWS } from './sort.js';
 
 export interface ImportOptions {
   file: string;
@@ -15,22 +23,40 @@ export interface ImportOptions {
   topic: string;
   /** null: no checkpoint (dry runs) */
   checkpointPath: string | null;
-  /** ignore an existing checkpoint and start at line 1 */
+  /** ignore an existing checkpoint and start at the beginning */
   restart: boolean;
   batchSize: number;
   /** batches sent before waiting for the oldest acknowledgement */
   maxInFlight: number;
-  /** stop after this many rows (good or bad) in this run; the checkpoint lets the next run go on */
+  /**
+   * `time` (default): events by occurredAt, ties by line, through an external sort, so the
+   * scorer's event-time watermark sees history in order. `file`: as the file lists them.
+   */
+  order?: ImportOrder;
+  /** time order: rows in memory at most (default DEFAULT_SORT_BUFFER_ROWS); more go to sorted temp files */
+  sortBufferRows?: number;
+  /** time order: where the sorted runs go (default os.tmpdir()); removed at the end */
+  tempDir?: string;
+  /**
+   * Stop early in this run; the checkpoint lets the next run go on. File order: after this many
+   * rows (good or bad). Time order: after this many events (the whole file is read and sorted
+   * every run, and every bad row reported in the first).
+   */
   limit?: number;
   signal?: AbortSignal;
 }
 
 export interface ImportProgress {
+  /** `read`: reading the file (in file order also producing); `produce`: time order, producing sorted events */
+  phase: 'read' | 'produce';
   rows: number;
+  /** events acknowledged in total (time order: the position in the sorted order) */
   produced: number;
   badRows: number;
   bytes: number;
   totalBytes: number;
+  /** time order, once the file is read: its number of events */
+  events: number | null;
   elapsedMs: number;
 }
 
@@ -43,11 +69,14 @@ export interface ImportSummary {
   file: string;
   format: Format;
   topic: string;
-  /** 0 for a fresh import, else the checkpoint's line this run continued after */
-  resumedAfterLine: number;
-  /** last line covered by the checkpoint now */
+  order: ImportOrder;
+  /** file order: 0 for a fresh import, else the checkpoint's line this run continued after; time order: null */
+  resumedAfterLine: number | null;
+  /** events acknowledged by earlier runs; in time order, the position in the sorted order this run continued after */
+  resumedAfterEvents: number;
+  /** file order: last line covered by the checkpoint now; time order: the line of the last event acknowledged */
   lastLine: number;
-  /** in this run */
+  /** in this run (time order: every row of the file is read each run) */
   rows: number;
   produced: number;
   badRows: number;
@@ -57,112 +86,56 @@ export interface ImportSummary {
   complete: boolean;
   interrupted: boolean;
   alreadyComplete: boolean;
+  /** occurredAt (UTC) of the first and the last event produced in this run, in the order produced */
+  firstOccurredAt: string | null;
+  lastOccurredAt: string | null;
+  /** events produced in this run with an occurredAt before that of one produced earlier: 0 in time order */
+  lateEvents: number;
+  /** time order: the external sort; null in file order */
+  sort: (SortStats & { bufferRows: number; /** reading and sorting, until the first event could be sent */ seconds: number }) | null;
   seconds: number;
   rowsPerSecond: number;
 }
 
-/** Only what importing needs of a kafkajs producer. */
-export type OrderProducer = Pick<Producer, 'send'>;
-
-interface InFlight {
-  lastLine: number;
-  produced: number;
-  badRows: number;
-  ack: Promise<unknown>;
-}
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**
- * Reads a file row by row and produces its order events keyed by customerId, in batches with
- * acks=all. The checkpoint moves forward only over batches Kafka acknowledged, in file order;
- * a crash loses at most the batches in flight, which the next run sends again: the scorer
- * deduplicates them by their deterministic event ids. Bad rows go to `hooks.onBadRow`, always.
+ * Reads a file and produces its order events keyed by customerId, in batches with acks=all, in
+ * event-time order (default) or file order. The checkpoint moves forward only over batches Kafka
+ * acknowledged, in the order produced; a crash loses at most the batches in flight, which the
+ * next run sends again: the scorer deduplicates them by their deterministic event ids. Bad rows
+ * go to `hooks.onBadRow` (in time order, once per import: a resumed run does not repeat them).
  */
 export async function importFile(producer: OrderProducer, options: ImportOptions, hooks: ImportHooks): Promise<ImportSummary> {
   const started = performance.now();
-  const identity = { file: options.file, format: options.format, source: options.source, tenantId: options.tenantId };
+  const order = options.order ?? 'time';
+  const identity = { file: options.file, format: options.format, source: options.source, tenantId: options.tenantId, order };
   const loaded = options.checkpointPath === null || options.restart ? null : loadCheckpoint(options.checkpointPath, identity);
   const checkpoint: Checkpoint = loaded ?? fresh(identity);
-  const resumedAfterLine = checkpoint.line;
+  const resumedAfterLine = order === 'file' ? checkpoint.line : null;
   const before = { produced: checkpoint.produced, badRows: checkpoint.badRows };
-  const summary = (rows: number, interrupted: boolean, alreadyComplete = false): ImportSummary => {
+  const summary = (result: RunResult, alreadyComplete = false): ImportSummary => {
     const seconds = (performance.now() - started) / 1000;
     return {
-      file: options.file, format: options.format, topic: options.topic, resumedAfterLine, lastLine: checkpoint.line,
-      rows, produced: checkpoint.produced - before.produced, badRows: checkpoint.badRows - before.badRows,
+      file: options.file, format: options.format, topic: options.topic, order, resumedAfterLine, resumedAfterEvents: before.produced,
+      lastLine: checkpoint.line, rows: result.rows, produced: checkpoint.produced - before.produced, badRows: checkpoint.badRows - before.badRows,
       totalProduced: checkpoint.produced, totalBadRows: checkpoint.badRows, complete: checkpoint.complete,
-      interrupted, alreadyComplete, seconds: Math.round(seconds * 1000) / 1000, rowsPerSecond: Math.round(rows / Math.max(seconds, 0.001)),
+      interrupted: result.interrupted, alreadyComplete,
+      firstOccurredAt: iso(result.times.first), lastOccurredAt: iso(result.times.last), lateEvents: result.times.late, sort: result.sort,
+      seconds: Math.round(seconds * 1000) / 1000, rowsPerSecond: Math.round(result.rows / Math.max(seconds, 0.001)),
     };
   };
-  if (loaded?.complete) return summary(0, false, true);
+  if (loaded?.complete) return summary({ rows: 0, interrupted: false, times: new EventTimes(), sort: null }, true);
 
-  const save = (): void => {
-    if (options.checkpointPath !== null) saveCheckpoint(options.checkpointPath, checkpoint);
+  const context: RunContext = {
+    producer, options, hooks, checkpoint,
+    save: () => {
+      if (options.checkpointPath !== null) saveCheckpoint(options.checkpointPath, checkpoint);
+    },
+    progress: (phase, rows, bytes) => hooks.onProgress?.({
+      phase, rows, produced: checkpoint.produced, badRows: checkpoint.badRows, bytes, totalBytes: checkpoint.size,
+      events: checkpoint.events, elapsedMs: performance.now() - started,
+    }),
   };
-  const inFlight: InFlight[] = [];
-  const settleOldest = async (): Promise<void> => {
-    const oldest = inFlight[0] as InFlight;
-    await oldest.ack;
-    inFlight.shift();
-    Object.assign(checkpoint, { line: oldest.lastLine, produced: checkpoint.produced + oldest.produced, badRows: checkpoint.badRows + oldest.badRows });
-    save();
-  };
-
-  let rows = 0;
-  let bytes = 0;
-  let lastLine = checkpoint.line;
-  let messages: Message[] = [];
-  let badInBatch = 0;
-  const cut = (): void => {
-    if (messages.length === 0 && badInBatch === 0) return;
-    const batch = messages;
-    const ack = batch.length === 0 ? Promise.resolve() : producer.send({ topic: options.topic, acks: -1, messages: batch });
-    ack.catch(() => undefined); // awaited in order below; this only keeps it from being unhandled meanwhile
-    inFlight.push({ lastLine, produced: batch.length, badRows: badInBatch, ack });
-    messages = [];
-    badInBatch = 0;
-  };
-  const progress = (): void => hooks.onProgress?.({
-    rows, produced: checkpoint.produced, badRows: checkpoint.badRows, bytes, totalBytes: checkpoint.size, elapsedMs: performance.now() - started,
-  });
-
-  let interrupted = false;
-  try {
-    for await (const row of readRows({ ...options, context: { source: options.source, tenantId: options.tenantId, currency: options.currency }, afterLine: checkpoint.line })) {
-      if (options.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      rows += 1;
-      bytes = row.bytes;
-      lastLine = row.line;
-      if (row.outcome.ok) messages.push({ key: row.outcome.event.customerId, value: JSON.stringify(row.outcome.event) });
-      else {
-        badInBatch += 1;
-        hooks.onBadRow(row);
-      }
-      if (messages.length >= options.batchSize || badInBatch >= options.batchSize) {
-        cut();
-        while (inFlight.length >= options.maxInFlight) await settleOldest();
-        progress();
-      }
-      if (options.limit !== undefined && rows >= options.limit) break;
-    }
-    const reachedEnd = !interrupted && (options.limit === undefined || rows < options.limit);
-    cut();
-    while (inFlight.length > 0) await settleOldest();
-    if (reachedEnd) {
-      checkpoint.complete = true;
-      save();
-    }
-  } catch (error) {
-    // Keep what was acknowledged: settle the batches in order up to the first failure.
-    try {
-      while (inFlight.length > 0) await settleOldest();
-    } catch {
-      // the first failed batch and everything after it are sent again by the next run
-    }
-    throw error;
-  }
-  progress();
-  return summary(rows, interrupted);
+  return summary(order === 'time' ? await importInTimeOrder(context) : await importInFileOrder(context));
 }

@@ -64,6 +64,24 @@ describe('import CLI (in process, --dry-run)', () => {
     ]);
   });
 
+  it('produces in event-time order by default, in file order with --order file, and says which in the summary', async () => {
+    const path = file('by-customer.txt', ' 00001 19970105  1   1.00\n 00001 19970301  1   2.00\n 00002 19970101  1   3.00\n');
+    const time = await run(['--format', 'cdnow', '--file', path, '--dry-run', '--sort-buffer', '2', '--temp-dir', tmp]);
+    expect(time.code).toBe(0);
+    expect(time.events.map((e) => e.eventId)).toEqual(['by-customer.txt:3', 'by-customer.txt:1', 'by-customer.txt:2']);
+    expect(time.summary).toMatchObject({
+      order: 'time', firstOccurredAt: '1997-01-01T00:00:00.000Z', lastOccurredAt: '1997-03-01T00:00:00.000Z', lateEvents: 0,
+      sort: { bufferRows: 2, runs: 1, mergedRuns: 0 },
+    });
+    expect((time.summary?.sort as { tempBytes: number }).tempBytes).toBeGreaterThan(0);
+    expect(time.stderr).toMatch(/3 events produced in event-time order \(sorted on disk: 1 runs of up to 2 rows, 0\.0 MB of temp files, [\d.]+ s\), occurredAt 1997-01-01T00:00:00\.000Z … 1997-03-01T00:00:00\.000Z; 0 bad rows; complete/);
+
+    const inFile = await run(['--format', 'cdnow', '--file', path, '--dry-run', '--order', 'file']);
+    expect(inFile.events.map((e) => e.eventId)).toEqual(['by-customer.txt:1', 'by-customer.txt:2', 'by-customer.txt:3']);
+    expect(inFile.summary).toMatchObject({ order: 'file', sort: null, lateEvents: 1, firstOccurredAt: '1997-01-05T00:00:00.000Z', lastOccurredAt: '1997-01-01T00:00:00.000Z' });
+    expect(inFile.stderr).toMatch(/in file order, .*; 1 events older than one produced before them \(late for an event-time watermark: --order time avoids that\)/);
+  });
+
   it('fails (exit 1) on a CSV whose header lacks a mapped column', async () => {
     const path = file('nohead.csv', 'a,b\n1,2\n');
     const { code, stderr } = await run(['--format', 'online-retail', '--file', path, '--dry-run']);
@@ -83,6 +101,9 @@ describe('import CLI (in process, --dry-run)', () => {
     [['--file', '/dev/null', '--format', 'cdnow', '--idempotent', 'maybe'], /--idempotent must be true or false/],
     [['--file', '/dev/null', '--format', 'cdnow'], /KAFKA_BROKERS \(or --brokers\)/],
     [['--file', '/dev/null', '--format', 'cdnow', '--brokers', 'localhost'], /--brokers: "localhost" is not host:port/],
+    [['--file', '/dev/null', '--format', 'cdnow', '--order', 'random', '--dry-run'], /--order must be one of time, file/],
+    [['--file', '/dev/null', '--format', 'cdnow', '--sort-buffer', '0', '--dry-run'], /--sort-buffer must be a whole number > 0/],
+    [['--file', '/dev/null', '--format', 'cdnow', '--temp-dir', '/nonexistent', '--dry-run'], /--temp-dir is not a directory/],
     [['--bogus'], /Unknown option '--bogus'/],
   ])('rejects %j with exit code 2 naming the flag', async (args, message) => {
     const { code, stderr } = await run(args);
