@@ -1,43 +1,17 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockKafka, waitFor, type MockKafka } from '@bondstream/testkit';
-import { collect, datasets, fetchProfiles, root, startService, startStack, waitForOutcomes, type RunningService, type Stack } from './harness.js';
+import { collect, datasets, fetchProfiles, startService, startStack, waitForOutcomes, type RunningService, type Stack } from './harness.js';
+import { importCli } from './import-cli.js';
 import { expectedTotals, profileMismatches, readCdnow, type CdnowOrder, type ExpectedCustomer, type ProfileTotals } from './cdnow.js';
 
-const cli = `${root}packages/importer/dist/cli.js`;
 const tmp = mkdtempSync(join(tmpdir(), 'import-e2e-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Summary {
-  order: 'time' | 'file';
-  resumedAfterLine: number | null;
-  resumedAfterEvents: number;
-  lastLine: number;
-  produced: number;
-  badRows: number;
-  totalProduced: number;
-  totalBadRows: number;
-  complete: boolean;
-  alreadyComplete: boolean;
-  firstOccurredAt: string | null;
-  lastOccurredAt: string | null;
-  lateEvents: number;
-  sort: { bufferRows: number; runs: number; mergedRuns: number; tempBytes: number; seconds: number } | null;
-}
-
 /** Orders as the importer produces them by default: by day, ties by line. */
 const timeOrder = (orders: readonly CdnowOrder[]): CdnowOrder[] => [...orders].sort((a, b) => a.date.localeCompare(b.date) || a.line - b.line);
-
-/** Runs the compiled import CLI as a process; resolves with its exit code, summary and stderr. */
-async function importCli(args: string[], brokers: string): Promise<{ code: number; summary: Summary; stderr: string }> {
-  const result = await promisify(execFile)(process.execPath, [cli, '--brokers', brokers, '--idempotent', 'false', ...args], { maxBuffer: 64 << 20 })
-    .then((r) => ({ code: 0, ...r }), (error: { code: number; stdout: string; stderr: string }) => error);
-  return { code: result.code, summary: JSON.parse(result.stdout.trim().split('\n').at(-1) as string) as Summary, stderr: result.stderr };
-}
 
 /**
  * Net revenue, orders and first/last purchase per customer of online_retail_invoices.csv,
