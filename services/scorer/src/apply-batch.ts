@@ -13,21 +13,21 @@ interface CustomerBatch {
 
 /**
  * Applies a batch: the events of one customer are coalesced into one atomic Redis step, and all
- * customers' steps go in one pipeline. Round trips per batch: one to register tenants, raise
- * watermarks and read the customers, then one write (another read and write per conflict
- * round, normally none).
+ * customers' steps go in one pipeline. Round trips per batch: one to register tenants (and read
+ * their watermarks) and read the customers, then one write (another read and write per conflict
+ * round, normally none); with the event clock one more records the batch's event times.
  */
 export async function applyBatch(
   ctx: ApplyContext, accepted: readonly AcceptedEvent[], sources: readonly SourceBatch<AcceptedEvent>[] = [],
 ): Promise<{ applied: number; duplicates: number }> {
   const { customers, duplicatesInBatch } = groupByCustomer(accepted);
   if (customers.length === 0) {
-    if (ctx.eventTime && sources.length > 0) await registerTenants(ctx, customers, sources); // where the partitions are still counts
+    await ctx.eventTime?.recordBatches(ctx.redis, sources); // where the partitions are still counts
     return { applied: 0, duplicates: duplicatesInBatch };
   }
   // Sent before the first read and awaited after it: both share one round trip.
   let watermarkBefore = new Map<string, number>();
-  const registering = registerTenants(ctx, customers, sources).then((before) => {
+  const registering = registerTenants(ctx, customers).then((before) => {
     watermarkBefore = before;
   });
   registering.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
@@ -48,6 +48,9 @@ export async function applyBatch(
     registering,
   );
   countChanges(ctx, written, 'event');
+  // Only once the events are stored: a batch that is never stored (a crash, a rebalance) must
+  // not move the watermark past its own events, which come back with the next consumer.
+  await ctx.eventTime?.recordBatches(ctx.redis, sources);
   const events = customers.reduce((n, c) => n + c.events.length, 0);
   const applied = written.reduce((n, { write }) => n + write.appliedEventIds.length, 0);
   return { applied, duplicates: duplicatesInBatch + events - applied };
@@ -80,13 +83,11 @@ function groupByCustomer(accepted: readonly AcceptedEvent[]): { customers: Custo
 }
 
 /**
- * Records new tenants and, with the event clock, the batch's event times per partition, and
- * reads the tenants' watermarks (one round trip). A batch is evaluated as of the watermark
- * before it: its own events count once the clock loop has computed the watermark again.
+ * Records new tenants and, with the event clock, reads their watermarks (one round trip,
+ * shared with the first read of the customers). A batch is evaluated as of the watermark before
+ * it: its own events count once recorded and the clock loop has computed the watermark again.
  */
-async function registerTenants(
-  ctx: ApplyContext, customers: readonly CustomerBatch[], sources: readonly SourceBatch<AcceptedEvent>[],
-): Promise<Map<string, number>> {
+async function registerTenants(ctx: ApplyContext, customers: readonly CustomerBatch[]): Promise<Map<string, number>> {
   const before = new Map<string, number>();
   const tenants = [...new Set(customers.map((c) => c.ref.tenantId))];
   const batch = new CommandBatch(ctx.redis);
@@ -95,7 +96,6 @@ async function registerTenants(
     await batch.exec();
     return before;
   }
-  ctx.eventTime.noteBatches(batch, sources);
   const first = batch.length;
   for (const tenantId of tenants) batch.add(ctx.keyspace.watermark(tenantId), (p) => p.get(ctx.keyspace.watermark(tenantId)));
   const replies = await batch.exec();

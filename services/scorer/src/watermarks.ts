@@ -26,8 +26,10 @@ export class EventTimeWatermarks {
     await registerInputPartitions(redis, this.keyspace, partitions.map((p) => partitionField(p.topic, p.partition)));
   }
 
-  /** Queues, in a batch's first round trip, what the consumed batches tell about event time. */
-  noteBatches(batch: CommandBatch, sources: readonly SourceBatch<AcceptedEvent>[]): void {
+  /** Records what applied batches tell about event time (one round trip; none without batches). */
+  async recordBatches(redis: RedisClient, sources: readonly SourceBatch<AcceptedEvent>[]): Promise<void> {
+    if (sources.length === 0) return;
+    const batch = new CommandBatch(redis);
     const newest = new Map<string, Map<string, number>>();
     const behind = new Map<string, boolean>();
     for (const source of sources) {
@@ -44,7 +46,8 @@ export class EventTimeWatermarks {
       const key = this.keyspace.partitionTimes(tenantId);
       batch.add(key, (p) => notePartitionTimes(p, this.keyspace, tenantId, wallNowMs, perPartition));
     }
-    if (behind.size > 0) batch.add(this.keyspace.inputPartitions(), (p) => reportInputPartitions(p, this.keyspace, behind));
+    batch.add(this.keyspace.inputPartitions(), (p) => reportInputPartitions(p, this.keyspace, behind));
+    await batch.exec();
   }
 
   /**
