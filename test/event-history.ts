@@ -1,3 +1,4 @@
+import { waitFor } from '@bondstream/testkit';
 import type { Collected } from './harness.js';
 import type { CdnowOrder } from './cdnow.js';
 
@@ -58,4 +59,20 @@ export function lapsedHistoryProblem(history: readonly SegmentChangeOut[] | unde
   const expiry = new Date(Date.parse(`${lastOrder}T00:00:00Z`) + 365 * DAY_MS).toISOString().slice(0, 10);
   if (inactive.occurredAt.slice(0, 10) < expiry) return `moved to inactive on ${inactive.occurredAt}, before ${expiry}`;
   return null;
+}
+
+/**
+ * Waits until every long-lapsed customer's pyramid history is complete on the output topic, or
+ * one is wrong for good (a wrong first assignment never heals); returns what is wrong.
+ */
+export function waitForLapseHistories(
+  messages: readonly Collected[], lapsed: ReadonlyMap<string, { lastOrder: string }>, timeoutMs: number,
+): Promise<{ id: string; problem: string | null }[]> {
+  return waitFor('every long-lapsed customer moved to inactive on the output topic', () => {
+    const histories = pyramidHistories(messages);
+    const wrong = [...lapsed].map(([id, { lastOrder }]) => ({ id, problem: lapsedHistoryProblem(histories.get(id), lastOrder) }))
+      .filter((c) => c.problem !== null);
+    const final = wrong.filter((c) => !/^never moved|^no pyramid/.test(c.problem!));
+    return final.length > 0 || wrong.length === 0 ? wrong : undefined;
+  }, { timeoutMs, intervalMs: 1_000 });
 }

@@ -7,7 +7,7 @@ import {
   collect, kcatProduce, metricValue, startService, startStack, TOPICS, waitForCommittedEnd, type RunningService, type Stack,
 } from './harness.js';
 import { readCdnow, toOrderEvent, type CdnowOrder } from './cdnow.js';
-import { lapsedHistoryProblem, longLapsed, pyramidHistories } from './event-history.js';
+import { longLapsed, pyramidHistories, waitForLapseHistories } from './event-history.js';
 
 /** The input topics with six partitions each (the output topics as local runs have them). */
 const SIX_PARTITION_TOPICS = [
@@ -50,14 +50,7 @@ describe('event time over six partitions and two scorers (CDNOW sample)', () => 
     const applied = await Promise.all(scorers.map((s) => metricValue(s.url, 'bondstream_events_consumed_total', { outcome: 'applied' })));
     expect(applied.reduce((a, b) => a + b, 0)).toBe(orders.length);
 
-    const problems = await waitFor('every long-lapsed customer moved to inactive on the output topic', () => {
-      const histories = pyramidHistories(out.messages);
-      const wrong = [...lapsed].map(([id, { lastOrder }]) => ({ id, problem: lapsedHistoryProblem(histories.get(id), lastOrder) }))
-        .filter((c) => c.problem !== null);
-      // a wrong first assignment never heals: report it at once; a missing move may still come
-      const final = wrong.filter((c) => !/^never moved|^no pyramid/.test(c.problem!));
-      return final.length > 0 || wrong.length === 0 ? wrong : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 500 });
+    const problems = await waitForLapseHistories(out.messages, lapsed, 120_000);
     expect({ wrong: problems.length, first: problems.slice(0, 5) }).toEqual({ wrong: 0, first: [] });
 
     const history = pyramidHistories(out.messages).get(single.customerId)!;
