@@ -44,6 +44,7 @@ function applyOne(s: CustomerState, e: ModelEvent, fromDay: number, policy: Poli
   switch (e.type) {
     case 'order.placed':
       applyOrder(s, bucket, e, +1, policy);
+      notePlaced(s, day, e.amountCents);
       insertSorted(s.purchaseDays, day);
       s.firstPurchaseAtMs = s.firstPurchaseAtMs === null ? e.occurredAtMs : Math.min(s.firstPurchaseAtMs, e.occurredAtMs);
       s.lastPurchaseAtMs = s.lastPurchaseAtMs === null ? e.occurredAtMs : Math.max(s.lastPurchaseAtMs, e.occurredAtMs);
@@ -89,6 +90,18 @@ function applyOrder(s: CustomerState, bucket: DayBucket | null, e: OrderEvent, s
     bucket.revenueCents += sign * e.amountCents;
     bucket.marginCents += sign * marginCents;
   }
+}
+
+/**
+ * Placed value in all and on the first purchase day (before `day` joins the purchase days): an
+ * order on an earlier day than any seen starts the first day's sum again, so any arrival order
+ * gives the sum of the earliest day's orders.
+ */
+function notePlaced(s: CustomerState, day: number, amountCents: number): void {
+  s.lifetime.placedCents += amountCents;
+  const firstDay = s.purchaseDays[0];
+  if (firstDay === undefined || day < firstDay) s.lifetime.firstDayPlacedCents = amountCents;
+  else if (day === firstDay) s.lifetime.firstDayPlacedCents += amountCents;
 }
 
 /** margin = amount − cost; without a cost the policy's default margin rate applies. */

@@ -11,6 +11,8 @@ export const BUCKET_FIELDS = [
 
 export const LIFETIME_FIELDS = [
   'orders', 'revenueCents', 'costCents', 'grossMarginCents', 'refundsCents', 'contacts', 'contactCostCents',
+  // added later: states written before them decode with 0
+  'placedCents', 'firstDayPlacedCents',
 ] as const satisfies readonly (keyof LifetimeTotals)[];
 
 // Compile-time guards: adding a field to DayBucket/LifetimeTotals without listing it above
@@ -27,7 +29,7 @@ export function emptyBucket(): DayBucket {
 }
 
 export function emptyLifetime(): LifetimeTotals {
-  return { orders: 0, revenueCents: 0, costCents: 0, grossMarginCents: 0, refundsCents: 0, contacts: 0, contactCostCents: 0 };
+  return { orders: 0, revenueCents: 0, costCents: 0, grossMarginCents: 0, refundsCents: 0, contacts: 0, contactCostCents: 0, placedCents: 0, firstDayPlacedCents: 0 };
 }
 
 export function emptyState(): CustomerState {

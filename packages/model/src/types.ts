@@ -87,6 +87,14 @@ export interface LifetimeTotals {
   costCents: number;
   contacts: number;
   contactCostCents: number;
+  /**
+   * Placed order value, cancellations and refunds not subtracted, in all and on the first
+   * purchase day: the spend per repeat purchase day of the Gamma-Gamma model is
+   * (placedCents − firstDayPlacedCents) / repeat days. A cancelled or refunded order still
+   * marks a visit to buy (as `purchaseDays` does); what it gives back counts in profit.
+   */
+  placedCents: number;
+  firstDayPlacedCents: number;
 }
 
 export interface SegmentAssignment {

@@ -13,6 +13,8 @@ describe('order.placed', () => {
       refundsCents: 0,
       contacts: 0,
       contactCostCents: 0,
+      placedCents: 22050,
+      firstDayPlacedCents: 12050, // day −3's order
     });
     expect(s.window[NOW_DAY - 3]).toMatchObject({ orders: 1, revenueCents: 12050, marginCents: 5040 });
     expect(s.window[NOW_DAY - 1]).toMatchObject({ orders: 1, revenueCents: 10000, marginCents: 3000 });

@@ -16,8 +16,8 @@ describe('state codec', () => {
     expect(decodeState(encoded)).toEqual(s);
     expect(Object.values(s.segments).every((a) => a !== null)).toBe(true);
     expect(Object.keys(s.window)).toHaveLength(3);
-    // measured: 165 bytes (JSON.stringify of the same state: 1152)
-    expect(Buffer.byteLength(encoded)).toBeLessThanOrEqual(175);
+    // measured: 183 bytes, 18 of them the placed values of the spend model (JSON.stringify of the same state: over 1,100)
+    expect(Buffer.byteLength(encoded)).toBeLessThanOrEqual(190);
     expect(Buffer.byteLength(encoded)).toBeLessThan(Buffer.byteLength(JSON.stringify(s)) / 4);
   });
 
@@ -45,7 +45,7 @@ describe('state codec', () => {
     ['[1,null,null,null,null,"x",[],[],[],[null,null,null],null]', /appliedEvents/],
     ['[1,null,null,null,null,-1,[],[],[],[null,null,null],null]', /negative/],
     ['[1,null,null,null,null,0,[1.5],[],[],[null,null,null],null]', /lifetime/],
-    ['[1,null,null,null,null,0,[0,0,0,0,0,0,0,0],[],[],[null,null,null],null]', /lifetime/],
+    ['[1,null,null,null,null,0,[0,0,0,0,0,0,0,0,0,0],[],[],[null,null,null],null]', /lifetime/],
     ['[1,null,null,null,null,0,[],[5,0],[],[null,null,null],null]', /purchaseDays not strictly ascending/],
     ['[1,null,null,null,null,0,[],[],[[5],[0]],[null,null,null],null]', /bucket days/],
     ['[1,null,null,null,null,0,[],[],[[]],[null,null,null],null]', /empty bucket/],

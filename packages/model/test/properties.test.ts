@@ -158,7 +158,10 @@ describe('properties', () => {
       lastPurchaseAtMs: time,
       lastEventAtMs: time,
       appliedEvents: fc.nat(),
-      lifetime: fc.record({ orders: int, revenueCents: int, grossMarginCents: int, refundsCents: int, costCents: int, contacts: int, contactCostCents: int }),
+      lifetime: fc.record({
+        orders: int, revenueCents: int, grossMarginCents: int, refundsCents: int, costCents: int, contacts: int, contactCostCents: int,
+        placedCents: int, firstDayPlacedCents: int,
+      }),
       purchaseDays: fc.uniqueArray(fc.integer({ min: -1000, max: 60_000 }), { maxLength: 30 }).map((d) => d.sort((a, b) => a - b)),
       window: fc.dictionary(fc.integer({ min: -1000, max: 60_000 }).map(String), bucket, { maxKeys: 12 }),
       segments: fc.record({
