@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { DEFAULT_TOPICS } from '@bondstream/contracts';
 import { computeThresholds, defaultPolicy, type Policy } from '@bondstream/model';
 import {
-  KeySpace, OutboxStore, readDueCustomers, readPopulation, readThresholds, readWatermark,
+  KeySpace, OutboxStore, readDueCustomers, readNewestEventMs, readPopulation, readThresholds, readWatermark,
 } from '@bondstream/redis-state';
 import {
   freePort, stopProcess, track, waitFor, type LocalStack as Stack,
@@ -212,7 +212,7 @@ export async function waitForSettled(
     const watermarkMs = await readWatermark(redis, keyspace, tenant);
     // With the event clock the watermark is final once it reached the newest event seen (every
     // input partition idle); until then the clock may still move customers.
-    if (watermarkMs < newestEventMs(await redis.hgetall(keyspace.partitionTimes(tenant)))) return false;
+    if (watermarkMs < await readNewestEventMs(redis, keyspace, tenant)) return false;
     const nowMs = watermarkMs - latenessMs;
     const due = await readDueCustomers(redis, keyspace, tenant, shards, nowMs, 1);
     const stored = await readThresholds(redis, keyspace, tenant);
@@ -233,9 +233,3 @@ export async function waitForSettled(
   }
 }
 
-/** The newest event time recorded on any input partition for a tenant (a partition-times hash), -Infinity: none. */
-function newestEventMs(partitionTimes: Record<string, string>): number {
-  return Math.max(-Infinity, ...Object.entries(partitionTimes)
-    .filter(([field]) => field !== 'first')
-    .map(([, value]) => Number(value.slice(0, value.indexOf(':')))));
-}

@@ -90,6 +90,9 @@ export async function startScorer(
     HTTP_PORT: String(port),
     LOG_LEVEL: 'warn',
     CRM_CLOCK: 'event',
+    // The interactions partitions carry no data: they hold the watermark for the idle time,
+    // which would leave the clock's catch-up until long after a drain.
+    CRM_IDLE_PARTITION_SECONDS: '1',
     ...env,
   });
   child.stdout?.pipe(logFile);

@@ -4,6 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
+import { listTenants, openStateLayout, readDueCustomers, readNewestEventMs, readWatermark } from '@bondstream/redis-state';
 import { waitFor, type LocalStack } from '@bondstream/testkit';
 import { startRoundTripProxy } from './proxy.js';
 import {
@@ -100,6 +101,10 @@ export async function scorerThroughput(stack: LocalStack, redis: Redis, args: Ar
     const batches = await metric(scorer.url, 'bondstream_batch_duration_seconds_count');
     const commands = Number((await redisInfo(redis, 'stats')).total_commands_processed) - commandsBefore;
     let changes = 0;
+    // Memory as the state settles: the watermark at the newest event and the clock caught up
+    // (with history listed customer by customer, each customer was evaluated at its own last
+    // event; the clock then prunes their windows to the data's end).
+    await clockCaughtUp(redis, 'bench');
     await waitFor('every segment change published from the outbox', async () => {
       const [written, published] = await Promise.all([metric(scorer.url, 'bondstream_segment_changes_total'), metric(scorer.url, 'bondstream_outbox_published_total')]);
       changes = written;
@@ -147,3 +152,19 @@ export async function roundTrips(stack: LocalStack, args: Args) {
 }
 
 const BATCH_CONNECTION = 'bondstream-scorer-batches';
+
+/**
+ * Waits until every tenant's watermark is at the newest event recorded (every input partition
+ * idle) and nothing is due at it: the clock has re-evaluated (and pruned) everyone it will.
+ */
+async function clockCaughtUp(redis: Redis, namespace: string): Promise<void> {
+  const keyspace = await openStateLayout(redis, namespace, 16);
+  await waitFor('the event clock caught up', async () => {
+    for (const tenantId of await listTenants(redis, keyspace)) {
+      const watermarkMs = await readWatermark(redis, keyspace, tenantId);
+      if ((await readNewestEventMs(redis, keyspace, tenantId)) > watermarkMs) return undefined;
+      if ((await readDueCustomers(redis, keyspace, tenantId, [...keyspace.shardIds], watermarkMs, 1)).length > 0) return undefined;
+    }
+    return true;
+  }, { timeoutMs: 120_000, intervalMs: 100 });
+}

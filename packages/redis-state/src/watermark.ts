@@ -81,6 +81,15 @@ export function tenantPartitionTimes(hash: Record<string, string>, inputPartitio
   return times;
 }
 
+/**
+ * The newest event time recorded for a tenant on any input partition (-Infinity: none): where
+ * the watermark ends once every partition is idle (a replay's end).
+ */
+export async function readNewestEventMs(redis: RedisClient, keyspace: KeySpace, tenantId: string): Promise<number> {
+  const hash = await redis.hgetall(keyspace.partitionTimes(tenantId));
+  return Math.max(-Infinity, ...Object.entries(hash).filter(([field]) => field !== 'first').map(([, value]) => parseTime(value).newestEventMs));
+}
+
 function parseTime(value: string): { newestEventMs: number; lastDataWallMs: number } {
   const colon = value.indexOf(':');
   return { newestEventMs: Number(value.slice(0, colon)), lastDataWallMs: Number(value.slice(colon + 1)) };
