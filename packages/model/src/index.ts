@@ -25,4 +25,4 @@ export {
   type ActionsPolicy, type ActionTrigger, type CustomerAction,
 } from './actions.js';
 export { eventTimeWatermark, type PartitionTime } from './watermark.js';
-export { purchaseStats, type PurchaseStats } from './purchase-stats.js';
+export { lifetimeCells, purchaseStats, spendLevel, spendOfLevel, type PurchaseStats } from './purchase-stats.js';

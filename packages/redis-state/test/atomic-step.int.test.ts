@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { applyEvents, assignSegments, decodeState, defaultPolicy, emptyState, evaluate, type OrderEvent } from '@bondstream/model';
+import { applyEvents, assignSegments, decodeState, defaultPolicy, emptyState, evaluate, lifetimeCells, type OrderEvent } from '@bondstream/model';
 import {
   KeySpace, OutboxStore, leaseShards, loadCustomers, readBandCustomers, readCustomerState, readDueCustomers,
   readPopulation, readPurchasingCustomers, readSegmentCounts, writeCustomers,
@@ -19,6 +19,7 @@ function plan(stored: StoredCustomer, events: OrderEvent[], nowMs: number, dueAt
   const { state, changes } = assignSegments(updated, evaluation, nowMs, defaultPolicy);
   return {
     stored, dueAtMs, state, appliedEventIds: events.map((e) => e.eventId), index: evaluation.index,
+    lifetimeCells: { from: lifetimeCells(stored.state), to: lifetimeCells(state) },
     outbox: changes.map((c) => ({ fromKey: c.from ? `${c.dimension}:${c.from}` : null, toKey: `${c.dimension}:${c.to}`, event: JSON.stringify(c) })),
   };
 }
@@ -44,6 +45,19 @@ describe('the atomic customer step (real redis-server)', () => {
     expect(new Set(tags).size).toBe(1);
     expect(keys.shard).toBeGreaterThanOrEqual(0);
     expect(keys.shard).toBeLessThan(keyspace.shards);
+  });
+
+  it('moves the customer between lifetime-model cells, and deletes a cell left empty', async () => {
+    const write = async (events: OrderEvent[]) => {
+      const [stored] = await loadCustomers(redis, keyspace, [{ ref, eventIds: events.map((e) => e.eventId) }]);
+      await writeCustomers(redis, [plan(stored!, events, t0 + 40 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    };
+    const cells = () => redis.hgetall(keyspace.customer(ref).lifetimeCells);
+    const firstDay = Math.floor(t0 / day) + 1;
+    await write([order(1)]);
+    expect(await cells()).toEqual({ [`b:0:0:${firstDay}`]: '1' });
+    await write([order(11), order(31)]); // two repeat days, 100.00 each
+    expect(await cells()).toEqual({ [`b:2:30:${firstDay}`]: '1', [`g:2:${Math.round(1_000 * Math.log(10_000))}`]: '1' });
   });
 
   it('writes state, dedupe ledger, indexes, counts and outbox together', async () => {

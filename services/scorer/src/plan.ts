@@ -1,5 +1,5 @@
 import {
-  assignSegments, evaluate, nextDueMs,
+  assignSegments, evaluate, lifetimeCells, nextDueMs,
   type ChangeCauseKind, type CustomerState, type Policy, type SegmentChange, type Thresholds,
 } from '@bondstream/model';
 import {
@@ -68,6 +68,7 @@ export function planWrite(
     appliedEventIds,
     index: evaluation.index,
     dueAtMs: nextDueMs(assigned.state, nowMs, thresholds, ctx.policy, assigned.heldUntilMs),
+    lifetimeCells: { from: lifetimeCells(stored.state), to: lifetimeCells(assigned.state) },
     outbox: storeSegmentChanges({
       tenantId, customerId, stateVersion: assigned.state.appliedEvents, occurredAtMs, cause: published, scores: evaluation.scores,
     }, assigned.changes).map((event, i) => {
