@@ -10,6 +10,7 @@ export * from './leases.js';
 export * from './population.js';
 export * from './read-model.js';
 export * from './watermark.js';
+export * from './lifetime-models.js';
 export * from './time-index.js';
 export * from './actions.js';
 export * from './ledger.js';

@@ -168,6 +168,15 @@ export class KeySpace {
     return `${this.namespace}:watermark:${tenantId}`;
   }
 
+  /** The tenant's fitted lifetime model (JSON snapshot) and the lease of the scorer that refits it. */
+  lifetimeModel(tenantId: string): string {
+    return `${this.namespace}:lifetime-model:${tenantId}`;
+  }
+
+  lifetimeModelLease(tenantId: string): string {
+    return `${this.namespace}:lifetime-model-lease:${tenantId}`;
+  }
+
   /** Per input partition, the newest event time seen for a tenant and when it came (hash). */
   partitionTimes(tenantId: string): string {
     return `${this.namespace}:partition-times:${tenantId}`;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toProfile, type Policy } from '@bondstream/model';
-import { readCustomerState, readSegmentCounts, type KeySpace, type RedisClient } from '@bondstream/redis-state';
+import { readCustomerState, readLifetimeModel, readSegmentCounts, type KeySpace, type RedisClient } from '@bondstream/redis-state';
 import { bearerMatches } from './auth.js';
 
 // Same limits as the input contract: ids go into Redis keys and hash tags.
@@ -21,7 +21,7 @@ export interface ApiDeps {
   nowMs(tenantId: string): Promise<number>;
 }
 
-/** GET /v1/customers/{customerId}?tenant= and GET /v1/segments?tenant= (DESIGN section 3). */
+/** GET /v1/customers/{customerId}, /v1/segments and /v1/models, each ?tenant= (DESIGN section 3). */
 export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   await app.register(async (v1) => {
     if (deps.apiToken !== null) {
@@ -50,6 +50,22 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
       if (!query.success) return reply.code(400).send(badRequest(query.error));
       const { tenant } = query.data;
       return { tenantId: tenant, dimensions: await readSegmentCounts(deps.redis, deps.keyspace, tenant) };
+    });
+
+    v1.get('/models', async (request, reply) => {
+      const query = tenantQuery.safeParse(request.query);
+      if (!query.success) return reply.code(400).send(badRequest(query.error));
+      const { tenant } = query.data;
+      const model = await readLifetimeModel(deps.redis, deps.keyspace, tenant);
+      if (model === null) return reply.code(404).send({ error: 'not_found', message: `no fitted lifetime model for tenant ${tenant} yet` });
+      return {
+        tenantId: tenant,
+        version: model.version,
+        fittedAt: new Date(model.fittedAtMs).toISOString(),
+        asOf: new Date(model.asOfMs).toISOString(),
+        bgnbd: { ...model.bgnbd, timeUnit: 'day' },
+        gammaGamma: model.gammaGamma,
+      };
     });
   }, { prefix: '/v1' });
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { applyEvents, assignSegments, defaultPolicy, emptyState, evaluate, type CustomerProfile } from '@bondstream/model';
 import { createLogger, createMetricsRegistry, startHttpServer } from '@bondstream/observability';
-import { KeySpace, loadCustomers, writeCustomers } from '@bondstream/redis-state';
+import { KeySpace, loadCustomers, writeCustomers, writeLifetimeModel, type LifetimeModelSnapshot } from '@bondstream/redis-state';
 import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
 import { registerApiRoutes } from '../src/routes.js';
 
@@ -81,6 +81,23 @@ describe.each([
     expect(body.dimensions.rfm.new).toBe(1);
     expect(body.dimensions.rfm.champions).toBe(0);
     expect(Object.keys(body.dimensions.pyramid)).toEqual(['top', 'big', 'medium', 'small', 'inactive', 'prospect']);
+  });
+
+  it('serves the tenant\'s fitted lifetime model, 404 before the first fit', async () => {
+    expect((await get('/v1/models?tenant=shop-1')).status).toBe(404);
+    const model: LifetimeModelSnapshot = {
+      version: 3, fittedAtMs: Date.UTC(2026, 10, 21), asOfMs: at,
+      bgnbd: { r: 0.243, alpha: 30.9, a: 0.793, b: 2.426, logLikelihood: -9582.4, customers: 2_357 },
+      gammaGamma: { p: 6.25, q: 3.74, gamma: 15.44, logLikelihood: -4055.9, customers: 946 },
+    };
+    await writeLifetimeModel(redis, keyspace, 'shop-1', model);
+    const response = await get('/v1/models?tenant=shop-1');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      tenantId: 'shop-1', version: 3, fittedAt: '2026-11-21T00:00:00.000Z', asOf: '2026-11-20T10:15:00.000Z',
+      bgnbd: { ...model.bgnbd, timeUnit: 'day' }, gammaGamma: model.gammaGamma,
+    });
+    expect((await get('/v1/models?tenant=shop-2')).status).toBe(404);
   });
 
   it('answers 404 for an unknown customer or tenant and 400 for an unusable id', async () => {
