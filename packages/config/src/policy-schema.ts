@@ -118,6 +118,15 @@ export const thresholdsSchema = section({
   refreshSeconds: positive(),
 });
 
+export const lifetimeSchema = section({
+  refitSeconds: positive(),
+  minRepeatBuyers: atLeast(integer(), 1),
+  sampleCustomers: atLeast(integer(), 100),
+  horizonDays: positive(),
+  clvHorizonMonths: atMost(atLeast(integer(), 1), 600),
+  monthlyDiscountRate: atMost(nonNegative(), 1),
+});
+
 export const hysteresisSchema = section({
   margin: atMost(nonNegative(), 0.5),
   minDwellDays: atMost(nonNegative(), 3650),
@@ -185,6 +194,7 @@ export const policySchema = section({
   pyramid: pyramidSchema,
   rfm: rfmSchema,
   thresholds: thresholdsSchema,
+  lifetime: lifetimeSchema,
   hysteresis: hysteresisSchema,
   actions: actionsSchema,
 });

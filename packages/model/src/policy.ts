@@ -63,6 +63,20 @@ export interface Policy {
     /** How often the population cut points are recomputed. */
     refreshSeconds: number;
   };
+  /** The lifetime model (BG/NBD and Gamma-Gamma), refitted per tenant from its cells. */
+  lifetime: {
+    /** How often a tenant's model is refitted. */
+    refitSeconds: number;
+    /** No fit below this many repeat buyers (the drop-out and spend parameters are not identified). */
+    minRepeatBuyers: number;
+    /** A refit uses at most this many customers: a uniform sample of the tenant's cells beyond. */
+    sampleCustomers: number;
+    /** Expected purchases are reported over this many days. */
+    horizonDays: number;
+    /** CLV: months summed and the monthly discount rate (lifetimes' definition). */
+    clvHorizonMonths: number;
+    monthlyDiscountRate: number;
+  };
   /**
    * Damping for customers hovering at a cut point. Both default to 0, which keeps DESIGN
    * section 4's guarantee that any permutation of the same events gives the same final
@@ -124,6 +138,7 @@ export const defaultPolicy: Policy = {
     },
   },
   thresholds: { refreshSeconds: 10 },
+  lifetime: { refitSeconds: 3_600, minRepeatBuyers: 20, sampleCustomers: 50_000, horizonDays: 365, clvHorizonMonths: 12, monthlyDiscountRate: 0.01 },
   hysteresis: { margin: 0, minDwellDays: 0 },
   actions: defaultActionsPolicy,
 };
