@@ -26,3 +26,4 @@ export {
 } from './actions.js';
 export { eventTimeWatermark, type PartitionTime } from './watermark.js';
 export { lifetimeCells, purchaseStats, spendLevel, spendOfLevel, type PurchaseStats } from './purchase-stats.js';
+export { fitCells, sampleCells, type PurchaseCell, type SpendCell } from './lifetime-sample.js';
