@@ -25,3 +25,8 @@ export {
   type ActionsPolicy, type ActionTrigger, type CustomerAction,
 } from './actions.js';
 export { eventTimeWatermark, type PartitionTime } from './watermark.js';
+export {
+  assertBgNbdParams, bgNbdLogLikelihood, bgNbdTotalLogLikelihood, expectedPurchases, pAlive,
+  type BgNbdCell, type BgNbdParams,
+} from './lifetime/bgnbd.js';
+export { hyp2f1Excess, SeriesDivergenceError } from './lifetime/series.js';
