@@ -29,4 +29,9 @@ export {
   assertBgNbdParams, bgNbdLogLikelihood, bgNbdTotalLogLikelihood, expectedPurchases, pAlive,
   type BgNbdCell, type BgNbdParams,
 } from './lifetime/bgnbd.js';
+export {
+  expectedOrderValue, gammaGammaLogLikelihood, gammaGammaTotalLogLikelihood,
+  type ExpectedOrderValue, type GammaGammaCell, type GammaGammaParams,
+} from './lifetime/gammagamma.js';
+export { customerLifetimeValue, DAYS_PER_MONTH, type ClvOptions, type CustomerHistory } from './lifetime/clv.js';
 export { hyp2f1Excess, SeriesDivergenceError } from './lifetime/series.js';
