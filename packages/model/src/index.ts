@@ -34,4 +34,9 @@ export {
   type ExpectedOrderValue, type GammaGammaCell, type GammaGammaParams,
 } from './lifetime/gammagamma.js';
 export { customerLifetimeValue, DAYS_PER_MONTH, type ClvOptions, type CustomerHistory } from './lifetime/clv.js';
+export {
+  DEFAULT_MIN_REPEAT_BUYERS, fitBgNbd, fitGammaGamma, groupCells,
+  type FitFailureReason, type FitOptions, type FitResult,
+} from './lifetime/fit.js';
+export { nelderMead, type NelderMeadOptions, type NelderMeadResult } from './lifetime/neldermead.js';
 export { hyp2f1Excess, SeriesDivergenceError } from './lifetime/series.js';
