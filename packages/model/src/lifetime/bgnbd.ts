@@ -68,12 +68,13 @@ export function pAlive(params: BgNbdParams, x: number, tx: number, T: number): n
  *   (1−z)^{a−1} · ₂F₁(a+b−1−r, a−1; a+b+x−1; z)
  * (the exponent r+x cancels, so no huge power is ever formed, and the new series converges
  * quickly where the original one, with parameters growing with x, does not). Writing
- * ₂F₁ = 1 + (a−1)·S and L = log((α+T+t)/(α+T)) = −log(1−z) gives
- *   E = (a+b+x−1) · [L·(1 − e^{−(a−1)L})/((a−1)L) − e^{−(a−1)L}·S] · P(alive),
- * which has no (a−1) denominator left: a < 1 (CDNOW's own estimate is a = 0.793) and a = 1
- * are computed by the same expression as a > 1, by analytic continuation of the textbook form
- * (its 0/0 at a = 1 is removable). Both bracket terms are positive and O(z) for small t, so the
- * bracket keeps its relative accuracy instead of being 1 − (something ≈ 1).
+ * ₂F₁ = 1 + (a−1)·S/c with c = a+b+x−1 and L = log((α+T+t)/(α+T)) = −log(1−z) gives
+ *   E = [c·L·(1 − e^{−(a−1)L})/((a−1)L) − e^{−(a−1)L}·S] · P(alive),
+ * which has no (a−1) or c denominator left: a < 1 (CDNOW's own estimate is a = 0.793), a = 1
+ * (the textbook form's removable 0/0) and a + b < 1 with x = 0 (c ≤ 0) are all computed by the
+ * same expression, the analytic continuation of the textbook form. For small t both terms
+ * are O(z) and differ by a factor of order (r+x)/c, so the result keeps its relative accuracy
+ * instead of being 1 − (something ≈ 1).
  */
 export function expectedPurchases(params: BgNbdParams, x: number, tx: number, T: number, t: number): number {
   assertBgNbdParams(params);
@@ -88,16 +89,11 @@ export function expectedPurchases(params: BgNbdParams, x: number, tx: number, T:
   const s = hyp2f1Excess(a + b - 1 - r, a - 1, c, z);
   // e^{−u}·S in log space: S can be large when a is large and z ≈ 1, e^{−u} then tiny.
   const damped = s === 0 ? 0 : Math.sign(s) * Math.exp(Math.log(Math.abs(s)) - u);
-  const bracket = L * oneMinusExpOver(u) - damped;
+  const value = c * L * oneMinusExpOver(u) - damped;
   const alive = x === 0 ? 1 : Math.exp(-log1pExp(logDropoutOdds(params, x, tx, T)));
-  return c * bracket * alive;
+  return value * alive;
 }
 
-/**
- * One customer's log-likelihood (FHL 2005 eq. 6, in the log-sum-exp form of Hardie's note 004):
- *   log Γ(r+x) − log Γ(r) + r log α + log B(a, b+x) − log B(a, b)
- *   + log[ (α+T)^{−(r+x)} + δ_{x>0} · a/(b+x−1) · (α+t_x)^{−(r+x)} ].
- */
 export function bgNbdLogLikelihood(params: BgNbdParams, x: number, tx: number, T: number): number {
   const { r, alpha, a, b } = params;
   const a1 = gammaln(r + x) - gammaln(r) + r * Math.log(alpha);

@@ -2,10 +2,12 @@
  * The one hypergeometric series the lifetime model needs, summed so that it cannot overflow,
  * go NaN or lose the small difference BG/NBD's expectation is made of.
  *
- * `hyp2f1Excess(a, b, c, z)` is (₂F₁(a, b; c; z) − 1) / b, i.e. Σ_{n≥1} (a)_n (b+1)_{n−1} / ((c)_n n!) zⁿ.
- * Dividing by b inside the coefficients (rather than after) is what lets the caller handle
- * b → 0 (the BG/NBD parameter a → 1, where the textbook form is 0/0) without a special case.
- * Only 0 ≤ z < 1 is supported: the caller applies Euler's transformation first, which maps
+ * `hyp2f1Excess(a, b, c, z)` is c·(₂F₁(a, b; c; z) − 1)/b, i.e.
+ *   Σ_{n≥1} (a)_n (b+1)_{n−1} / ((c+1)_{n−1} n!) zⁿ.
+ * Folding the 1/b and the c into the coefficients (rather than dividing and multiplying after)
+ * is what lets the caller pass b → 0 (BG/NBD's a → 1, where the textbook form is 0/0) and
+ * −1 < c ≤ 0 (BG/NBD's a + b < 1 with x = 0, where ₂F₁ itself has a pole at c = 0) without a
+ * special case. Only 0 ≤ z < 1: the caller applies Euler's transformation first, which maps
  * BG/NBD's argument into [0, 1) with coefficients whose series converges there.
  */
 
@@ -25,11 +27,11 @@ export class SeriesDivergenceError extends RangeError {
 
 export function hyp2f1Excess(a: number, b: number, c: number, z: number): number {
   if (!(z >= 0 && z < 1)) throw new RangeError(`hyp2f1Excess: z must be in [0, 1), got ${z}`);
-  if (!(c > 0)) throw new RangeError(`hyp2f1Excess: c must be > 0, got ${c}`);
+  if (!(c > -1)) throw new RangeError(`hyp2f1Excess: c must be > −1, got ${c}`);
   if (z === 0) return 0;
   // Neumaier (compensated) summation: the series can run to 10⁵ terms of one sign, where plain
   // summation would lose a few digits to rounding.
-  let term = (a / c) * z;
+  let term = a * z;
   let sum = term;
   let compensation = 0;
   // Past n₀ every factor of the ratio is positive (no more sign changes) and the ratio
