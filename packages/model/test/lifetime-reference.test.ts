@@ -25,8 +25,8 @@ const agrees = (actual: number, expected: number): boolean =>
 
 describe('BG/NBD against the 60-digit reference table', () => {
   it('covers every parameter set, x up to 1,000 and horizons up to 20 years', () => {
-    expect(table.rows.length).toBe(900);
-    expect(Object.keys(table.parameterSets)).toEqual(['cdnow_days', 'frequent_a_gt_1', 'a_eq_1', 'negative_first_parameter']);
+    expect(table.rows.length).toBe(1125);
+    expect(Object.keys(table.parameterSets)).toEqual(['cdnow_days', 'frequent_a_gt_1', 'a_eq_1', 'negative_first_parameter', 'a_plus_b_below_1']);
     expect(Math.max(...table.rows.map((r) => r.x))).toBe(1000);
     expect(Math.max(...table.rows.map((r) => r.t))).toBe(7300);
   });

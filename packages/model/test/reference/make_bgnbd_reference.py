@@ -27,6 +27,8 @@ PARAMETER_SETS = {
     "a_eq_1": dict(r="0.6", alpha="12", a="1", b="1.8"),
     # a + b - 1 - r < 0: the Euler-transformed series starts with terms of alternating sign
     "negative_first_parameter": dict(r="2.5", alpha="5", a="0.6", b="0.7"),
+    # a + b < 1: for x = 0 the 2F1's third parameter a + b - 1 is negative
+    "a_plus_b_below_1": dict(r="0.3", alpha="15", a="0.4", b="0.45"),
 }
 XS = [0, 1, 2, 5, 20, 100, 500, 1000]
 TS = [30, 365, 7300]  # customer age T, days
