@@ -27,3 +27,18 @@ export {
 export { eventTimeWatermark, type PartitionTime } from './watermark.js';
 export { lifetimeCells, purchaseStats, spendLevel, spendOfLevel, type PurchaseStats } from './purchase-stats.js';
 export { fitCells, sampleCells, type PurchaseCell, type SpendCell } from './lifetime-sample.js';
+export {
+  assertBgNbdParams, bgNbdLogLikelihood, bgNbdTotalLogLikelihood, expectedPurchases, pAlive,
+  type BgNbdCell, type BgNbdParams,
+} from './lifetime/bgnbd.js';
+export {
+  expectedOrderValue, gammaGammaLogLikelihood, gammaGammaTotalLogLikelihood,
+  type ExpectedOrderValue, type GammaGammaCell, type GammaGammaParams,
+} from './lifetime/gammagamma.js';
+export { customerLifetimeValue, DAYS_PER_MONTH, type ClvOptions, type CustomerHistory } from './lifetime/clv.js';
+export {
+  DEFAULT_MIN_REPEAT_BUYERS, fitBgNbd, fitGammaGamma, groupCells,
+  type FitFailureReason, type FitOptions, type FitResult,
+} from './lifetime/fit.js';
+export { nelderMead, type NelderMeadOptions, type NelderMeadResult } from './lifetime/neldermead.js';
+export { hyp2f1Excess, SeriesDivergenceError } from './lifetime/series.js';
