@@ -1,5 +1,6 @@
 import type { RedisClient } from './client.js';
 import { CommandBatch } from './batch.js';
+import { callScript, defineScripts } from './scripts.js';
 import type { KeySpace } from './keys.js';
 
 /**
@@ -38,4 +39,10 @@ export async function readLifetimeCells(redis: RedisClient, keyspace: KeySpace, 
     for (const [cell, count] of Object.entries(hash)) cells.set(cell, (cells.get(cell) ?? 0) + Number(count));
   }
   return cells;
+}
+
+/** The lease of the scorer that refits a tenant's model (one refit per tenant and interval). */
+export async function acquireLifetimeModelLease(redis: RedisClient, keyspace: KeySpace, tenantId: string, token: string, ms: number): Promise<boolean> {
+  defineScripts(redis);
+  return (await callScript(redis, 'acquireLease', [keyspace.lifetimeModelLease(tenantId)], [token, ms])) === 1;
 }

@@ -15,6 +15,7 @@ import { createScorerMetrics } from './metrics.js';
 import { ThresholdsCache } from './thresholds.js';
 import { WriteRounds } from './write-rounds.js';
 import { EventTimeWatermarks } from './watermarks.js';
+import { LifetimeRefit } from './lifetime-refit.js';
 
 /** Dedupe ids are kept for 8 days: longer than Kafka's default 7-day retention (DESIGN 4). */
 const DEDUPE_RETENTION_MS = 8 * 24 * 3_600_000;
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
     (refs) => reevaluateCustomers(timers, refs, 'thresholds'));
   await thresholds.refresh();
   dueClock = new DueClock(timers, instance, CLOCK_TICK_MS, logger);
+  const lifetimeRefit = new LifetimeRefit(background, keyspace, policy, clock, instance, logger, metrics);
 
   const outbox = new OutboxStore(background, keyspace, instance, 6_000);
 
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
   relay.start();
   thresholds.start();
   dueClock.start();
+  lifetimeRefit.start();
   backPressure.start();
   await consumer.start();
   logger.info({ port: http.port, clock: config.clock, namespace: config.redisNamespace }, 'scorer started');
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
     backPressure.stop();
     await consumer.stop();
     await dueClock.stop();
+    await lifetimeRefit.stop();
     await thresholds.stop();
     await relay.stop(); // publishes what is left in the outbox first
     await producer.disconnect();

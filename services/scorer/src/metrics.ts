@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createConsumerMetrics } from '@bondstream/kafka-runner';
 
 /** The scorer's metrics (Prometheus naming; never a customer id as a label value). */
@@ -45,6 +45,18 @@ export function createScorerMetrics(registry: Registry) {
     clockLag: new Gauge({
       name: 'bondstream_clock_lag_seconds',
       help: 'How far behind its evaluation time the clock was at the start of its last pass (oldest due time not yet handled)',
+      registers,
+    }),
+    lifetimeFits: new Counter({
+      name: 'bondstream_lifetime_fits_total',
+      help: 'Lifetime model fits by model (bgnbd, gamma_gamma) and outcome: fitted, or why the previous one was kept (no_convergence, too_few_repeat_buyers, degenerate, q_le_1)',
+      labelNames: ['model', 'outcome'] as const,
+      registers,
+    }),
+    lifetimeFitDuration: new Histogram({
+      name: 'bondstream_lifetime_fit_duration_seconds',
+      help: 'Wall time of one tenant\'s lifetime model refit in its worker thread (both models)',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
     watermarkHeldBack: new Gauge({

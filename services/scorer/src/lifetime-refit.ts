@@ -1,0 +1,127 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import {
+  fitCells, sampleCells, utcDay,
+  type BgNbdParams, type FitResult, type GammaGammaParams, type Policy, type PurchaseCell, type SpendCell,
+} from '@bondstream/model';
+import {
+  acquireLifetimeModelLease, listTenants, readLifetimeCells, readLifetimeModel, writeLifetimeModel,
+  type KeySpace, type LifetimeModelSnapshot, type RedisClient,
+} from '@bondstream/redis-state';
+import type { EvaluationClock } from './clock.js';
+import type { ScorerMetrics } from './metrics.js';
+
+/** What the fit thread gets and gives back (structured-cloned). */
+export interface FitRequest {
+  purchase: PurchaseCell[];
+  spend: SpendCell[];
+  bgnbdStart?: BgNbdParams;
+  gammaGammaStart?: GammaGammaParams;
+  minRepeatBuyers: number;
+}
+export interface FitResponse {
+  bgnbd: FitResult<BgNbdParams>;
+  gammaGamma: FitResult<GammaGammaParams>;
+}
+export type RunFit = (request: FitRequest) => Promise<FitResponse>;
+
+/** Runs one fit in a worker thread of its own (fits are rare: a thread per fit costs nothing that matters). */
+export const fitInThread: RunFit = (request) => new Promise((resolve, reject) => {
+  const worker = new Worker(new URL('./lifetime-fit-thread.js', import.meta.url), { workerData: request });
+  worker.once('message', (response: FitResponse) => resolve(response));
+  worker.once('error', reject);
+  worker.once('exit', (code) => reject(new Error(`lifetime fit thread exited with ${code} before answering`)));
+});
+
+/**
+ * Refits each tenant's lifetime model (DESIGN section 1) every `policy.lifetime.refitSeconds`,
+ * in the one scorer holding the tenant's lease: reads the tenant's cell counts (not its
+ * customers), measures T to the tenant's evaluation time, samples at most
+ * `sampleCustomers` customers, fits in a worker thread warm-started from the previous snapshot,
+ * and stores a new version. A failed or degenerate fit keeps the previous snapshot, counts the
+ * reason and logs it; consumption never waits for a fit.
+ */
+export class LifetimeRefit {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keyspace: KeySpace,
+    private readonly policy: Policy,
+    private readonly clock: EvaluationClock,
+    private readonly leaseToken: string,
+    private readonly logger: Logger,
+    private readonly metrics: ScorerMetrics,
+    private readonly runFit: RunFit = fitInThread,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.refitAll()
+        .catch((error: unknown) => {
+          this.metrics.errors.inc({ stage: 'lifetime_fit' });
+          this.logger.error({ err: error }, 'lifetime model refit failed; the next one retries');
+        })
+        .finally(() => {
+          this.running = null;
+        });
+    }, this.policy.lifetime.refitSeconds * 1_000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Refits the tenants whose lease this process gets. */
+  async refitAll(): Promise<void> {
+    const leaseMs = Math.max(1_000, this.policy.lifetime.refitSeconds * 1_000 - 100);
+    for (const tenantId of await listTenants(this.redis, this.keyspace)) {
+      if (await acquireLifetimeModelLease(this.redis, this.keyspace, tenantId, this.leaseToken, leaseMs)) await this.refit(tenantId);
+    }
+  }
+
+  /** One tenant's refit; returns the stored snapshot (the previous one when the fit failed). */
+  async refit(tenantId: string): Promise<LifetimeModelSnapshot | null> {
+    const { lifetime } = this.policy;
+    const previous = await readLifetimeModel(this.redis, this.keyspace, tenantId);
+    const asOfMs = this.clock.now(tenantId);
+    const cells = fitCells(await readLifetimeCells(this.redis, this.keyspace, tenantId), utcDay(asOfMs));
+    const version = (previous?.version ?? 0) + 1;
+    const request: FitRequest = {
+      purchase: sampleCells(cells.purchase, lifetime.sampleCustomers, version),
+      spend: sampleCells(cells.spend, lifetime.sampleCustomers, version),
+      minRepeatBuyers: lifetime.minRepeatBuyers,
+      ...(previous && { bgnbdStart: paramsOf(previous.bgnbd) }),
+      ...(previous?.gammaGamma && { gammaGammaStart: { p: previous.gammaGamma.p, q: previous.gammaGamma.q, gamma: previous.gammaGamma.gamma } }),
+    };
+    const stopTimer = this.metrics.lifetimeFitDuration.startTimer();
+    const { bgnbd, gammaGamma } = await this.runFit(request);
+    stopTimer();
+    this.metrics.lifetimeFits.inc({ model: 'bgnbd', outcome: bgnbd.ok ? 'fitted' : bgnbd.reason });
+    this.metrics.lifetimeFits.inc({ model: 'gamma_gamma', outcome: gammaGamma.ok ? 'fitted' : gammaGamma.reason });
+    if (!gammaGamma.ok) this.logger.warn({ tenantId, reason: gammaGamma.reason, detail: gammaGamma.message }, 'Gamma-Gamma fit not used; the previous one is kept');
+    if (!bgnbd.ok) {
+      this.logger.warn({ tenantId, reason: bgnbd.reason, detail: bgnbd.message }, 'BG/NBD fit not used; the previous model is kept');
+      return previous;
+    }
+    const next: LifetimeModelSnapshot = {
+      version,
+      fittedAtMs: Date.now(),
+      asOfMs,
+      bgnbd: { ...bgnbd.params, logLikelihood: bgnbd.logLikelihood, customers: weightOf(request.purchase) },
+      gammaGamma: gammaGamma.ok
+        ? { ...gammaGamma.params, logLikelihood: gammaGamma.logLikelihood, customers: weightOf(request.spend) }
+        : previous?.gammaGamma ?? null,
+    };
+    await writeLifetimeModel(this.redis, this.keyspace, tenantId, next);
+    this.logger.info({ tenantId, version, bgnbd: next.bgnbd, gammaGamma: next.gammaGamma }, 'lifetime model refitted');
+    return next;
+  }
+}
+
+const paramsOf = ({ r, alpha, a, b }: BgNbdParams): BgNbdParams => ({ r, alpha, a, b });
+const weightOf = (cells: readonly { weight: number }[]): number => cells.reduce((n, c) => n + c.weight, 0);
