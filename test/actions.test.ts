@@ -20,7 +20,7 @@ function change(customerId: string, dimension: SegmentChangeEvent['dimension'], 
   return {
     eventId: `chg-${customerId}-${changeSeq}`, tenantId: 'shop-1', customerId, dimension, from, to,
     occurredAt: at, emittedAt: at, cause: { kind: 'event', eventId: `ord-${changeSeq}` },
-    scores: { recencyDays: 0, frequency: 3, monetary: 300, profit: 120, loyalty: 0.7, r: 5, f: 4, m: 4 },
+    scores: { recencyDays: 0, frequency: 3, monetary: 300, profit: 120, loyalty: 0.7, r: 5, f: 4, m: 4, pAlive: null, clv: null },
     stateVersion: changeSeq,
   };
 }

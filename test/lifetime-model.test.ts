@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@bondstream/testkit';
 import {
-  getJson, kcatProduce, startService, startStack, TOPICS, waitForCommittedEnd, writePolicyFile, type RunningService, type Stack,
+  fetchProfiles, getJson, kcatProduce, startService, startStack, TOPICS, waitForCommittedEnd, writePolicyFile, type RunningService, type Stack,
 } from './harness.js';
 import { readCdnow, toOrderEvent } from './cdnow.js';
 
@@ -62,6 +62,18 @@ describe('the lifetime model fitted live (CDNOW sample, calibration period)', ()
     expect(within(model.bgnbd.a, PAPER.a)).toBeLessThan(0.01);
     expect(within(model.bgnbd.b, PAPER.b)).toBeLessThan(0.01);
     expect(within(model.bgnbd.alpha, 7 * PAPER.alphaWeeks)).toBeLessThan(0.01);
+
+    // every customer's profile carries a prediction from this model
+    const customerIds = [...new Set(orders.map((o) => o.customerId))];
+    const profiles = await fetchProfiles<{ prediction: { pAlive: number; modelVersion: number; clv: { value: number } | null } | null; scores: { pAlive: number | null } }>(api.url, customerIds);
+    const without = customerIds.filter((id) => profiles.get(id)?.body.prediction == null);
+    expect(without.slice(0, 5)).toEqual([]);
+    for (const id of customerIds) {
+      const { prediction, scores } = profiles.get(id)!.body;
+      expect(prediction!.modelVersion).toBeGreaterThanOrEqual(model.version);
+      expect(scores.pAlive).toBe(prediction!.pAlive);
+      expect(prediction!.clv!.value).toBeGreaterThanOrEqual(0);
+    }
     console.log(`live fit on CDNOW: r ${model.bgnbd.r}, alpha ${model.bgnbd.alpha} days, a ${model.bgnbd.a}, b ${model.bgnbd.b}; gamma-gamma ${JSON.stringify(model.gammaGamma)}`);
   }, 200_000);
 });

@@ -8,7 +8,7 @@ import { customerIdSchema, eventIdSchema, isoDateTimeSchema, tenantIdSchema } fr
  */
 
 export const DIMENSIONS = ['relationship', 'pyramid', 'rfm'] as const;
-export const CAUSE_KINDS = ['event', 'clock', 'thresholds'] as const;
+export const CAUSE_KINDS = ['event', 'clock', 'thresholds', 'model'] as const;
 
 /** R, F and M scores are quintiles 1..5; null for a customer who never purchased. */
 const quintile = z.number().int().min(1).max(5).nullable();
@@ -23,6 +23,9 @@ export const scoresSchema = z.object({
   r: quintile,
   f: quintile,
   m: quintile,
+  /** the lifetime model's: null while the tenant has no fitted model (absent from older producers) */
+  pAlive: z.number().min(0).max(1).nullable().default(null),
+  clv: z.number().nullable().default(null),
 });
 
 export const segmentChangeEventSchema = z.object({

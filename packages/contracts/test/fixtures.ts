@@ -19,7 +19,7 @@ export const segmentChangeExample: SegmentChangeEvent = {
   customerId: 'c-42', dimension: 'relationship', from: 'butterfly', to: 'true_friend',
   occurredAt: '2026-11-20T10:15:00Z', emittedAt: '2026-11-20T10:15:00.012Z',
   cause: { kind: 'event', eventId: 'ord-981-placed' },
-  scores: { recencyDays: 0, frequency: 7, monetary: 812.4, profit: 301.2, loyalty: 0.71, r: 5, f: 4, m: 5 },
+  scores: { recencyDays: 0, frequency: 7, monetary: 812.4, profit: 301.2, loyalty: 0.71, r: 5, f: 4, m: 5, pAlive: 0.93, clv: 118.4 },
   stateVersion: 18,
 };
 
@@ -31,7 +31,7 @@ export const firstAssignmentExample: SegmentChangeEvent = {
   from: null,
   to: 'new',
   cause: { kind: 'clock' },
-  scores: { recencyDays: null, frequency: 0, monetary: 0, profit: 0, loyalty: 0, r: null, f: null, m: null },
+  scores: { recencyDays: null, frequency: 0, monetary: 0, profit: 0, loyalty: 0, r: null, f: null, m: null, pAlive: null, clv: null },
   stateVersion: 1,
 };
 

@@ -1,5 +1,6 @@
 import { loyaltyScore } from './loyalty.js';
 import type { Policy } from './policy.js';
+import { predict, type LifetimeModel } from './prediction.js';
 import { rfmScores, rfmSegment } from './rfm.js';
 import { pyramidSegment, relationshipSegment } from './segments.js';
 import type { CustomerState, Evaluation, Thresholds, WindowTotals } from './types.js';
@@ -9,7 +10,8 @@ import { sumWindow } from './window.js';
 /**
  * Everything derived from a state at `nowMs`: window totals, scores, the segment of each
  * dimension and the values for the population indexes. Deterministic; `thresholds` is the
- * tenant's population snapshot (null: the policy's absolute cuts apply). With a hysteresis
+ * tenant's population snapshot (null: the policy's absolute cuts apply), `model` its fitted
+ * lifetime model (null: no prediction, `pAlive` and `clv` null). With a hysteresis
  * margin the stored segments and R/F/M scores make the cut points sticky (see hysteresis.ts).
  */
 export function evaluate(
@@ -17,6 +19,7 @@ export function evaluate(
   nowMs: number,
   thresholds: Thresholds | null,
   policy: Policy,
+  model: LifetimeModel | null = null,
 ): Evaluation {
   const nowDay = utcDay(nowMs);
   const sums = sumWindow(state, nowMs, policy);
@@ -50,7 +53,9 @@ export function evaluate(
       : rfmScores({ nowDay, lastPurchaseDay, recencyDays, frequency: orders, monetaryCents }, thresholds, policy, state.rfmScores);
 
   const purchased = lastPurchaseDay !== null;
+  const prediction = model === null ? null : predict(state, nowMs, model, policy);
   return {
+    prediction,
     scores: {
       recencyDays,
       frequency: orders,
@@ -60,6 +65,8 @@ export function evaluate(
       r: rfm ? rfm[0] : null,
       f: rfm ? rfm[1] : null,
       m: rfm ? rfm[2] : null,
+      pAlive: prediction?.pAlive ?? null,
+      clv: prediction?.clv?.value ?? null,
     },
     window,
     segments: {

@@ -42,3 +42,4 @@ export {
 } from './lifetime/fit.js';
 export { nelderMead, type NelderMeadOptions, type NelderMeadResult } from './lifetime/neldermead.js';
 export { hyp2f1Excess, SeriesDivergenceError } from './lifetime/series.js';
+export { predict, type LifetimeModel, type Prediction } from './prediction.js';

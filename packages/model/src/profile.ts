@@ -1,5 +1,6 @@
 import { evaluate } from './evaluate.js';
 import type { Policy } from './policy.js';
+import type { LifetimeModel, Prediction } from './prediction.js';
 import { DIMENSIONS, type CustomerState, type Dimension, type Scores, type WindowTotals } from './types.js';
 import { fromCents, isoOrNull } from './units.js';
 
@@ -24,6 +25,8 @@ export interface CustomerProfile {
   window: Omit<WindowTotals, 'satisfaction'>;
   scores: Scores;
   segments: { [D in Dimension]: { value: string; since: string } | null };
+  /** null while the tenant has no fitted lifetime model */
+  prediction: Prediction | null;
 }
 
 /**
@@ -40,9 +43,10 @@ export function toProfile(
   state: CustomerState,
   policy: Policy,
   nowMs: number | null = null,
+  model: LifetimeModel | null = null,
 ): CustomerProfile | null {
   if (state.evaluatedAtMs === null) return null;
-  const e = evaluate(state, Math.max(nowMs ?? state.evaluatedAtMs, state.evaluatedAtMs), null, policy);
+  const e = evaluate(state, Math.max(nowMs ?? state.evaluatedAtMs, state.evaluatedAtMs), null, policy, model);
   const lt = state.lifetime;
   const [r, f, m] = state.rfmScores ?? [null, null, null];
   const segments = {} as CustomerProfile['segments'];
@@ -84,7 +88,10 @@ export function toProfile(
       r,
       f,
       m,
+      pAlive: e.scores.pAlive,
+      clv: e.scores.clv,
     },
     segments,
+    prediction: e.prediction,
   };
 }

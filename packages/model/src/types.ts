@@ -1,3 +1,5 @@
+import type { Prediction } from './prediction.js';
+
 /**
  * The relationship model's vocabulary. Money is kept in integer minor units (cents) inside the
  * state so that sums are exact and therefore independent of the order events arrive in;
@@ -149,6 +151,9 @@ export interface Scores {
   r: number | null;
   f: number | null;
   m: number | null;
+  /** the lifetime model's P(alive) and CLV (major units); null while the tenant has no fitted model */
+  pAlive: number | null;
+  clv: number | null;
 }
 
 /**
@@ -186,12 +191,14 @@ export interface IndexValues {
 
 export interface Evaluation {
   scores: Scores;
+  /** the lifetime model's prediction; null without a model or a purchase */
+  prediction: Prediction | null;
   window: WindowTotals;
   segments: { [D in Dimension]: string | null };
   index: IndexValues;
 }
 
-export type ChangeCauseKind = 'event' | 'clock' | 'thresholds';
+export type ChangeCauseKind = 'event' | 'clock' | 'thresholds' | 'model';
 
 export interface SegmentChange {
   dimension: Dimension;

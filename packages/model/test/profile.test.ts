@@ -28,13 +28,29 @@ describe('toProfile', () => {
       lifetime: { orders: 4, revenue: 700.5, grossMargin: 320.4, refunds: 20, contacts: 1, contactCost: 6 },
       window: { days: 365, orders: 3, monetary: 500.5, grossMargin: 230.4, refunds: 20, contacts: 1, contactCost: 6, profit: 209.4 },
       // gaps 597, 30, 30 days: cv 1.22, consistency 0.4504 → not loyal yet
-      scores: { recencyDays: 0, frequency: 3, monetary: 500.5, profit: 209.4, loyalty: 0.4504, r: 5, f: 3, m: 5 },
+      scores: { recencyDays: 0, frequency: 3, monetary: 500.5, profit: 209.4, loyalty: 0.4504, r: 5, f: 3, m: 5, pAlive: null, clv: null },
       segments: {
         relationship: { value: 'butterfly', since: '2026-11-20T12:00:00Z' },
         pyramid: { value: 'medium', since: '2026-11-20T12:00:00Z' },
         rfm: { value: 'potential_loyalist', since: '2026-11-20T12:00:00Z' },
       },
+      prediction: null, // the tenant has no fitted lifetime model
     });
+  });
+
+  it('carries the lifetime model\'s prediction, and its P(alive) and CLV among the scores, once the tenant has a model', () => {
+    // Fader, Hardie & Lee's CDNOW estimates (α in days) and Fader & Hardie's Gamma-Gamma ones
+    const model = { version: 7, bgnbd: { r: 0.243, alpha: 7 * 4.414, a: 0.793, b: 2.426 }, gammaGamma: { p: 6.25, q: 3.74, gamma: 15.44 } };
+    const p = toProfile('shop-1', 'c-42', evaluatedCustomer(), defaultPolicy, null, model)!;
+    expect(p.prediction).toMatchObject({ expectedPurchases: { days: 365 }, clv: { horizonMonths: 12, monthlyDiscountRate: 0.01 }, modelVersion: 7 });
+    const { pAlive, expectedPurchases, expectedOrderValue, clv } = p.prediction!;
+    expect(pAlive).toBeGreaterThan(0.5); // bought today, on a monthly cadence
+    expect(pAlive).toBeLessThanOrEqual(1);
+    expect(expectedPurchases.value).toBeGreaterThan(1);
+    // a repeat buyer's expected spend lies between the population mean (pγ/(q−1) = 35.2) and their own mean
+    expect(expectedOrderValue).toBeGreaterThan(35.2);
+    expect(clv!.value).toBeGreaterThan(0);
+    expect(p.scores).toMatchObject({ pAlive, clv: clv!.value });
   });
 
   it('is as of the last evaluation: later calls see the same numbers and the stored R/F/M', () => {

@@ -1,3 +1,4 @@
+import type { LifetimeModel } from '@bondstream/model';
 import type { RedisClient } from './client.js';
 import { CommandBatch } from './batch.js';
 import { callScript, defineScripts } from './scripts.js';
@@ -45,4 +46,11 @@ export async function readLifetimeCells(redis: RedisClient, keyspace: KeySpace, 
 export async function acquireLifetimeModelLease(redis: RedisClient, keyspace: KeySpace, tenantId: string, token: string, ms: number): Promise<boolean> {
   defineScripts(redis);
   return (await callScript(redis, 'acquireLease', [keyspace.lifetimeModelLease(tenantId)], [token, ms])) === 1;
+}
+
+/** The parameters scoring needs from a stored snapshot. */
+export function scoringModelOf(snapshot: LifetimeModelSnapshot): LifetimeModel {
+  const { r, alpha, a, b } = snapshot.bgnbd;
+  const gg = snapshot.gammaGamma;
+  return { version: snapshot.version, bgnbd: { r, alpha, a, b }, gammaGamma: gg && { p: gg.p, q: gg.q, gamma: gg.gamma } };
 }

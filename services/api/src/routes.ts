@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toProfile, type Policy } from '@bondstream/model';
-import { readCustomerState, readLifetimeModel, readSegmentCounts, type KeySpace, type RedisClient } from '@bondstream/redis-state';
+import { readCustomerState, readLifetimeModel, readSegmentCounts, scoringModelOf, type KeySpace, type RedisClient } from '@bondstream/redis-state';
 import { bearerMatches } from './auth.js';
 
 // Same limits as the input contract: ids go into Redis keys and hash tags.
@@ -39,8 +39,12 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
       if (!params.success || !query.success) return reply.code(400).send(badRequest(params.error ?? query.error));
       const { customerId } = params.data;
       const { tenant } = query.data;
-      const state = await readCustomerState(deps.redis, deps.keyspace, { tenantId: tenant, customerId });
-      const profile = state === null ? null : toProfile(tenant, customerId, state, deps.policy, await deps.nowMs(tenant));
+      const [state, model, nowMs] = await Promise.all([
+        readCustomerState(deps.redis, deps.keyspace, { tenantId: tenant, customerId }),
+        readLifetimeModel(deps.redis, deps.keyspace, tenant),
+        deps.nowMs(tenant),
+      ]);
+      const profile = state === null ? null : toProfile(tenant, customerId, state, deps.policy, nowMs, model && scoringModelOf(model));
       if (profile === null) return reply.code(404).send({ error: 'not_found', message: `no customer ${customerId} in tenant ${tenant}` });
       return profile;
     });

@@ -2,10 +2,10 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import {
   fitCells, sampleCells, utcDay,
-  type BgNbdParams, type FitResult, type GammaGammaParams, type Policy, type PurchaseCell, type SpendCell,
+  type BgNbdParams, type FitResult, type GammaGammaParams, type LifetimeModel, type Policy, type PurchaseCell, type SpendCell,
 } from '@bondstream/model';
 import {
-  acquireLifetimeModelLease, listTenants, readLifetimeCells, readLifetimeModel, writeLifetimeModel,
+  acquireLifetimeModelLease, listTenants, readLifetimeCells, readLifetimeModel, scoringModelOf, writeLifetimeModel,
   type KeySpace, type LifetimeModelSnapshot, type RedisClient,
 } from '@bondstream/redis-state';
 import type { EvaluationClock } from './clock.js';
@@ -43,7 +43,10 @@ export const fitInThread: RunFit = (request) => new Promise((resolve, reject) =>
  */
 export class LifetimeRefit {
   private timer: NodeJS.Timeout | null = null;
+  private reloadTimer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  /** every tenant's current model, as scoring uses it (reloaded every MODEL_RELOAD_MS) */
+  private readonly models = new Map<string, LifetimeModel>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -69,11 +72,29 @@ export class LifetimeRefit {
         });
     }, this.policy.lifetime.refitSeconds * 1_000);
     this.timer.unref();
+    this.reloadTimer = setInterval(() => {
+      this.reload().catch((error: unknown) => this.logger.warn({ err: error }, 'could not reload the lifetime models; keeping the ones in hand'));
+    }, MODEL_RELOAD_MS);
+    this.reloadTimer.unref();
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.reloadTimer) clearInterval(this.reloadTimer);
     await this.running;
+  }
+
+  /** The tenant's model for scoring; null before its first fit. */
+  get(tenantId: string): LifetimeModel | null {
+    return this.models.get(tenantId) ?? null;
+  }
+
+  /** Reads every tenant's stored model (another scorer may have refitted it). */
+  async reload(): Promise<void> {
+    for (const tenantId of await listTenants(this.redis, this.keyspace)) {
+      const snapshot = await readLifetimeModel(this.redis, this.keyspace, tenantId);
+      if (snapshot !== null) this.models.set(tenantId, scoringModelOf(snapshot));
+    }
   }
 
   /** Refits the tenants whose lease this process gets. */
@@ -118,10 +139,15 @@ export class LifetimeRefit {
         : previous?.gammaGamma ?? null,
     };
     await writeLifetimeModel(this.redis, this.keyspace, tenantId, next);
+    this.models.set(tenantId, scoringModelOf(next));
     this.logger.info({ tenantId, version, bgnbd: next.bgnbd, gammaGamma: next.gammaGamma }, 'lifetime model refitted');
     return next;
   }
 }
 
+/** How often every scorer reads the tenants' stored models (a refit happens in one of them). */
+const MODEL_RELOAD_MS = 5_000;
+
 const paramsOf = ({ r, alpha, a, b }: BgNbdParams): BgNbdParams => ({ r, alpha, a, b });
+
 const weightOf = (cells: readonly { weight: number }[]): number => cells.reduce((n, c) => n + c.weight, 0);

@@ -58,9 +58,11 @@ async function main(): Promise<void> {
   const relay = new RelayHost({ config, leaseToken: instance }, metrics, logger);
   let thresholds: ThresholdsCache | null = null;
   let dueClock: DueClock | null = null;
+  let lifetimeRefit: LifetimeRefit | null = null;
   const scoring: ScoringContext = {
     redis, keyspace, policy, clock, eventTime, metrics,
     thresholds: (tenantId) => thresholds?.get(tenantId) ?? null,
+    lifetimeModel: (tenantId) => lifetimeRefit?.get(tenantId) ?? null,
     dedupeRetentionMs: DEDUPE_RETENTION_MS,
     onOutboxWrite: (shards) => relay.wake(shards),
     onWritten: (writes) => dueClock?.noteDueTimes(writes),
@@ -71,7 +73,8 @@ async function main(): Promise<void> {
     (refs) => reevaluateCustomers(timers, refs, 'thresholds'));
   await thresholds.refresh();
   dueClock = new DueClock(timers, instance, CLOCK_TICK_MS, logger);
-  const lifetimeRefit = new LifetimeRefit(background, keyspace, policy, clock, instance, logger, metrics);
+  lifetimeRefit = new LifetimeRefit(background, keyspace, policy, clock, instance, logger, metrics);
+  await lifetimeRefit.reload();
 
   const outbox = new OutboxStore(background, keyspace, instance, 6_000);
 

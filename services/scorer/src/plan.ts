@@ -1,6 +1,6 @@
 import {
   assignSegments, evaluate, lifetimeCells, nextDueMs,
-  type ChangeCauseKind, type CustomerState, type Policy, type SegmentChange, type Thresholds,
+  type ChangeCauseKind, type CustomerState, type LifetimeModel, type Policy, type SegmentChange, type Thresholds,
 } from '@bondstream/model';
 import {
   ensureDurable, loadCustomers, writeCustomers,
@@ -21,6 +21,8 @@ export interface ScoringContext {
   /** the shared event-time watermarks; null with the wall clock */
   eventTime: EventTimeWatermarks | null;
   thresholds(tenantId: string): Thresholds | null;
+  /** the tenant's fitted lifetime model; null before the first fit */
+  lifetimeModel(tenantId: string): LifetimeModel | null;
   metrics: ScorerMetrics;
   dedupeRetentionMs: number;
   /** Segment changes were written to these shards' outboxes: the relay publishes them right away. */
@@ -58,7 +60,7 @@ export function planWrite(
 ): CustomerWrite {
   const { tenantId, customerId } = stored.ref;
   const thresholds = ctx.thresholds(tenantId);
-  const evaluation = evaluate(state, nowMs, thresholds, ctx.policy);
+  const evaluation = evaluate(state, nowMs, thresholds, ctx.policy, ctx.lifetimeModel(tenantId));
   const assigned = assignSegments(state, evaluation, nowMs, ctx.policy);
   const occurredAtMs = cause.kind === 'event' ? cause.occurredAtMs : nowMs;
   const published = cause.kind === 'event' ? { kind: cause.kind, eventId: cause.eventId } : { kind: cause.kind };

@@ -51,6 +51,7 @@ describe('thresholds refresh re-scores only the moved band (real redis-server)',
     ctx = {
       redis, keyspace, policy: defaultPolicy, clock, eventTime: null, metrics,
       thresholds: (tenantId) => cache.get(tenantId),
+      lifetimeModel: () => null,
       dedupeRetentionMs: 8 * DAY,
       onOutboxWrite: () => undefined,
       writeRounds: new WriteRounds(),

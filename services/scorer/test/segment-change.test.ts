@@ -27,7 +27,7 @@ const changes = fc.record({
     change: { dimension: x.dimension, from: x.from, to: x.to, atMs: x.atMs },
     stateVersion: 3, occurredAtMs: x.atMs,
     cause: x.kind === 'event' ? { kind: 'event', eventId: x.eventId } : { kind: x.kind },
-    scores: { recencyDays: 2, frequency: 3, monetary: 12.5, profit: -4.25, loyalty: 0.5, r: x.r, f: x.r, m: x.r },
+    scores: { recencyDays: 2, frequency: 3, monetary: 12.5, profit: -4.25, loyalty: 0.5, r: x.r, f: x.r, m: x.r, pAlive: null, clv: null },
   }),
   emittedAtMs: x.emittedAtMs,
 }));
@@ -58,7 +58,7 @@ describe('the stored segment change and its published form', () => {
     }).map((x) => ({
       tenantId: x.tenantId, customerId: x.customerId, stateVersion: x.stateVersion, occurredAtMs: x.occurredAtMs,
       cause: x.kind === 'event' ? { kind: 'event' as const, eventId: x.eventId } : { kind: x.kind },
-      scores: { recencyDays: x.r, frequency: 3, monetary: 12.5, profit: x.profit, loyalty: 0.5, r: x.r, f: x.r, m: x.r },
+      scores: { recencyDays: x.r, frequency: 3, monetary: 12.5, profit: x.profit, loyalty: 0.5, r: x.r, f: x.r, m: x.r, pAlive: null, clv: null },
     }));
     fc.assert(fc.property(input, fc.array(change, { maxLength: 3 }), (shared, list) => {
       expect(storeSegmentChanges(shared, list)).toEqual(list.map((c) => storeSegmentChange(buildSegmentChange({ ...shared, change: c }))));
