@@ -1,4 +1,6 @@
 import { loyaltyCurve, loyaltyOn, type LoyaltyCurve } from './loyalty.js';
+import { modelLoyaltyCrossingDay } from './loyalty-model.js';
+import type { LifetimeModel } from './prediction.js';
 import type { Policy } from './policy.js';
 import { rfmQuantilesTrusted } from './rfm.js';
 import type { CustomerState, Thresholds } from './types.js';
@@ -18,7 +20,7 @@ const MAX_LOYALTY_SCAN_DAYS = 4_000;
  * - recency passes an absolute R cut (only while the tenant's quintiles are not trusted: the
  *   quintiles compare last purchase *days*, which do not age);
  * - loyalty crosses the loyal threshold (tenure grows, activity decays on the customer's own
- *   cadence);
+ *   cadence; with a fitted lifetime `model`, P(alive) falls as time passes);
  * - a change held back by the minimum dwell may happen (`heldUntilMs`).
  * Cut points moved by a new thresholds snapshot are not time: the thresholds refresh re-scores
  * those customers. Scheduling early is harmless (the clock finds nothing and reschedules);
@@ -30,6 +32,7 @@ export function nextDueMs(
   thresholds: Thresholds | null,
   policy: Policy,
   heldUntilMs: number | null = null,
+  model: LifetimeModel | null = null,
 ): number | null {
   const nowDay = utcDay(nowMs);
   let dueDay = Infinity;
@@ -52,7 +55,9 @@ export function nextDueMs(
         for (const c of withMargin(cut, policy)) consider(lastDay + Math.floor(c) + 1);
       }
     }
-    const crossing = loyaltyCrossingDay(state, nowDay, lastDay, policy);
+    const crossing = model === null
+      ? loyaltyCrossingDay(state, nowDay, lastDay, policy)
+      : modelLoyaltyCrossingDay(state, nowDay, model, policy, withMargin(policy.loyalty.loyalThreshold, policy), nowDay + MAX_LOYALTY_SCAN_DAYS);
     if (crossing !== null) consider(crossing);
   }
 

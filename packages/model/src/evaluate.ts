@@ -1,4 +1,5 @@
 import { loyaltyScore } from './loyalty.js';
+import { modelLoyaltyAt } from './loyalty-model.js';
 import type { Policy } from './policy.js';
 import { predict, type LifetimeModel } from './prediction.js';
 import { rfmScores, rfmSegment } from './rfm.js';
@@ -46,7 +47,8 @@ export function evaluate(
   const lastPurchaseDay = state.lastPurchaseAtMs === null ? null : utcDay(state.lastPurchaseAtMs);
   // Clamped: an event slightly in the future must not give a negative recency.
   const recencyDays = lastPurchaseDay === null ? null : Math.max(0, nowDay - lastPurchaseDay);
-  const loyalty = loyaltyScore(state.purchaseDays, recencyDays, nowDay, policy);
+  // With a fitted model, loyalty is the model's (P(alive) × the relationship's length).
+  const loyalty = model === null ? loyaltyScore(state.purchaseDays, recencyDays, nowDay, policy) : modelLoyaltyAt(state, nowMs, model, policy);
   const rfm =
     lastPurchaseDay === null || recencyDays === null
       ? null

@@ -60,7 +60,8 @@ export function planWrite(
 ): CustomerWrite {
   const { tenantId, customerId } = stored.ref;
   const thresholds = ctx.thresholds(tenantId);
-  const evaluation = evaluate(state, nowMs, thresholds, ctx.policy, ctx.lifetimeModel(tenantId));
+  const model = ctx.lifetimeModel(tenantId);
+  const evaluation = evaluate(state, nowMs, thresholds, ctx.policy, model);
   const assigned = assignSegments(state, evaluation, nowMs, ctx.policy);
   const occurredAtMs = cause.kind === 'event' ? cause.occurredAtMs : nowMs;
   const published = cause.kind === 'event' ? { kind: cause.kind, eventId: cause.eventId } : { kind: cause.kind };
@@ -69,7 +70,7 @@ export function planWrite(
     state: assigned.state,
     appliedEventIds,
     index: evaluation.index,
-    dueAtMs: nextDueMs(assigned.state, nowMs, thresholds, ctx.policy, assigned.heldUntilMs),
+    dueAtMs: nextDueMs(assigned.state, nowMs, thresholds, ctx.policy, assigned.heldUntilMs, model),
     lifetimeCells: { from: lifetimeCells(stored.state), to: lifetimeCells(assigned.state) },
     outbox: storeSegmentChanges({
       tenantId, customerId, stateVersion: assigned.state.appliedEvents, occurredAtMs, cause: published, scores: evaluation.scores,
