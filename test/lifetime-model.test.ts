@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@bondstream/testkit';
 import {
-  fetchProfiles, getJson, kcatProduce, startService, startStack, TOPICS, waitForCommittedEnd, writePolicyFile, type RunningService, type Stack,
+  collect, fetchProfiles, getJson, kcatProduce, metricValue, startService, startStack, TOPICS, waitForCommittedEnd, writePolicyFile, type RunningService, type Stack,
 } from './harness.js';
 import { readCdnow, toOrderEvent } from './cdnow.js';
 
@@ -25,15 +25,20 @@ describe('the lifetime model fitted live (CDNOW sample, calibration period)', ()
   let stack: Stack;
   let scorer: RunningService;
   let api: RunningService;
-  const orders = readCdnow('CDNOW_sample.txt').filter((o) => o.date <= '1997-09-30');
+  const sample = readCdnow('CDNOW_sample.txt');
+  const orders = sample.filter((o) => o.date <= '1997-09-30');
+  const holdout = sample.filter((o) => o.date > '1997-09-30' && o.date <= '1997-12-31');
+  let out: Awaited<ReturnType<typeof collect>>;
 
   beforeAll(async () => {
     stack = await startStack();
     const policy = writePolicyFile('lifetime', { thresholds: { refreshSeconds: 1 }, lifetime: { refitSeconds: 1 } });
     scorer = await startService('scorer', stack, { CRM_CLOCK: 'event', CRM_POLICY_FILE: policy });
     api = await startService('api', stack, { CRM_CLOCK: 'event', CRM_POLICY_FILE: policy });
+    out = await collect(stack.kafka.brokers, [TOPICS.segmentChanges]);
   });
   afterAll(async () => {
+    await out?.stop();
     await Promise.all([scorer?.stop(), api?.stop()]);
     await stack?.stop();
   });
@@ -76,4 +81,23 @@ describe('the lifetime model fitted live (CDNOW sample, calibration period)', ()
     }
     console.log(`live fit on CDNOW: r ${model.bgnbd.r}, alpha ${model.bgnbd.alpha} days, a ${model.bgnbd.a}, b ${model.bgnbd.b}; gamma-gamma ${JSON.stringify(model.gammaGamma)}`);
   }, 200_000);
+
+  it('re-scores with the model (cause "model") and puts pAlive and CLV on every segment change made with it', async () => {
+    // the first model replaced the heuristic loyalty: customers whose relationship moved were re-scored
+    await waitFor('a re-score with the first model', async () =>
+      ((await metricValue(scorer.url, 'bondstream_lifetime_rescored_customers_total')) >= 2_357 ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
+    const holdoutIds = new Set(holdout.map((o) => `cdnow-${o.line}`));
+    await kcatProduce(stack.kafka.brokers, TOPICS.orders, holdout.map((o) => toOrderEvent(o)));
+    await waitForCommittedEnd(stack.kafka.brokers, 'bondstream-scorer', TOPICS.orders);
+    const changes = await waitFor('segment changes of the holdout orders', () => {
+      const all = out.messages.map((m) => JSON.parse(m.value!.toString()) as { cause: { kind: string; eventId?: string }; scores: { pAlive: number | null; clv: number | null } });
+      const fromHoldout = all.filter((c) => c.cause.eventId !== undefined && holdoutIds.has(c.cause.eventId));
+      return fromHoldout.length > 100 ? { all, fromHoldout } : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+    expect(changes.fromHoldout.filter((c) => c.scores.pAlive === null || c.scores.clv === null)).toEqual([]);
+    const byModel = changes.all.filter((c) => c.cause.kind === 'model');
+    expect(byModel.length).toBeGreaterThan(0);
+    expect(byModel.filter((c) => c.scores.pAlive === null || c.scores.clv === null)).toEqual([]);
+    console.log(`${changes.fromHoldout.length} changes from holdout orders, ${byModel.length} with cause "model"`);
+  }, 120_000);
 });

@@ -57,3 +57,18 @@ export async function readPurchasingCustomers(redis: RedisClient, keyspace: KeyS
   const replies = (await batch.exec()) as string[][];
   return replies.flat().sort().map((customerId) => ({ tenantId, customerId }));
 }
+
+/**
+ * A tenant's purchasing customers one page at a time (per shard, `pageSize` at a time from its
+ * recency index), for re-scores that must not hold everyone in memory at once.
+ */
+export async function* purchasingCustomerPages(redis: RedisClient, keyspace: KeySpace, tenantId: string, pageSize = 1_000): AsyncGenerator<CustomerRef[]> {
+  for (const shard of keyspace.shardIds) {
+    const key = keyspace.index(shard, tenantId, 'recency');
+    for (let start = 0; ; start += pageSize) {
+      const ids = await redis.zrange(key, start, start + pageSize - 1);
+      if (ids.length > 0) yield ids.map((customerId) => ({ tenantId, customerId }));
+      if (ids.length < pageSize) break;
+    }
+  }
+}

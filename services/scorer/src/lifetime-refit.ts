@@ -5,8 +5,8 @@ import {
   type BgNbdParams, type FitResult, type GammaGammaParams, type LifetimeModel, type Policy, type PurchaseCell, type SpendCell,
 } from '@bondstream/model';
 import {
-  acquireLifetimeModelLease, listTenants, readLifetimeCells, readLifetimeModel, scoringModelOf, writeLifetimeModel,
-  type KeySpace, type LifetimeModelSnapshot, type RedisClient,
+  acquireLifetimeModelLease, listTenants, purchasingCustomerPages, readLifetimeCells, readLifetimeModel, scoringModelOf, writeLifetimeModel,
+  type CustomerRef, type KeySpace, type LifetimeModelSnapshot, type RedisClient,
 } from '@bondstream/redis-state';
 import type { EvaluationClock } from './clock.js';
 import type { ScorerMetrics } from './metrics.js';
@@ -56,6 +56,8 @@ export class LifetimeRefit {
     private readonly leaseToken: string,
     private readonly logger: Logger,
     private readonly metrics: ScorerMetrics,
+    /** re-scores customers with the new model (cause `model`) */
+    private readonly rescore: (refs: readonly CustomerRef[]) => Promise<unknown>,
     private readonly runFit: RunFit = fitInThread,
   ) {}
 
@@ -70,7 +72,7 @@ export class LifetimeRefit {
         .finally(() => {
           this.running = null;
         });
-    }, this.policy.lifetime.refitSeconds * 1_000);
+    }, this.tickMs());
     this.timer.unref();
     this.reloadTimer = setInterval(() => {
       this.reload().catch((error: unknown) => this.logger.warn({ err: error }, 'could not reload the lifetime models; keeping the ones in hand'));
@@ -97,11 +99,21 @@ export class LifetimeRefit {
     }
   }
 
-  /** Refits the tenants whose lease this process gets. */
+  /**
+   * Looks at least every MAX_TICK_MS, so a tenant without a model gets its first fit soon after
+   * it has enough repeat buyers, not one refit interval after the scorer started.
+   */
+  private tickMs(): number {
+    return Math.min(this.policy.lifetime.refitSeconds * 1_000, MAX_TICK_MS);
+  }
+
+  /** Refits the tenants whose lease this process gets and whose model is missing or due. */
   async refitAll(): Promise<void> {
-    const leaseMs = Math.max(1_000, this.policy.lifetime.refitSeconds * 1_000 - 100);
+    const leaseMs = Math.max(1_000, this.tickMs() - 100);
     for (const tenantId of await listTenants(this.redis, this.keyspace)) {
-      if (await acquireLifetimeModelLease(this.redis, this.keyspace, tenantId, this.leaseToken, leaseMs)) await this.refit(tenantId);
+      if (!(await acquireLifetimeModelLease(this.redis, this.keyspace, tenantId, this.leaseToken, leaseMs))) continue;
+      const current = await readLifetimeModel(this.redis, this.keyspace, tenantId);
+      if (current === null || Date.now() - current.fittedAtMs >= this.policy.lifetime.refitSeconds * 1_000) await this.refit(tenantId);
     }
   }
 
@@ -141,10 +153,28 @@ export class LifetimeRefit {
     await writeLifetimeModel(this.redis, this.keyspace, tenantId, next);
     this.models.set(tenantId, scoringModelOf(next));
     this.logger.info({ tenantId, version, bgnbd: next.bgnbd, gammaGamma: next.gammaGamma }, 'lifetime model refitted');
+    await this.rescoreTenant(tenantId);
     return next;
+  }
+
+  /**
+   * Re-evaluates the tenant's purchasing customers with the new model, a page at a time (each
+   * page's steps are chunked, so consumed batches get their turn in between): P(alive), CLV and
+   * model loyalty moved for all of them, and those whose segment moved get a change with cause
+   * `model`. Every scorer scores with the new model within MODEL_RELOAD_MS.
+   */
+  private async rescoreTenant(tenantId: string): Promise<void> {
+    let customers = 0;
+    for await (const page of purchasingCustomerPages(this.redis, this.keyspace, tenantId)) {
+      await this.rescore(page);
+      customers += page.length;
+    }
+    this.metrics.lifetimeRescored.inc(customers);
   }
 }
 
+/** The longest wait between two looks for tenants whose model is missing or due. */
+const MAX_TICK_MS = 30_000;
 /** How often every scorer reads the tenants' stored models (a refit happens in one of them). */
 const MODEL_RELOAD_MS = 5_000;
 

@@ -73,7 +73,8 @@ async function main(): Promise<void> {
     (refs) => reevaluateCustomers(timers, refs, 'thresholds'));
   await thresholds.refresh();
   dueClock = new DueClock(timers, instance, CLOCK_TICK_MS, logger);
-  lifetimeRefit = new LifetimeRefit(background, keyspace, policy, clock, instance, logger, metrics);
+  lifetimeRefit = new LifetimeRefit(background, keyspace, policy, clock, instance, logger, metrics,
+    (refs) => reevaluateCustomers(timers, refs, 'model'));
   await lifetimeRefit.reload();
 
   const outbox = new OutboxStore(background, keyspace, instance, 6_000);

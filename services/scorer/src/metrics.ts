@@ -59,6 +59,11 @@ export function createScorerMetrics(registry: Registry) {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
+    lifetimeRescored: new Counter({
+      name: 'bondstream_lifetime_rescored_customers_total',
+      help: 'Customers re-evaluated because their tenant got a new lifetime model (cause "model")',
+      registers,
+    }),
     watermarkHeldBack: new Gauge({
       name: 'bondstream_watermark_held_back_seconds',
       help: 'Event clock: the largest gap over tenants between the newest event time seen and the watermark (a partition with a backlog, or not yet idle, holds it back)',

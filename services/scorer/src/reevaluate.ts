@@ -11,19 +11,19 @@ import { countChanges, evaluationTime, planWrite, writeUntilStored, type Scoring
 const CHUNK = 250;
 
 /**
- * Re-evaluates customers without a new event, because their due time came (`clock`) or a cut
- * point moved past them (`thresholds`): same atomic step as for events, no event ids, the state
+ * Re-evaluates customers without a new event, because their due time came (`clock`), a cut
+ * point moved past them (`thresholds`) or the tenant's lifetime model changed (`model`): same atomic step as for events, no event ids, the state
  * pruned to the window at the evaluation time. Returns how many were written and the changes.
  */
 export async function reevaluateCustomers(
   ctx: ScoringContext,
   refs: readonly CustomerRef[],
-  kind: 'clock' | 'thresholds',
+  kind: 'clock' | 'thresholds' | 'model',
 ): Promise<{ customers: number; changes: number; missing: CustomerRef[] }> {
   let customers = 0;
   let changes = 0;
   const missing: CustomerRef[] = [];
-  const causes = new Map<CustomerRef, 'clock' | 'thresholds'>();
+  const causes = new Map<CustomerRef, 'clock' | 'thresholds' | 'model'>();
   for (let i = 0; i < refs.length; i += CHUNK) {
     const written = await writeUntilStored(ctx, refs.slice(i, i + CHUNK), (ref) => ({ ref, eventIds: [] }), (ref, stored) => {
       if (stored.state === null) {
@@ -38,7 +38,7 @@ export async function reevaluateCustomers(
       return planWrite(ctx, stored, pruneWindow(stored.state, nowMs, ctx.policy), nowMs, [], { kind: cause });
     });
     customers += written.length;
-    for (const cause of ['clock', 'thresholds'] as const) {
+    for (const cause of ['clock', 'thresholds', 'model'] as const) {
       changes += countChanges(ctx, written.filter(({ item }) => causes.get(item) === cause), cause);
     }
   }
