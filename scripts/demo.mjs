@@ -369,11 +369,15 @@ function changeLine(c) {
         ? 'tenant cut points moved'
         : c.cause?.kind === 'clock'
           ? 'time passed'
-          : (c.cause?.kind ?? '?');
+          : c.cause?.kind === 'model'
+            ? 'new lifetime model'
+            : (c.cause?.kind ?? '?');
   const truth = c.dimension === 'relationship' && expected.has(c.customerId) && expected.get(c.customerId) === c.to ? '  ✓' : '';
   return (
     `${clock()}  ${String(c.occurredAt).slice(0, 10)}  ${c.tenantId}/${c.customerId}  ${c.dimension.padEnd(12)}  ` +
-    `${c.from ?? '(new)'} → ${c.to}  (${cause}, profit ${money(c.scores?.profit)}, loyalty ${score(c.scores?.loyalty)})${truth}`
+    `${c.from ?? '(new)'} → ${c.to}  (${cause}, profit ${money(c.scores?.profit)}, loyalty ${score(c.scores?.loyalty)}` +
+    // the lifetime model's, once the tenant has one (the first fit comes within 30 s)
+    `${c.scores?.pAlive == null ? '' : `, P(alive) ${score(c.scores.pAlive)}, CLV ${money(c.scores.clv)}`})${truth}`
   );
 }
 
