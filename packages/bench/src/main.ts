@@ -10,6 +10,7 @@ import { naive, redisCeiling } from './baselines.js';
 import { hotSpots, type HotSpot } from './profile.js';
 import { runCluster } from './cluster.js';
 import { latency, latencyLine } from './latency.js';
+import { lifetimeFitCost } from './lifetime-fit.js';
 import { argsSchema, log, machineInfo, percent, preload, type Args } from './shared.js';
 import { evaluateTargets, round, TARGETS, type Figures } from './stats.js';
 import { cpuTimes, type CpuTimes } from './steal.js';
@@ -37,6 +38,8 @@ stdout line is one JSON object with the figures and a pass/fail per target.
                           after the CDNOW_master drain); prints only its figures
   --only throughput       run only the import, the Kafka ceiling and the scorer's drains;
                           prints only eventsPerSecond and ceilingRatio (about 80 s)
+  --only lifetime-fit     the cost of one lifetime-model refit for a synthetic tenant of
+                          1,000,000 customers (cells written, read, sampled, both fits)
   --cluster               instead: one and two scorers on a local Redis Cluster (3 masters, 3 replicas),
                           per process and per master, WAIT 1 vs 0 (DESIGN section 8; about 2 minutes)
   --out <dir>             results folder (default bench-results)
@@ -64,7 +67,7 @@ async function latencyOnly(stack: LocalStack, redis: Redis, producer: Producer, 
 /** The results of an `--only` run: its figures with their verdicts, a JSON file, the JSON line last. */
 
 function writeOnePhase(
-  phase: 'latency' | 'throughput', figures: Partial<Figures>, details: Record<string, unknown>, parameters: Record<string, unknown>,
+  phase: 'latency' | 'throughput' | 'lifetime-fit', figures: Partial<Figures>, details: Record<string, unknown>, parameters: Record<string, unknown>,
   args: Args, startedAt: Date, load: number[], machineAtStart: CpuTimes,
 ): void {
   const targets = evaluateTargets(figures as Figures, TARGETS.filter((t) => t.figure in figures));
@@ -95,6 +98,13 @@ async function run(args: Args): Promise<void> {
     await producer.connect();
     if (args.only === 'latency') {
       await latencyOnly(stack, redis, producer, args, startedAt, load, machineAtStart);
+      return;
+    }
+    if (args.only === 'lifetime-fit') {
+      log('lifetime model refit of a synthetic 1,000,000-customer tenant');
+      const cost = await lifetimeFitCost(redis);
+      log(`lifetime refit: ${JSON.stringify(cost)}`);
+      writeOnePhase('lifetime-fit', {}, { lifetimeFit: cost }, { customers: cost.customers }, args, startedAt, load, machineAtStart);
       return;
     }
     log('importing CDNOW_master.txt into crm.orders.v1');

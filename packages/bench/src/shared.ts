@@ -50,7 +50,7 @@ export const argsSchema = z.object({
   'naive-events': z.coerce.number({ error: '--naive-events must be a number' }).int().min(1_000, '--naive-events must be ≥ 1000').max(MASTER_EVENTS).default(20_000),
   'cpu-prof': z.boolean().default(false),
   cluster: z.boolean().default(false),
-  only: z.enum(['latency', 'throughput'], { error: '--only must be latency or throughput' }).optional(),
+  only: z.enum(['latency', 'throughput', 'lifetime-fit'], { error: '--only must be latency, throughput or lifetime-fit' }).optional(),
   out: z.string().min(1).default(join(root, 'bench-results')),
 });
 export type Args = z.infer<typeof argsSchema>;

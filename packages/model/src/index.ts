@@ -26,7 +26,7 @@ export {
 } from './actions.js';
 export { eventTimeWatermark, type PartitionTime } from './watermark.js';
 export { lifetimeCells, purchaseStats, spendLevel, spendOfLevel, type PurchaseStats } from './purchase-stats.js';
-export { fitCells, sampleCells, type PurchaseCell, type SpendCell } from './lifetime-sample.js';
+export { fitCells, sampleCells, seededRandom, type PurchaseCell, type SpendCell } from './lifetime-sample.js';
 export {
   assertBgNbdParams, bgNbdLogLikelihood, bgNbdTotalLogLikelihood, expectedPurchases, pAlive,
   type BgNbdCell, type BgNbdParams,

@@ -50,7 +50,7 @@ export function sampleCells<C extends { weight: number }>(cells: readonly C[], s
   const total = cells.reduce((n, c) => n + c.weight, 0);
   if (total <= size) return [...cells];
   const share = size / total;
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const sampled: C[] = [];
   for (const cell of cells) {
     const expected = cell.weight * share;
@@ -60,7 +60,8 @@ export function sampleCells<C extends { weight: number }>(cells: readonly C[], s
   return sampled;
 }
 
-function mulberry32(seed: number): () => number {
+/** A small seeded generator of [0, 1) (mulberry32): the same seed, the same draws. */
+export function seededRandom(seed: number): () => number {
   let a = seed | 0;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
