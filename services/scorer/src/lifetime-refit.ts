@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { PollingLoop } from '@bondstream/kafka-runner';
 import {
   fitCells, sampleCells, utcDay,
   type BgNbdParams, type FitResult, type GammaGammaParams, type LifetimeModel, type Policy, type PurchaseCell, type SpendCell,
@@ -42,9 +43,9 @@ export const fitInThread: RunFit = (request) => new Promise((resolve, reject) =>
  * reason and logs it; consumption never waits for a fit.
  */
 export class LifetimeRefit {
-  private timer: NodeJS.Timeout | null = null;
+  /** refits every tickMs (after one ends: a long fit is never overlapped), with backoff after a failure */
+  private readonly loop: PollingLoop;
   private reloadTimer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
   /** every tenant's current model, as scoring uses it (reloaded every MODEL_RELOAD_MS) */
   private readonly models = new Map<string, LifetimeModel>();
 
@@ -59,21 +60,18 @@ export class LifetimeRefit {
     /** re-scores customers with the new model (cause `model`) */
     private readonly rescore: (refs: readonly CustomerRef[]) => Promise<unknown>,
     private readonly runFit: RunFit = fitInThread,
-  ) {}
+  ) {
+    this.loop = new PollingLoop(async () => {
+      await this.refitAll();
+      return 0;
+    }, (error) => {
+      this.metrics.errors.inc({ stage: 'lifetime_fit' });
+      this.logger.error({ err: error }, 'lifetime model refit failed; the next one retries');
+    }, this.tickMs());
+  }
 
   start(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.refitAll()
-        .catch((error: unknown) => {
-          this.metrics.errors.inc({ stage: 'lifetime_fit' });
-          this.logger.error({ err: error }, 'lifetime model refit failed; the next one retries');
-        })
-        .finally(() => {
-          this.running = null;
-        });
-    }, this.tickMs());
-    this.timer.unref();
+    this.loop.start();
     this.reloadTimer = setInterval(() => {
       this.reload().catch((error: unknown) => this.logger.warn({ err: error }, 'could not reload the lifetime models; keeping the ones in hand'));
     }, MODEL_RELOAD_MS);
@@ -81,9 +79,8 @@ export class LifetimeRefit {
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
     if (this.reloadTimer) clearInterval(this.reloadTimer);
-    await this.running;
+    await this.loop.stop();
   }
 
   /** The tenant's model for scoring; null before its first fit. */
