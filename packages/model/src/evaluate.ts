@@ -21,6 +21,8 @@ export function evaluate(
   thresholds: Thresholds | null,
   policy: Policy,
   model: LifetimeModel | null = null,
+  /** false: no CLV (null), for evaluations whose scores nobody reads (see planWrite) */
+  withClv = true,
 ): Evaluation {
   const nowDay = utcDay(nowMs);
   const sums = sumWindow(state, nowMs, policy);
@@ -55,7 +57,7 @@ export function evaluate(
       : rfmScores({ nowDay, lastPurchaseDay, recencyDays, frequency: orders, monetaryCents }, thresholds, policy, state.rfmScores);
 
   const purchased = lastPurchaseDay !== null;
-  const prediction = model === null ? null : predict(state, nowMs, model, policy);
+  const prediction = model === null ? null : predict(state, nowMs, model, policy, { clv: withClv });
   return {
     prediction,
     scores: {

@@ -29,9 +29,12 @@ export interface Prediction {
  * P(alive), expected purchase days over the policy's horizon, the expected value of a purchase
  * day (Gamma-Gamma; the population mean for a customer without a repeat day) and CLV, lifetimes'
  * discounted sum with the customer's own margin rate (lifetime gross margin over revenue; the
- * policy's default without revenue). Null for a customer who never purchased.
+ * policy's default without revenue). Null for a customer who never purchased. `clv: false`
+ * leaves CLV out (null).
  */
-export function predict(state: CustomerState, nowMs: number, model: LifetimeModel, policy: Policy): Prediction | null {
+export function predict(
+  state: CustomerState, nowMs: number, model: LifetimeModel, policy: Policy, options: { clv?: boolean } = {},
+): Prediction | null {
   const stats = purchaseStats(state, nowMs);
   if (stats === null) return null;
   const { x, tx, T } = stats;
@@ -43,7 +46,8 @@ export function predict(state: CustomerState, nowMs: number, model: LifetimeMode
     pAlive: round4(pAlive(model.bgnbd, x, tx, T)),
     expectedPurchases: { days: horizonDays, value: round4(expected) },
     expectedOrderValue: value === null ? null : round4(value),
-    clv: value === null ? null : {
+    // CLV sums a series per month: the costliest part, left out where nobody reads it.
+    clv: value === null || options.clv === false ? null : {
       value: round4(customerLifetimeValue(model.bgnbd, { x, tx, T }, value, {
         horizonMonths: clvHorizonMonths, monthlyDiscountRate, marginRate: marginRateOf(state, policy),
       })),

@@ -1,5 +1,5 @@
 import {
-  assignSegments, evaluate, lifetimeCells, nextDueMs,
+  assignSegments, evaluate, lifetimeCells, nextDueMs, predict,
   type ChangeCauseKind, type CustomerState, type LifetimeModel, type Policy, type SegmentChange, type Thresholds,
 } from '@bondstream/model';
 import {
@@ -61,8 +61,12 @@ export function planWrite(
   const { tenantId, customerId } = stored.ref;
   const thresholds = ctx.thresholds(tenantId);
   const model = ctx.lifetimeModel(tenantId);
-  const evaluation = evaluate(state, nowMs, thresholds, ctx.policy, model);
+  // CLV only goes out with segment changes: computed for the writes that have some.
+  const evaluation = evaluate(state, nowMs, thresholds, ctx.policy, model, false);
   const assigned = assignSegments(state, evaluation, nowMs, ctx.policy);
+  if (model !== null && assigned.changes.length > 0) {
+    evaluation.scores.clv = predict(assigned.state, nowMs, model, ctx.policy)?.clv?.value ?? null;
+  }
   const occurredAtMs = cause.kind === 'event' ? cause.occurredAtMs : nowMs;
   const published = cause.kind === 'event' ? { kind: cause.kind, eventId: cause.eventId } : { kind: cause.kind };
   return {
