@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 
 export interface KafkaSettings {
@@ -47,14 +47,23 @@ export async function connectProducer(kafka: Kafka, idempotent: boolean): Promis
   return producer;
 }
 
-/** Every partition of some topics, from the cluster's metadata (an admin connection for the call). */
-export async function fetchPartitions(kafka: Kafka, topics: readonly string[]): Promise<{ topic: string; partition: number }[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
-    return metadata.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionId })));
-  } finally {
-    await admin.disconnect();
+/**
+ * Every partition of some topics and whether a consumer group has a backlog on it: its committed
+ * offset (or the log start, before any commit) is behind the partition's end. What the broker
+ * says, so it holds while the partition has no owner (a rebalance) or its owner has not applied
+ * a batch yet.
+ */
+export async function fetchBacklogs(admin: Admin, groupId: string, topics: readonly string[]): Promise<{ topic: string; partition: number; behind: boolean }[]> {
+  const committed = new Map<string, bigint>();
+  for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics: [...topics] })) {
+    for (const { partition, offset } of partitions) committed.set(`${topic}/${partition}`, BigInt(offset));
   }
+  const backlogs: { topic: string; partition: number; behind: boolean }[] = [];
+  for (const topic of topics) {
+    for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+      const from = committed.get(`${topic}/${partition}`) ?? -1n;
+      backlogs.push({ topic, partition, behind: BigInt(high) > (from < 0n ? BigInt(low) : from) });
+    }
+  }
+  return backlogs;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfigOrExit, loadPolicy, loadServiceConfig } from '@bondstream/config';
 import { createSchemaRegistryClient, InputDecoder } from '@bondstream/contracts';
-import { BatchConsumer, connectProducer, createKafka, DeadLetterPublisher, fetchPartitions, OutboxBackPressure } from '@bondstream/kafka-runner';
+import { BatchConsumer, connectProducer, createKafka, DeadLetterPublisher, OutboxBackPressure } from '@bondstream/kafka-runner';
 import { createLogger, createMetricsRegistry, exitOnSignals, startHttpServer } from '@bondstream/observability';
 import { closeRedis, openKeySpaceOrExit, openServiceRedis, OutboxStore, redisReady, redisReporting } from '@bondstream/redis-state';
 import { applyBatch } from './apply-batch.js';
@@ -14,7 +14,7 @@ import { EvaluationClock } from './clock.js';
 import { createScorerMetrics } from './metrics.js';
 import { ThresholdsCache } from './thresholds.js';
 import { WriteRounds } from './write-rounds.js';
-import { EventTimeWatermarks } from './watermarks.js';
+import { BacklogReports, EventTimeWatermarks } from './watermarks.js';
 import { LifetimeRefit } from './lifetime-refit.js';
 
 /** Dedupe ids are kept for 8 days: longer than Kafka's default 7-day retention (DESIGN 4). */
@@ -48,11 +48,13 @@ async function main(): Promise<void> {
   const clock = new EvaluationClock(config.clock, config.allowedLatenessSeconds * 1_000);
   const inputTopics = [config.topics.orders, config.topics.interactions];
   let eventTime: EventTimeWatermarks | null = null;
+  let backlogs: BacklogReports | null = null;
   if (config.clock === 'event') {
     eventTime = new EventTimeWatermarks(keyspace, config.idlePartitionSeconds * 1_000);
-    // Every input partition holds the watermarks back until it has shown data or been idle:
-    // one whose first batch is still in flight must not be overtaken.
-    await eventTime.registerPartitions(redis, await fetchPartitions(kafka, inputTopics));
+    // Every input partition holds the watermarks back while the group has a backlog on it or
+    // until it has been idle: one whose first batch is still in flight must not be overtaken.
+    backlogs = new BacklogReports(kafka, config.kafka.groupId, inputTopics, eventTime, background, logger);
+    await backlogs.start();
   }
   // Segment changes written before the relay thread runs wait in the outbox.
   const relay = new RelayHost({ config, leaseToken: instance }, metrics, logger);
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
     backPressure.stop();
     await consumer.stop();
     await dueClock.stop();
+    await backlogs?.stop();
     await lifetimeRefit.stop();
     await thresholds.stop();
     await relay.stop(); // publishes what is left in the outbox first

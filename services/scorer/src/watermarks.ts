@@ -1,9 +1,10 @@
 import { eventTimeWatermark } from '@bondstream/model';
 import {
-  CommandBatch, notePartitionTimes, parseInputPartitions, partitionField, raiseWatermark, registerInputPartitions,
-  reportInputPartitions, tenantPartitionTimes, type KeySpace, type RedisClient,
+  CommandBatch, notePartitionTimes, parseInputPartitions, partitionField, raiseWatermark, reportInputPartitions, tenantPartitionTimes, type KeySpace, type RedisClient,
 } from '@bondstream/redis-state';
-import type { SourceBatch } from '@bondstream/kafka-runner';
+import { fetchBacklogs, PollingLoop, type SourceBatch } from '@bondstream/kafka-runner';
+import type { Admin, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
 import type { AcceptedEvent } from './classify.js';
 
 /**
@@ -21,9 +22,18 @@ export class EventTimeWatermarks {
     private readonly wallNow: () => number = Date.now,
   ) {}
 
-  /** Records the group's input partitions (from the topics' metadata) once at start. */
-  async registerPartitions(redis: RedisClient, partitions: readonly { topic: string; partition: number }[]): Promise<void> {
-    await registerInputPartitions(redis, this.keyspace, partitions.map((p) => partitionField(p.topic, p.partition)));
+  /**
+   * Records every input partition of the group and whether the group has a backlog on it, as
+   * the broker says (committed offset behind the end). At start, then every BACKLOG_REPORT_MS:
+   * a partition whose first batch is still in flight, or that has no owner during a rebalance,
+   * holds the watermark back instead of going idle. A batch's own report is fresher and wins
+   * until the next of these.
+   */
+  async reportBacklogs(redis: RedisClient, backlogs: readonly { topic: string; partition: number; behind: boolean }[]): Promise<void> {
+    if (backlogs.length === 0) return;
+    const pipeline = redis.pipeline();
+    reportInputPartitions(pipeline, this.keyspace, new Map(backlogs.map((b) => [partitionField(b.topic, b.partition), b.behind])));
+    await pipeline.exec();
   }
 
   /** Records what applied batches tell about event time (one round trip; none without batches). */
@@ -86,5 +96,36 @@ export class EventTimeWatermarks {
     const before = await raise.exec();
     raises.forEach(({ tenantId, candidateMs }, i) => watermarks.set(tenantId, Math.max(Number(before[i]), candidateMs)));
     return { watermarks, heldBackMs };
+  }
+}
+
+/** How often each scorer asks the broker where the group stands on every input partition. */
+const BACKLOG_REPORT_MS = 2_000;
+
+/** The periodic backlog report of EventTimeWatermarks, on an admin connection of its own. */
+export class BacklogReports {
+  private readonly admin: Admin;
+  private readonly loop: PollingLoop;
+  private readonly report: () => Promise<void>;
+
+  constructor(kafka: Kafka, groupId: string, topics: readonly string[], watermarks: EventTimeWatermarks, redis: RedisClient, logger: Logger) {
+    this.admin = kafka.admin();
+    this.report = async () => watermarks.reportBacklogs(redis, await fetchBacklogs(this.admin, groupId, topics));
+    this.loop = new PollingLoop(async () => {
+      await this.report();
+      return 0;
+    }, (error) => logger.warn({ err: error }, 'could not read the group\'s backlog per partition; the batches\' own reports stand'), BACKLOG_REPORT_MS);
+  }
+
+  /** Connects and reports once (every input partition is known before the first batch), then keeps reporting. */
+  async start(): Promise<void> {
+    await this.admin.connect();
+    await this.report();
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.admin.disconnect();
   }
 }
