@@ -6,9 +6,9 @@
  * partition's time.
  *
  * Idleness (Flink's `withIdleness`): a partition that has had no data for the tenant for
- * `idleMs` of wall time, and whose consumer was not behind at its last report, stops holding the
- * watermark back; it holds it again when data for the tenant comes back. A partition whose
- * consumer reported a backlog is never idle: a slow or rebalancing consumer is not an idle one.
+ * `idleMs` of wall time, and on which the consumer group had no backlog at the last report,
+ * stops holding the watermark back; it holds it again when data for the tenant comes back. A
+ * partition with a backlog is never idle: a slow or rebalancing consumer is not an idle one.
  */
 
 /** What is known of one input partition (a topic's partition) for one tenant. */
@@ -17,7 +17,7 @@ export interface PartitionTime {
   newestEventMs: number | null;
   /** wall time of the last data for the tenant here (or, with none yet, when the tenant was first seen) */
   lastDataWallMs: number;
-  /** the partition's consumer had more records waiting after its last applied batch */
+  /** the group had a backlog on the partition at the last report (the broker's, or a batch's fetch) */
   behind: boolean;
 }
 
