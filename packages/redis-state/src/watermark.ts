@@ -44,18 +44,6 @@ export function reportInputPartitions(pipeline: ChainableCommander, keyspace: Ke
   pipeline.hset(keyspace.inputPartitions(), ...args);
 }
 
-/**
- * Records the group's input partitions (from the topics' metadata) without touching what is
- * known of them: a partition nobody has consumed yet still holds a tenant's watermark back until
- * it has been quiet for the idle time.
- */
-export async function registerInputPartitions(redis: RedisClient, keyspace: KeySpace, fields: readonly string[]): Promise<void> {
-  if (fields.length === 0) return;
-  const pipeline = redis.pipeline();
-  for (const field of fields) pipeline.hsetnx(keyspace.inputPartitions(), field, '0');
-  await pipeline.exec();
-}
-
 /** Parses `<ns>:input-partitions` (HGETALL): partition field → behind. */
 export function parseInputPartitions(hash: Record<string, string>): Map<string, boolean> {
   return new Map(Object.entries(hash).map(([field, behind]) => [field, behind === '1']));

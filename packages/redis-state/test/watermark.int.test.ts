@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventTimeWatermark } from '@bondstream/model';
 import {
-  defineScripts, KeySpace, notePartitionTimes, parseInputPartitions, raiseWatermark, readWatermark, registerInputPartitions,
-  reportInputPartitions, tenantPartitionTimes,
+  defineScripts, KeySpace, notePartitionTimes, parseInputPartitions, raiseWatermark, readWatermark, reportInputPartitions,
+  tenantPartitionTimes,
 } from '@bondstream/redis-state';
 import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
 
@@ -32,7 +32,7 @@ describe('event-time watermark storage (real redis-server)', () => {
   });
 
   it('keeps each partition\'s newest event time as a maximum, with the wall time of its latest data', async () => {
-    await registerInputPartitions(local.redis, keyspace, ['o/0', 'o/1', 'i/0']);
+    await report({ 'o/0': false, 'o/1': false, 'i/0': false });
     await note('t', 1_000, { 'o/0': 500, 'o/1': 700 });
     await note('t', 2_000, { 'o/0': 400 }); // an older batch applied again (a rebalance): time does not go back
     await report({ 'o/0': false, 'o/1': true });
@@ -48,10 +48,12 @@ describe('event-time watermark storage (real redis-server)', () => {
     expect(eventTimeWatermark(times, 3_000, 1_000)).toBe(700);
   });
 
-  it('registers partitions without forgetting what is known of them, and counts partitions known only from data', async () => {
+  it('takes the latest report of a partition, and counts partitions known only from data', async () => {
     await report({ 'o/1': true });
-    await registerInputPartitions(local.redis, keyspace, ['o/0', 'o/1', 'i/0']);
+    await report({ 'o/0': false });
     expect(parseInputPartitions(await local.redis.hgetall(keyspace.inputPartitions())).get('o/1')).toBe(true);
+    await report({ 'o/1': false });
+    expect(parseInputPartitions(await local.redis.hgetall(keyspace.inputPartitions())).get('o/1')).toBe(false);
     await note('u', 10, { 'o/9': 42 });
     expect((await timesOf('u')).filter((t) => t.newestEventMs !== null)).toEqual([{ newestEventMs: 42, lastDataWallMs: 10, behind: false }]);
   });
