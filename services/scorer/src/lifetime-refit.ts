@@ -1,16 +1,14 @@
 import { Worker } from 'node:worker_threads';
-import type { Logger } from 'pino';
 import { PollingLoop } from '@bondstream/kafka-runner';
 import {
   fitCells, sampleCells, utcDay,
-  type BgNbdParams, type FitResult, type GammaGammaParams, type LifetimeModel, type Policy, type PurchaseCell, type SpendCell,
+  type BgNbdParams, type FitResult, type GammaGammaParams, type LifetimeModel, type PurchaseCell, type SpendCell,
 } from '@bondstream/model';
 import {
   acquireLifetimeModelLease, listTenants, purchasingCustomerPages, readLifetimeCells, readLifetimeModel, scoringModelOf, writeLifetimeModel,
-  type CustomerRef, type KeySpace, type LifetimeModelSnapshot, type RedisClient,
+  type CustomerRef, type LifetimeModelSnapshot,
 } from '@bondstream/redis-state';
-import type { EvaluationClock } from './clock.js';
-import type { ScorerMetrics } from './metrics.js';
+import type { TenantTaskDeps } from './tenant-task.js';
 
 /** What the fit thread gets and gives back (structured-cloned). */
 export interface FitRequest {
@@ -50,13 +48,7 @@ export class LifetimeRefit {
   private readonly models = new Map<string, LifetimeModel>();
 
   constructor(
-    private readonly redis: RedisClient,
-    private readonly keyspace: KeySpace,
-    private readonly policy: Policy,
-    private readonly clock: EvaluationClock,
-    private readonly leaseToken: string,
-    private readonly logger: Logger,
-    private readonly metrics: ScorerMetrics,
+    private readonly deps: TenantTaskDeps,
     /** re-scores customers with the new model (cause `model`) */
     private readonly rescore: (refs: readonly CustomerRef[]) => Promise<unknown>,
     private readonly runFit: RunFit = fitInThread,
@@ -65,15 +57,15 @@ export class LifetimeRefit {
       await this.refitAll();
       return 0;
     }, (error) => {
-      this.metrics.errors.inc({ stage: 'lifetime_fit' });
-      this.logger.error({ err: error }, 'lifetime model refit failed; the next one retries');
+      this.deps.metrics.errors.inc({ stage: 'lifetime_fit' });
+      this.deps.logger.error({ err: error }, 'lifetime model refit failed; the next one retries');
     }, this.tickMs());
   }
 
   start(): void {
     this.loop.start();
     this.reloadTimer = setInterval(() => {
-      this.reload().catch((error: unknown) => this.logger.warn({ err: error }, 'could not reload the lifetime models; keeping the ones in hand'));
+      this.reload().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not reload the lifetime models; keeping the ones in hand'));
     }, MODEL_RELOAD_MS);
     this.reloadTimer.unref();
   }
@@ -90,8 +82,8 @@ export class LifetimeRefit {
 
   /** Reads every tenant's stored model (another scorer may have refitted it). */
   async reload(): Promise<void> {
-    for (const tenantId of await listTenants(this.redis, this.keyspace)) {
-      const snapshot = await readLifetimeModel(this.redis, this.keyspace, tenantId);
+    for (const tenantId of await listTenants(this.deps.redis, this.deps.keyspace)) {
+      const snapshot = await readLifetimeModel(this.deps.redis, this.deps.keyspace, tenantId);
       if (snapshot !== null) this.models.set(tenantId, scoringModelOf(snapshot));
     }
   }
@@ -101,25 +93,25 @@ export class LifetimeRefit {
    * it has enough repeat buyers, not one refit interval after the scorer started.
    */
   private tickMs(): number {
-    return Math.min(this.policy.lifetime.refitSeconds * 1_000, MAX_TICK_MS);
+    return Math.min(this.deps.policy.lifetime.refitSeconds * 1_000, MAX_TICK_MS);
   }
 
   /** Refits the tenants whose lease this process gets and whose model is missing or due. */
   async refitAll(): Promise<void> {
     const leaseMs = Math.max(1_000, this.tickMs() - 100);
-    for (const tenantId of await listTenants(this.redis, this.keyspace)) {
-      if (!(await acquireLifetimeModelLease(this.redis, this.keyspace, tenantId, this.leaseToken, leaseMs))) continue;
-      const current = await readLifetimeModel(this.redis, this.keyspace, tenantId);
-      if (current === null || Date.now() - current.fittedAtMs >= this.policy.lifetime.refitSeconds * 1_000) await this.refit(tenantId);
+    for (const tenantId of await listTenants(this.deps.redis, this.deps.keyspace)) {
+      if (!(await acquireLifetimeModelLease(this.deps.redis, this.deps.keyspace, tenantId, this.deps.leaseToken, leaseMs))) continue;
+      const current = await readLifetimeModel(this.deps.redis, this.deps.keyspace, tenantId);
+      if (current === null || Date.now() - current.fittedAtMs >= this.deps.policy.lifetime.refitSeconds * 1_000) await this.refit(tenantId);
     }
   }
 
   /** One tenant's refit; returns the stored snapshot (the previous one when the fit failed). */
   async refit(tenantId: string): Promise<LifetimeModelSnapshot | null> {
-    const { lifetime } = this.policy;
-    const previous = await readLifetimeModel(this.redis, this.keyspace, tenantId);
-    const asOfMs = this.clock.now(tenantId);
-    const cells = fitCells(await readLifetimeCells(this.redis, this.keyspace, tenantId), utcDay(asOfMs));
+    const { lifetime } = this.deps.policy;
+    const previous = await readLifetimeModel(this.deps.redis, this.deps.keyspace, tenantId);
+    const asOfMs = this.deps.clock.now(tenantId);
+    const cells = fitCells(await readLifetimeCells(this.deps.redis, this.deps.keyspace, tenantId), utcDay(asOfMs));
     const version = (previous?.version ?? 0) + 1;
     const request: FitRequest = {
       purchase: sampleCells(cells.purchase, lifetime.sampleCustomers, version),
@@ -128,14 +120,14 @@ export class LifetimeRefit {
       ...(previous && { bgnbdStart: paramsOf(previous.bgnbd) }),
       ...(previous?.gammaGamma && { gammaGammaStart: { p: previous.gammaGamma.p, q: previous.gammaGamma.q, gamma: previous.gammaGamma.gamma } }),
     };
-    const stopTimer = this.metrics.lifetimeFitDuration.startTimer();
+    const stopTimer = this.deps.metrics.lifetimeFitDuration.startTimer();
     const { bgnbd, gammaGamma } = await this.runFit(request);
     stopTimer();
-    this.metrics.lifetimeFits.inc({ model: 'bgnbd', outcome: bgnbd.ok ? 'fitted' : bgnbd.reason });
-    this.metrics.lifetimeFits.inc({ model: 'gamma_gamma', outcome: gammaGamma.ok ? 'fitted' : gammaGamma.reason });
-    if (!gammaGamma.ok) this.logger.warn({ tenantId, reason: gammaGamma.reason, detail: gammaGamma.message }, 'Gamma-Gamma fit not used; the previous one is kept');
+    this.deps.metrics.lifetimeFits.inc({ model: 'bgnbd', outcome: bgnbd.ok ? 'fitted' : bgnbd.reason });
+    this.deps.metrics.lifetimeFits.inc({ model: 'gamma_gamma', outcome: gammaGamma.ok ? 'fitted' : gammaGamma.reason });
+    if (!gammaGamma.ok) this.deps.logger.warn({ tenantId, reason: gammaGamma.reason, detail: gammaGamma.message }, 'Gamma-Gamma fit not used; the previous one is kept');
     if (!bgnbd.ok) {
-      this.logger.warn({ tenantId, reason: bgnbd.reason, detail: bgnbd.message }, 'BG/NBD fit not used; the previous model is kept');
+      this.deps.logger.warn({ tenantId, reason: bgnbd.reason, detail: bgnbd.message }, 'BG/NBD fit not used; the previous model is kept');
       return previous;
     }
     const next: LifetimeModelSnapshot = {
@@ -147,9 +139,9 @@ export class LifetimeRefit {
         ? { ...gammaGamma.params, logLikelihood: gammaGamma.logLikelihood, customers: weightOf(request.spend) }
         : previous?.gammaGamma ?? null,
     };
-    await writeLifetimeModel(this.redis, this.keyspace, tenantId, next);
+    await writeLifetimeModel(this.deps.redis, this.deps.keyspace, tenantId, next);
     this.models.set(tenantId, scoringModelOf(next));
-    this.logger.info({ tenantId, version, bgnbd: next.bgnbd, gammaGamma: next.gammaGamma }, 'lifetime model refitted');
+    this.deps.logger.info({ tenantId, version, bgnbd: next.bgnbd, gammaGamma: next.gammaGamma }, 'lifetime model refitted');
     await this.rescoreTenant(tenantId);
     return next;
   }
@@ -162,11 +154,11 @@ export class LifetimeRefit {
    */
   private async rescoreTenant(tenantId: string): Promise<void> {
     let customers = 0;
-    for await (const page of purchasingCustomerPages(this.redis, this.keyspace, tenantId)) {
+    for await (const page of purchasingCustomerPages(this.deps.redis, this.deps.keyspace, tenantId)) {
       await this.rescore(page);
       customers += page.length;
     }
-    this.metrics.lifetimeRescored.inc(customers);
+    this.deps.metrics.lifetimeRescored.inc(customers);
   }
 }
 

@@ -71,11 +71,12 @@ async function main(): Promise<void> {
     writeRounds: new WriteRounds(),
   };
   const timers: ScoringContext = { ...scoring, redis: background };
-  thresholds = new ThresholdsCache(background, keyspace, policy, clock, instance, logger, metrics, scoring.writeRounds,
+  const tenantTasks = { redis: background, keyspace, policy, clock, leaseToken: instance, logger, metrics };
+  thresholds = new ThresholdsCache(tenantTasks, scoring.writeRounds,
     (refs) => reevaluateCustomers(timers, refs, 'thresholds'));
   await thresholds.refresh();
   dueClock = new DueClock(timers, instance, CLOCK_TICK_MS, logger);
-  lifetimeRefit = new LifetimeRefit(background, keyspace, policy, clock, instance, logger, metrics,
+  lifetimeRefit = new LifetimeRefit(tenantTasks,
     (refs) => reevaluateCustomers(timers, refs, 'model'));
   await lifetimeRefit.reload();
 

@@ -1,12 +1,10 @@
-import type { Logger } from 'pino';
-import { movedCutBands, thresholdRanks, thresholdsFromRanks, type Policy, type Thresholds } from '@bondstream/model';
+import { movedCutBands, thresholdRanks, thresholdsFromRanks, type Thresholds } from '@bondstream/model';
 import {
   acquireThresholdsLease, listTenants, rankKey, readBandCustomers, readPopulationCounts, readPurchasingCustomers, readThresholds,
-  readValuesAtRanks, writeThresholds, type CustomerRef, type KeySpace, type RedisClient,
+  readValuesAtRanks, writeThresholds, type CustomerRef,
 } from '@bondstream/redis-state';
-import type { EvaluationClock } from './clock.js';
-import type { ScorerMetrics } from './metrics.js';
 import type { WriteRounds } from './write-rounds.js';
+import type { TenantTaskDeps } from './tenant-task.js';
 
 /** Re-scores customers whose index value a moved cut point passed (cause "thresholds"). */
 export type Rescore = (refs: readonly CustomerRef[]) => Promise<unknown>;
@@ -25,13 +23,7 @@ export class ThresholdsCache {
   private refreshing: Promise<void> | null = null;
 
   constructor(
-    private readonly redis: RedisClient,
-    private readonly keyspace: KeySpace,
-    private readonly policy: Policy,
-    private readonly clock: EvaluationClock,
-    private readonly leaseToken: string,
-    private readonly logger: Logger,
-    private readonly metrics: ScorerMetrics,
+    private readonly deps: TenantTaskDeps,
     private readonly writeRounds: WriteRounds,
     private readonly rescore: Rescore,
   ) {}
@@ -41,13 +33,13 @@ export class ThresholdsCache {
   }
 
   start(): void {
-    const periodMs = this.policy.thresholds.refreshSeconds * 1_000;
+    const periodMs = this.deps.policy.thresholds.refreshSeconds * 1_000;
     this.timer = setInterval(() => {
       if (this.refreshing) return;
       this.refreshing = this.refresh()
         .catch((error: unknown) => {
-          this.metrics.errors.inc({ stage: 'thresholds' });
-          this.logger.error({ err: error }, 'thresholds refresh failed');
+          this.deps.metrics.errors.inc({ stage: 'thresholds' });
+          this.deps.logger.error({ err: error }, 'thresholds refresh failed');
         })
         .finally(() => {
           this.refreshing = null;
@@ -63,41 +55,41 @@ export class ThresholdsCache {
 
   /** Recomputes the tenants whose lease this process gets, then reloads every snapshot. */
   async refresh(): Promise<void> {
-    const leaseMs = Math.max(1_000, this.policy.thresholds.refreshSeconds * 1_000 - 100);
-    for (const tenantId of await listTenants(this.redis, this.keyspace)) {
-      if (await acquireThresholdsLease(this.redis, this.keyspace, tenantId, this.leaseToken, leaseMs)) {
-        const previous = await readThresholds(this.redis, this.keyspace, tenantId);
+    const leaseMs = Math.max(1_000, this.deps.policy.thresholds.refreshSeconds * 1_000 - 100);
+    for (const tenantId of await listTenants(this.deps.redis, this.deps.keyspace)) {
+      if (await acquireThresholdsLease(this.deps.redis, this.deps.keyspace, tenantId, this.deps.leaseToken, leaseMs)) {
+        const previous = await readThresholds(this.deps.redis, this.deps.keyspace, tenantId);
         const next = await this.compute(tenantId, (previous?.version ?? 0) + 1);
-        await writeThresholds(this.redis, this.keyspace, tenantId, next);
+        await writeThresholds(this.deps.redis, this.deps.keyspace, tenantId, next);
         // From here on this process scores with the new cuts, so the band re-score below and
         // every later event agree.
         this.snapshots.set(tenantId, next);
         // Writes planned with the old cuts land before the band is read (see WriteRounds).
         await this.writeRounds.settled();
         await this.rescoreMovedBands(tenantId, previous, next);
-        this.metrics.thresholdRefreshes.inc(); // counted once its re-score is done
+        this.deps.metrics.thresholdRefreshes.inc(); // counted once its re-score is done
         continue;
       }
-      this.snapshots.set(tenantId, await readThresholds(this.redis, this.keyspace, tenantId));
+      this.snapshots.set(tenantId, await readThresholds(this.deps.redis, this.deps.keyspace, tenantId));
     }
   }
 
   /** A new snapshot from the index sizes and the values at the cut ranks (not the whole population). */
   private async compute(tenantId: string, version: number): Promise<Thresholds> {
-    const counts = await readPopulationCounts(this.redis, this.keyspace, tenantId);
-    const values = await readValuesAtRanks(this.redis, this.keyspace, tenantId, thresholdRanks(counts, this.policy));
-    return thresholdsFromRanks(counts, (index, rank) => values.get(rankKey(index, rank)) as number, this.policy, version, this.clock.now(tenantId));
+    const counts = await readPopulationCounts(this.deps.redis, this.deps.keyspace, tenantId);
+    const values = await readValuesAtRanks(this.deps.redis, this.deps.keyspace, tenantId, thresholdRanks(counts, this.deps.policy));
+    return thresholdsFromRanks(counts, (index, rank) => values.get(rankKey(index, rank)) as number, this.deps.policy, version, this.deps.clock.now(tenantId));
   }
 
   private async rescoreMovedBands(tenantId: string, previous: Thresholds | null, next: Thresholds): Promise<void> {
-    const bands = movedCutBands(previous, next, this.policy);
+    const bands = movedCutBands(previous, next, this.deps.policy);
     if (bands !== 'all' && bands.length === 0) return;
     const refs = bands === 'all'
-      ? await readPurchasingCustomers(this.redis, this.keyspace, tenantId)
-      : await readBandCustomers(this.redis, this.keyspace, tenantId, bands);
+      ? await readPurchasingCustomers(this.deps.redis, this.deps.keyspace, tenantId)
+      : await readBandCustomers(this.deps.redis, this.deps.keyspace, tenantId, bands);
     if (refs.length > 0) await this.rescore(refs);
-    this.metrics.thresholdsRescored.inc(refs.length);
-    this.logger.info({
+    this.deps.metrics.thresholdsRescored.inc(refs.length);
+    this.deps.logger.info({
       tenantId, version: next.version, bands: bands === 'all' ? 'all' : bands.length,
       rescored: refs.length, purchasingCustomers: next.purchasingCustomers,
     }, 'thresholds moved: re-scored the customers in the moved bands');

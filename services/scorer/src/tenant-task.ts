@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { Policy } from '@bondstream/model';
+import type { KeySpace, RedisClient } from '@bondstream/redis-state';
+import type { EvaluationClock } from './clock.js';
+import type { ScorerMetrics } from './metrics.js';
+
+/**
+ * What a per-tenant background task of the scorer (the thresholds refresh, the lifetime refit)
+ * runs with: the timers' Redis connection, the keyspace, the policy, the tenants' clock, the
+ * token its leases are taken with, and the scorer's logger and metrics.
+ */
+export interface TenantTaskDeps {
+  redis: RedisClient;
+  keyspace: KeySpace;
+  policy: Policy;
+  clock: EvaluationClock;
+  leaseToken: string;
+  logger: Logger;
+  metrics: ScorerMetrics;
+}
