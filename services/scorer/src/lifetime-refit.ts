@@ -141,7 +141,9 @@ export class LifetimeRefit {
     };
     await writeLifetimeModel(this.deps.redis, this.deps.keyspace, tenantId, next);
     this.models.set(tenantId, scoringModelOf(next));
-    this.deps.logger.info({ tenantId, version, bgnbd: next.bgnbd, gammaGamma: next.gammaGamma }, 'lifetime model refitted');
+    // a parameter at its bound: the data sit at a limit of the model (say, nobody has dropped out yet)
+    const atBound = { bgnbd: bgnbd.atBound, gammaGamma: gammaGamma.ok ? gammaGamma.atBound : [] };
+    this.deps.logger.info({ tenantId, version, bgnbd: next.bgnbd, gammaGamma: next.gammaGamma, atBound }, 'lifetime model refitted');
     await this.rescoreTenant(tenantId);
     return next;
   }

@@ -18,13 +18,17 @@ export type FitFailureReason =
   | 'no_convergence'
   /** fewer repeat buyers than `minRepeatBuyers`: the repeat-purchase and drop-out (or spend) parameters are not identified */
   | 'too_few_repeat_buyers'
-  /** the likelihood is not finite at the answer, or a parameter ran off towards 0 or ∞ */
+  /** the likelihood is not finite at the answer */
   | 'degenerate'
   /** Gamma-Gamma only: q ≤ 1 makes the expected spend infinite */
   | 'q_le_1';
 
 export type FitResult<P> =
-  | { ok: true; params: P; logLikelihood: number; iterations: number; converged: true }
+  | {
+    ok: true; params: P; logLikelihood: number; iterations: number; converged: true;
+    /** parameters held at their bound (see SOFT_BOUND): the data sit at a limit of the model */
+    atBound: Array<keyof P>;
+  }
   | { ok: false; reason: FitFailureReason; message: string; iterations: number; best?: { params: P; logLikelihood: number } };
 
 export interface FitOptions<P> {
@@ -38,12 +42,23 @@ export interface FitOptions<P> {
 
 export const DEFAULT_MIN_REPEAT_BUYERS = 20;
 /**
- * log-parameters are kept within ±LOG_BOX of the cold start (which carries the data's time or
- * money unit, so the box does not depend on the unit); an answer beyond ±LOG_EDGE of it ran off
- * to 0 or ∞
+ * Log-parameters may move SOFT_BOUND (a factor e^10 ≈ 22,000) from the cold start freely; beyond
+ * it a quadratic penalty holds them. The cold start carries the data's time or money unit, so the
+ * bound does not depend on the unit. Real data can sit at a limit of the model, where the
+ * likelihood only keeps rising towards a parameter of 0 or ∞: nobody has dropped out yet (BG/NBD
+ * a → 0), everybody buys at the same rate (r, α → ∞ with r/α fixed), everybody spends alike
+ * (Gamma-Gamma p, q → ∞). Unbounded, the simplex crawls along that ridge until its iteration
+ * budget runs out, and every refit fails. Held at the bound, the fit converges to a model that is
+ * that limit for every practical purpose (a Beta with a = e^-10 is "nobody drops out", a Gamma
+ * with shape 22,000 is "one rate"), and it predicts as such. The published CDNOW fits are far
+ * inside the bound, so it does not touch them.
  */
+const SOFT_BOUND = 10;
+const BOUND_PENALTY = 1;
+/** a parameter this close to the bound (or past it) is reported in `atBound` */
+const AT_BOUND = SOFT_BOUND - 0.01;
+/** far beyond any answer the penalty allows: trial points there are not even evaluated */
 const LOG_BOX = 30;
-const LOG_EDGE = 25;
 /** a restart that improves the mean log-likelihood by less than this has found the optimum */
 const RESTART_TOLERANCE = 1e-11;
 const MAX_RESTARTS = 6;
@@ -82,7 +97,7 @@ export function fitBgNbd(cells: readonly BgNbdCell[], options: FitOptions<BgNbdP
   const start = options.start ?? cold;
   const toParams = (v: readonly number[]): BgNbdParams => ({ r: Math.exp(v[0]!), alpha: Math.exp(v[1]!), a: Math.exp(v[2]!), b: Math.exp(v[3]!) });
   const toLogs = (p: BgNbdParams): number[] => [p.r, p.alpha, p.a, p.b].map(Math.log);
-  return fit((v) => bgNbdTotalLogLikelihood(toParams(v), cells) / total, toLogs(start), toLogs(cold), toParams, total, options);
+  return fit((v) => bgNbdTotalLogLikelihood(toParams(v), cells) / total, toLogs(start), toLogs(cold), toParams, ['r', 'alpha', 'a', 'b'], total, options);
 }
 
 /** Fits over the cells with x > 0 and zbar > 0 (Gamma-Gamma says nothing about the others). */
@@ -106,7 +121,7 @@ export function fitGammaGamma(cells: readonly GammaGammaCell[], options: FitOpti
   const start = options.start ?? cold;
   const toParams = (v: readonly number[]): GammaGammaParams => ({ p: Math.exp(v[0]!), q: Math.exp(v[1]!), gamma: Math.exp(v[2]!) });
   const toLogs = (p: GammaGammaParams): number[] => [p.p, p.q, p.gamma].map(Math.log);
-  const result = fit((v) => gammaGammaTotalLogLikelihood(toParams(v), used) / total, toLogs(start), toLogs(cold), toParams, total, options);
+  const result = fit((v) => gammaGammaTotalLogLikelihood(toParams(v), used) / total, toLogs(start), toLogs(cold), toParams, ['p', 'q', 'gamma'], total, options);
   if (result.ok && !(result.params.q > 1)) {
     return {
       ok: false, reason: 'q_le_1', message: `q = ${result.params.q} ≤ 1: the expected spend would be infinite`,
@@ -123,15 +138,24 @@ function assertWeight(w: number): void {
 /**
  * Maximises meanLogLikelihood over log-parameters: Nelder-Mead, then restarts from its own answer
  * with a fresh small simplex until a restart no longer improves (a simplex can collapse short
- * of the optimum; the restart is the standard remedy).
+ * of the optimum; the restart is the standard remedy). A restart that stalls on a ridge flat to
+ * rounding without improving has also found the optimum: the likelihood cannot tell the points
+ * along it apart.
  */
 function fit<P>(
   meanLogLikelihood: (v: readonly number[]) => number, start: number[], center: readonly number[], toParams: (v: readonly number[]) => P,
-  totalWeight: number, options: FitOptions<P>,
+  names: Array<keyof P>, totalWeight: number, options: FitOptions<P>,
 ): FitResult<P> {
   const maxIterations = options.maxIterations ?? 20_000;
-  const objective = (v: readonly number[]): number =>
-    v.every((vi, i) => Math.abs(vi - center[i]!) <= LOG_BOX) ? -meanLogLikelihood(v) : Infinity;
+  const objective = (v: readonly number[]): number => {
+    let penalty = 0;
+    for (let i = 0; i < v.length; i++) {
+      const distance = Math.abs(v[i]! - center[i]!);
+      if (distance > LOG_BOX) return Infinity;
+      if (distance > SOFT_BOUND) penalty += BOUND_PENALTY * (distance - SOFT_BOUND) ** 2;
+    }
+    return penalty - meanLogLikelihood(v);
+  };
   let iterations = 0;
   let best = { x: start, f: objective(start) };
   let settled = false;
@@ -140,26 +164,20 @@ function fit<P>(
     iterations += run.iterations;
     const improvement = best.f - run.f;
     if (run.f <= best.f) best = { x: run.x, f: run.f };
-    if (run.converged && round > 0 && !(improvement > RESTART_TOLERANCE)) {
+    if ((run.converged || run.stalled) && round > 0 && !(improvement > RESTART_TOLERANCE)) {
       settled = true;
       break;
     }
   }
   const params = toParams(best.x);
-  const logLikelihood = -best.f * totalWeight;
+  // the likelihood as the data give it, without the bound's penalty
+  const logLikelihood = meanLogLikelihood(best.x) * totalWeight;
   if (!Number.isFinite(logLikelihood)) {
     return { ok: false, reason: 'degenerate', message: 'the log-likelihood is not finite at the best point found', iterations };
-  }
-  const edge = best.x.findIndex((v, i) => Math.abs(v - center[i]!) > LOG_EDGE);
-  if (edge >= 0) {
-    const off = best.x[edge]! - center[edge]!;
-    return {
-      ok: false, reason: 'degenerate', iterations, best: { params, logLikelihood },
-      message: `parameter ${edge + 1} ran off towards ${off > 0 ? '∞' : '0'} (e^${off.toFixed(1)} times its cold start): the data do not identify the model`,
-    };
   }
   if (!settled) {
     return { ok: false, reason: 'no_convergence', message: `no stable optimum after ${iterations} iterations`, iterations, best: { params, logLikelihood } };
   }
-  return { ok: true, params, logLikelihood, iterations, converged: true };
+  const atBound = names.filter((_, i) => Math.abs(best.x[i]! - center[i]!) >= AT_BOUND);
+  return { ok: true, params, logLikelihood, iterations, converged: true, atBound };
 }

@@ -15,6 +15,11 @@ export interface NelderMeadOptions {
   xTolerance?: number;
   /** … and every vertex's value within fTolerance of the best */
   fTolerance?: number;
+  /**
+   * stop (stalled) when the best value has not improved by more than fTolerance × (1 + |best|)
+   * for this many iterations; default 100 × dimensions
+   */
+  stallIterations?: number;
 }
 
 export interface NelderMeadResult {
@@ -23,6 +28,11 @@ export interface NelderMeadResult {
   iterations: number;
   evaluations: number;
   converged: boolean;
+  /**
+   * the best value stopped improving while the simplex had not shrunk: it lies along a direction
+   * where the function is flat to rounding (a ridge), and the best value is as good as it gets
+   */
+  stalled: boolean;
 }
 
 const REFLECT = 1;
@@ -36,6 +46,7 @@ export function nelderMead(f: (x: readonly number[]) => number, start: readonly 
   const xTol = options.xTolerance ?? 1e-9;
   const fTol = options.fTolerance ?? 1e-12;
   const n = start.length;
+  const stallIterations = options.stallIterations ?? 100 * n;
   let evaluations = 0;
   // NaN (and +∞) count as the worst possible value, so the simplex walks away from them.
   const value = (x: readonly number[]): number => {
@@ -54,6 +65,8 @@ export function nelderMead(f: (x: readonly number[]) => number, start: readonly 
     from.map((fi, j) => fi + t * (to[j]! - fi));
 
   let iterations = 0;
+  let anchor = Infinity;
+  let anchorIteration = 0;
   for (; iterations < maxIterations; iterations++) {
     // order best → worst (stable, so ties keep their older vertex first)
     const order = values.map((v, i) => [v, i] as const).sort((p, q) => p[0] - q[0] || p[1] - q[1]).map(([, i]) => i);
@@ -69,7 +82,13 @@ export function nelderMead(f: (x: readonly number[]) => number, start: readonly 
       for (let j = 0; j < n; j++) xSpread = Math.max(xSpread, Math.abs(simplex[i]![j]! - best[j]!));
     }
     if (Number.isFinite(fBest) && xSpread <= xTol && fSpread <= fTol) {
-      return { x: best.slice(), f: fBest, iterations, evaluations, converged: true };
+      return { x: best.slice(), f: fBest, iterations, evaluations, converged: true, stalled: false };
+    }
+    if (!(fBest >= anchor - fTol * (1 + Math.abs(fBest)))) {
+      anchor = fBest;
+      anchorIteration = iterations;
+    } else if (iterations - anchorIteration >= stallIterations) {
+      return { x: best.slice(), f: fBest, iterations, evaluations, converged: false, stalled: true };
     }
     const worst = simplex[n]!;
     const fWorst = values[n]!;
@@ -106,7 +125,7 @@ export function nelderMead(f: (x: readonly number[]) => number, start: readonly 
     }
   }
   const bestIndex = values.indexOf(Math.min(...values));
-  return { x: simplex[bestIndex]!.slice(), f: values[bestIndex]!, iterations, evaluations, converged: false };
+  return { x: simplex[bestIndex]!.slice(), f: values[bestIndex]!, iterations, evaluations, converged: false, stalled: false };
 
   function replace(i: number, x: number[], fx: number): void {
     simplex[i] = x;
