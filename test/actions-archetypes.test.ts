@@ -7,7 +7,7 @@ import { decodeCustomerAction, type CustomerAction } from '@bondstream/contracts
 import { generateShoppers, publishEvents, type Archetype } from '@bondstream/simulator';
 import { waitFor } from '@bondstream/testkit';
 import {
-  collect, fetchProfiles, metricValue, startService, startStack, TOPICS, waitForCommittedEnd, waitForOutcomes,
+  collect, fetchProfiles, getJson, metricValue, startService, startStack, TOPICS, waitForCommittedEnd, waitForOutcomes,
   type RunningService, type Stack,
 } from './harness.js';
 
@@ -23,6 +23,7 @@ const EXPECTED_ACTION: Partial<Record<Archetype, string>> = {
 
 interface Profile {
   segments: { relationship: { value: string } | null };
+  prediction: { pAlive: number } | null;
 }
 
 /**
@@ -49,7 +50,9 @@ describe('archetypes through the scorer and the actions service', () => {
     // friend or a barnacle depends on which thresholds snapshot its last event met (a thresholds
     // change does not re-score customers yet): a timing lottery, not what this test is about.
     const policyFile = join(dir, 'policy.yaml');
-    writeFileSync(policyFile, 'relationship:\n  minPopulation: 1000000\n');
+    // A lifetime model is fitted as soon as there are enough repeat buyers (and every 2 s after):
+    // loyalty is the model's by the time the segments are checked.
+    writeFileSync(policyFile, 'relationship:\n  minPopulation: 1000000\nlifetime:\n  refitSeconds: 2\n');
     stack = await startStack();
     [scorer, api, actions] = await Promise.all([
       startService('scorer', stack, { CRM_CLOCK: 'event', CRM_POLICY_FILE: policyFile }),
@@ -77,7 +80,29 @@ describe('archetypes through the scorer and the actions service', () => {
       const published = await waitFor('every emitted action on the topic', () => (out.messages.length >= emitted ? out.messages : undefined), { timeoutMs: 20_000 });
       console.log(`archetypes: ${history.events.length} events, ${emitted} actions, in ${Date.now() - started} ms`);
 
+      // the relationship segments below are the model-based loyalty's: a model fitted as of the
+      // last event, and a whole re-score of the purchasing customers (all 200) after it
+      const lastEventMs = Math.max(...history.events.map((e) => Date.parse(e.occurredAt)));
+      await waitFor('a lifetime model as of the last event', async () => {
+        const { status, body } = await getJson<{ asOf: string }>(`${api.url}/v1/models?tenant=${TENANT}`);
+        return status === 200 && Date.parse(body.asOf) >= lastEventMs ? true : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 250 });
+      const rescoredBefore = await metricValue(scorer.url, 'bondstream_lifetime_rescored_customers_total');
+      await waitFor('a re-score of every shopper with it', async () =>
+        (await metricValue(scorer.url, 'bondstream_lifetime_rescored_customers_total')) >= rescoredBefore + history.shoppers.length ? true : undefined,
+      { timeoutMs: 30_000, intervalMs: 250 });
+      await waitForCommittedEnd(stack.kafka.brokers, 'bondstream-actions', TOPICS.segmentChanges, 30_000);
+      // the population is at a limit of BG/NBD (nobody drops out): every refit, not just the
+      // first, must converge there rather than run out of iterations on the ridge
+      const fits = { fitted: 0, failed: 0 };
+      for (const outcome of ['fitted', 'no_convergence', 'degenerate']) {
+        fits[outcome === 'fitted' ? 'fitted' : 'failed'] += await metricValue(scorer.url, 'bondstream_lifetime_fits_total', { model: 'bgnbd', outcome });
+      }
+      console.log(`archetypes: BG/NBD refits ${JSON.stringify(fits)}`);
+      expect(fits.fitted).toBeGreaterThanOrEqual(2);
+      expect(fits.failed).toBe(0);
       const profiles = await fetchProfiles<Profile>(api.url, history.shoppers.map((s) => s.customerId), TENANT);
+      expect([...profiles.values()].filter((p) => p.body.prediction === null)).toEqual([]);
       const wrong = history.shoppers
         .map((s) => ({ id: s.customerId, archetype: s.archetype, expected: s.expected, got: profiles.get(s.customerId)?.body.segments.relationship?.value }))
         .filter((s) => s.got !== s.expected);
