@@ -90,7 +90,9 @@ describe('the lifetime model fitted live (CDNOW sample, calibration period)', ()
     await kcatProduce(stack.kafka.brokers, TOPICS.orders, holdout.map((o) => toOrderEvent(o)));
     await waitForCommittedEnd(stack.kafka.brokers, 'bondstream-scorer', TOPICS.orders);
     const changes = await waitFor('segment changes of the holdout orders', () => {
-      const all = out.messages.map((m) => JSON.parse(m.value!.toString()) as { cause: { kind: string; eventId?: string }; scores: { pAlive: number | null; clv: number | null } });
+      const all = out.messages.map((m) => JSON.parse(m.value!.toString()) as {
+        customerId: string; cause: { kind: string; eventId?: string }; scores: { pAlive: number | null; clv: number | null };
+      });
       const fromHoldout = all.filter((c) => c.cause.eventId !== undefined && holdoutIds.has(c.cause.eventId));
       return fromHoldout.length > 100 ? { all, fromHoldout } : undefined;
     }, { timeoutMs: 60_000, intervalMs: 250 });
@@ -98,6 +100,21 @@ describe('the lifetime model fitted live (CDNOW sample, calibration period)', ()
     const byModel = changes.all.filter((c) => c.cause.kind === 'model');
     expect(byModel.length).toBeGreaterThan(0);
     expect(byModel.filter((c) => c.scores.pAlive === null || c.scores.clv === null)).toEqual([]);
-    console.log(`${changes.fromHoldout.length} changes from holdout orders, ${byModel.length} with cause "model"`);
+    // Before the tenant's first model a change says so (pAlive and clv null, the contract's
+    // default); from the first change made with a model on, every change of that customer
+    // (keyed, so in order) carries both: none goes back to null.
+    const withModel = new Set<string>();
+    const backToNull: string[] = [];
+    let beforeModel = 0;
+    for (const change of changes.all) {
+      const scored = change.scores.pAlive !== null && change.scores.clv !== null;
+      expect(change.scores.pAlive === null).toBe(change.scores.clv === null);
+      if (scored) withModel.add(change.customerId);
+      else if (withModel.has(change.customerId)) backToNull.push(change.customerId);
+      else beforeModel++;
+    }
+    expect(backToNull).toEqual([]);
+    expect(withModel.size).toBeGreaterThan(0);
+    console.log(`${changes.fromHoldout.length} changes from holdout orders, ${byModel.length} with cause "model", ${beforeModel} made before the first model`);
   }, 120_000);
 });
