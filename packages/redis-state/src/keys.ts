@@ -177,6 +177,11 @@ export class KeySpace {
     return `${this.namespace}:lifetime-model-lease:${tenantId}`;
   }
 
+  /** hash: scorer token → the tenant's model version it scores with (all its rounds planned with older ones written) */
+  lifetimeModelAdopted(tenantId: string): string {
+    return `${this.namespace}:lifetime-model-adopted:${tenantId}`;
+  }
+
   /** Per input partition, the newest event time seen for a tenant and when it came (hash). */
   partitionTimes(tenantId: string): string {
     return `${this.namespace}:partition-times:${tenantId}`;

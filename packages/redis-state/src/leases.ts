@@ -4,6 +4,12 @@ import type { RedisClient } from './client.js';
 import type { KeySpace } from './keys.js';
 import { callScript } from './scripts.js';
 
+/**
+ * The kind of the clock's per-shard leases. Every scorer runs the clock and renews its
+ * membership of this kind every second, so its member registry is the set of live scorers.
+ */
+export const CLOCK_LEASE_KIND = 'clock';
+
 /** The per-shard leases of one kind of work: a stream's relay, the clock. */
 export interface ShardLeases {
   /** names the kind's member registry (`<namespace>:lease-members:<kind>`) */

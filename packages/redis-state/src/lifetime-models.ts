@@ -3,6 +3,7 @@ import type { RedisClient } from './client.js';
 import { CommandBatch } from './batch.js';
 import { callScript, defineScripts } from './scripts.js';
 import type { KeySpace } from './keys.js';
+import { CLOCK_LEASE_KIND } from './leases.js';
 
 /**
  * A tenant's fitted lifetime model (DESIGN section 1, "Predicted value"), a versioned snapshot
@@ -22,6 +23,16 @@ export interface LifetimeModelSnapshot {
 export async function readLifetimeModel(redis: RedisClient, keyspace: KeySpace, tenantId: string): Promise<LifetimeModelSnapshot | null> {
   const raw = await redis.get(keyspace.lifetimeModel(tenantId));
   return raw === null ? null : (JSON.parse(raw) as LifetimeModelSnapshot);
+}
+
+/** Several tenants' models in one round trip per node (null where a tenant has none). */
+export async function readLifetimeModels(redis: RedisClient, keyspace: KeySpace, tenantIds: readonly string[]): Promise<Array<LifetimeModelSnapshot | null>> {
+  const batch = new CommandBatch(redis);
+  for (const tenantId of tenantIds) {
+    const key = keyspace.lifetimeModel(tenantId);
+    batch.add(key, (p) => p.get(key));
+  }
+  return ((await batch.exec()) as Array<string | null>).map((raw) => (raw === null ? null : (JSON.parse(raw) as LifetimeModelSnapshot)));
 }
 
 export async function writeLifetimeModel(redis: RedisClient, keyspace: KeySpace, tenantId: string, model: LifetimeModelSnapshot): Promise<void> {
@@ -46,6 +57,31 @@ export async function readLifetimeCells(redis: RedisClient, keyspace: KeySpace, 
 export async function acquireLifetimeModelLease(redis: RedisClient, keyspace: KeySpace, tenantId: string, token: string, ms: number): Promise<boolean> {
   defineScripts(redis);
   return (await callScript(redis, 'acquireLease', [keyspace.lifetimeModelLease(tenantId)], [token, ms])) === 1;
+}
+
+/**
+ * Records that the scorer `token` scores the tenant with model `version` and that its writes
+ * planned with an older one have landed. The scorer that refitted waits for every live scorer's
+ * record before it re-scores, so no scorer overwrites a re-scored customer with old-model scores.
+ */
+export async function noteLifetimeModelAdopted(redis: RedisClient, keyspace: KeySpace, tenantId: string, token: string, version: number): Promise<void> {
+  await redis.hset(keyspace.lifetimeModelAdopted(tenantId), token, version);
+}
+
+/**
+ * The live scorers (members of the clock's lease registry, which every scorer renews every
+ * second) that have not yet adopted `version` of the tenant's model. Forgets the records of
+ * scorers that are gone, so the hash holds one field per live scorer.
+ */
+export async function scorersBehindLifetimeModel(redis: RedisClient, keyspace: KeySpace, tenantId: string, version: number): Promise<string[]> {
+  const key = keyspace.lifetimeModelAdopted(tenantId);
+  const [live, adopted] = await Promise.all([
+    redis.zrangebyscore(keyspace.leaseMembers(CLOCK_LEASE_KIND), Date.now(), '+inf'),
+    redis.hgetall(key),
+  ]);
+  const gone = Object.keys(adopted).filter((token) => !live.includes(token));
+  if (gone.length > 0) await redis.hdel(key, ...gone);
+  return live.filter((token) => !(Number(adopted[token] ?? 0) >= version));
 }
 
 /** The parameters scoring needs from a stored snapshot. */

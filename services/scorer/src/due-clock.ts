@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import {
-  CommandBatch, leaseShards, listTenants, readDueCustomers, releaseShards, type CustomerRef, type CustomerWrite, type ShardLeases,
+  CLOCK_LEASE_KIND, CommandBatch, leaseShards, listTenants, readDueCustomers, releaseShards, type CustomerRef, type CustomerWrite, type ShardLeases,
 } from '@bondstream/redis-state';
 import type { ScoringContext } from './plan.js';
 import { reevaluateCustomers } from './reevaluate.js';
@@ -29,7 +29,7 @@ export class DueClock {
   private stopped = false;
   private shards: number[] = [];
   private leasedAt = 0;
-  private readonly leases: ShardLeases = { kind: 'clock', key: (shard) => this.ctx.keyspace.clockLease(shard) };
+  private readonly leases: ShardLeases = { kind: CLOCK_LEASE_KIND, key: (shard) => this.ctx.keyspace.clockLease(shard) };
   private sweptAt = 0;
   /** per tenant and shard, the earliest due time in the shard's due index when last read */
   private readonly earliestDue = new Map<string, Float64Array>();

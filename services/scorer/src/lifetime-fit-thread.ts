@@ -3,12 +3,6 @@
  * seconds of CPU on a large tenant and must not hold the event loop that consumes batches.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { fitBgNbd, fitGammaGamma } from '@bondstream/model';
-import type { FitRequest, FitResponse } from './lifetime-refit.js';
+import { fitLifetimeModels, type FitRequest } from './lifetime-fit.js';
 
-const request = workerData as FitRequest;
-const response: FitResponse = {
-  bgnbd: fitBgNbd(request.purchase, { start: request.bgnbdStart, minRepeatBuyers: request.minRepeatBuyers }),
-  gammaGamma: fitGammaGamma(request.spend, { start: request.gammaGammaStart, minRepeatBuyers: request.minRepeatBuyers }),
-};
-parentPort?.postMessage(response);
+parentPort?.postMessage(fitLifetimeModels(workerData as FitRequest));

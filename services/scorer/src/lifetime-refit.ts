@@ -1,28 +1,15 @@
 import { Worker } from 'node:worker_threads';
 import { PollingLoop } from '@bondstream/kafka-runner';
+import { fitCells, sampleCells, utcDay, type BgNbdParams, type LifetimeModel } from '@bondstream/model';
 import {
-  fitCells, sampleCells, utcDay,
-  type BgNbdParams, type FitResult, type GammaGammaParams, type LifetimeModel, type PurchaseCell, type SpendCell,
-} from '@bondstream/model';
-import {
-  acquireLifetimeModelLease, listTenants, purchasingCustomerPages, readLifetimeCells, readLifetimeModel, scoringModelOf, writeLifetimeModel,
+  acquireLifetimeModelLease, listTenants, noteLifetimeModelAdopted, purchasingCustomerPages, readLifetimeCells, readLifetimeModel, readLifetimeModels,
+  scoringModelOf, scorersBehindLifetimeModel, writeLifetimeModel,
   type CustomerRef, type LifetimeModelSnapshot,
 } from '@bondstream/redis-state';
+import type { FitRequest, FitResponse, RunFit } from './lifetime-fit.js';
 import type { TenantTaskDeps } from './tenant-task.js';
 
-/** What the fit thread gets and gives back (structured-cloned). */
-export interface FitRequest {
-  purchase: PurchaseCell[];
-  spend: SpendCell[];
-  bgnbdStart?: BgNbdParams;
-  gammaGammaStart?: GammaGammaParams;
-  minRepeatBuyers: number;
-}
-export interface FitResponse {
-  bgnbd: FitResult<BgNbdParams>;
-  gammaGamma: FitResult<GammaGammaParams>;
-}
-export type RunFit = (request: FitRequest) => Promise<FitResponse>;
+export type { FitRequest, FitResponse, RunFit } from './lifetime-fit.js';
 
 /** Runs one fit in a worker thread of its own (fits are rare: a thread per fit costs nothing that matters). */
 export const fitInThread: RunFit = (request) => new Promise((resolve, reject) => {
@@ -64,8 +51,13 @@ export class LifetimeRefit {
 
   start(): void {
     this.loop.start();
+    let reloading = false; // a reload waiting for slow rounds is not overlapped
     this.reloadTimer = setInterval(() => {
-      this.reload().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not reload the lifetime models; keeping the ones in hand'));
+      if (reloading) return;
+      reloading = true;
+      this.reload()
+        .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not reload the lifetime models; keeping the ones in hand'))
+        .finally(() => { reloading = false; });
     }, MODEL_RELOAD_MS);
     this.reloadTimer.unref();
   }
@@ -80,11 +72,42 @@ export class LifetimeRefit {
     return this.models.get(tenantId) ?? null;
   }
 
-  /** Reads every tenant's stored model (another scorer may have refitted it). */
+  /** Reads every tenant's stored model (another scorer may have refitted it) and adopts the newer ones. */
   async reload(): Promise<void> {
-    for (const tenantId of await listTenants(this.deps.redis, this.deps.keyspace)) {
-      const snapshot = await readLifetimeModel(this.deps.redis, this.deps.keyspace, tenantId);
-      if (snapshot !== null) this.models.set(tenantId, scoringModelOf(snapshot));
+    const tenantIds = await listTenants(this.deps.redis, this.deps.keyspace);
+    const snapshots = await readLifetimeModels(this.deps.redis, this.deps.keyspace, tenantIds);
+    for (const [i, snapshot] of snapshots.entries()) {
+      const tenantId = tenantIds[i]!;
+      if (snapshot !== null && snapshot.version > (this.models.get(tenantId)?.version ?? 0)) await this.adopt(tenantId, snapshot);
+    }
+  }
+
+  /**
+   * Scores the tenant with the snapshot from now on, waits for this process's rounds planned with
+   * the previous one to land, and records that (see noteLifetimeModelAdopted).
+   */
+  private async adopt(tenantId: string, snapshot: LifetimeModelSnapshot): Promise<void> {
+    this.models.set(tenantId, scoringModelOf(snapshot));
+    await this.deps.writeRounds.settled();
+    await noteLifetimeModelAdopted(this.deps.redis, this.deps.keyspace, tenantId, this.deps.leaseToken, snapshot.version);
+  }
+
+  /**
+   * Waits (up to ADOPTION_TIMEOUT_MS) until every live scorer has adopted the version, so that the
+   * re-score after it is not overwritten by a scorer still planning with the old model. A scorer
+   * that does not answer in time (stuck, or gone without leaving) does not hold the re-score up
+   * for ever: it is logged, and its next evaluation of a customer uses the new model.
+   */
+  private async waitForAdoption(tenantId: string, version: number): Promise<void> {
+    const deadline = Date.now() + ADOPTION_TIMEOUT_MS;
+    for (;;) {
+      const behind = await scorersBehindLifetimeModel(this.deps.redis, this.deps.keyspace, tenantId, version);
+      if (behind.length === 0) return;
+      if (Date.now() >= deadline) {
+        this.deps.logger.warn({ tenantId, version, scorers: behind }, 'scorers have not adopted the new lifetime model in time; re-scoring anyway');
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, ADOPTION_POLL_MS));
     }
   }
 
@@ -140,10 +163,11 @@ export class LifetimeRefit {
         : previous?.gammaGamma ?? null,
     };
     await writeLifetimeModel(this.deps.redis, this.deps.keyspace, tenantId, next);
-    this.models.set(tenantId, scoringModelOf(next));
+    await this.adopt(tenantId, next);
     // a parameter at its bound: the data sit at a limit of the model (say, nobody has dropped out yet)
     const atBound = { bgnbd: bgnbd.atBound, gammaGamma: gammaGamma.ok ? gammaGamma.atBound : [] };
     this.deps.logger.info({ tenantId, version, bgnbd: next.bgnbd, gammaGamma: next.gammaGamma, atBound }, 'lifetime model refitted');
+    await this.waitForAdoption(tenantId, version);
     await this.rescoreTenant(tenantId);
     return next;
   }
@@ -152,7 +176,7 @@ export class LifetimeRefit {
    * Re-evaluates the tenant's purchasing customers with the new model, a page at a time (each
    * page's steps are chunked, so consumed batches get their turn in between): P(alive), CLV and
    * model loyalty moved for all of them, and those whose segment moved get a change with cause
-   * `model`. Every scorer scores with the new model within MODEL_RELOAD_MS.
+   * `model`. Every live scorer has adopted the new model before (see waitForAdoption).
    */
   private async rescoreTenant(tenantId: string): Promise<void> {
     let customers = 0;
@@ -167,7 +191,10 @@ export class LifetimeRefit {
 /** The longest wait between two looks for tenants whose model is missing or due. */
 const MAX_TICK_MS = 30_000;
 /** How often every scorer reads the tenants' stored models (a refit happens in one of them). */
-const MODEL_RELOAD_MS = 5_000;
+const MODEL_RELOAD_MS = 1_000;
+/** How long a re-score waits for the other scorers to adopt a new model: several reload periods and a slow batch. */
+const ADOPTION_TIMEOUT_MS = 15_000;
+const ADOPTION_POLL_MS = 100;
 
 const paramsOf = ({ r, alpha, a, b }: BgNbdParams): BgNbdParams => ({ r, alpha, a, b });
 

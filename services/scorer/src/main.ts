@@ -71,8 +71,8 @@ async function main(): Promise<void> {
     writeRounds: new WriteRounds(),
   };
   const timers: ScoringContext = { ...scoring, redis: background };
-  const tenantTasks = { redis: background, keyspace, policy, clock, leaseToken: instance, logger, metrics };
-  thresholds = new ThresholdsCache(tenantTasks, scoring.writeRounds,
+  const tenantTasks = { redis: background, keyspace, policy, clock, leaseToken: instance, writeRounds: scoring.writeRounds, logger, metrics };
+  thresholds = new ThresholdsCache(tenantTasks,
     (refs) => reevaluateCustomers(timers, refs, 'thresholds'));
   await thresholds.refresh();
   dueClock = new DueClock(timers, instance, CLOCK_TICK_MS, logger);

@@ -3,7 +3,6 @@ import {
   acquireThresholdsLease, listTenants, rankKey, readBandCustomers, readPopulationCounts, readPurchasingCustomers, readThresholds,
   readValuesAtRanks, writeThresholds, type CustomerRef,
 } from '@bondstream/redis-state';
-import type { WriteRounds } from './write-rounds.js';
 import type { TenantTaskDeps } from './tenant-task.js';
 
 /** Re-scores customers whose index value a moved cut point passed (cause "thresholds"). */
@@ -24,7 +23,6 @@ export class ThresholdsCache {
 
   constructor(
     private readonly deps: TenantTaskDeps,
-    private readonly writeRounds: WriteRounds,
     private readonly rescore: Rescore,
   ) {}
 
@@ -65,7 +63,7 @@ export class ThresholdsCache {
         // every later event agree.
         this.snapshots.set(tenantId, next);
         // Writes planned with the old cuts land before the band is read (see WriteRounds).
-        await this.writeRounds.settled();
+        await this.deps.writeRounds.settled();
         await this.rescoreMovedBands(tenantId, previous, next);
         this.deps.metrics.thresholdRefreshes.inc(); // counted once its re-score is done
         continue;

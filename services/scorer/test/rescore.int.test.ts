@@ -56,7 +56,7 @@ describe('thresholds refresh re-scores only the moved band (real redis-server)',
       onOutboxWrite: () => undefined,
       writeRounds: new WriteRounds(),
     };
-    cache = new ThresholdsCache({ redis, keyspace, policy: defaultPolicy, clock, leaseToken: 'test', logger, metrics }, ctx.writeRounds,
+    cache = new ThresholdsCache({ redis, keyspace, policy: defaultPolicy, clock, leaseToken: 'test', writeRounds: ctx.writeRounds, logger, metrics },
       (refs) => reevaluateCustomers(ctx, refs, 'thresholds'));
     for (let i = 0; i < BASE; i += 250) await send(Array.from({ length: 250 }, (_, k) => i + k));
   });
@@ -127,8 +127,8 @@ describe('thresholds refresh re-scores only the moved band (real redis-server)',
   it('a refresh re-scores its band only after the writes under way at its swap have landed', async () => {
     const order: string[] = [];
     const spying = new ThresholdsCache({
-      redis, keyspace, policy: defaultPolicy, clock: ctx.clock, leaseToken: 'test', logger: createLogger('scorer', 'silent'), metrics,
-    }, ctx.writeRounds,
+      redis, keyspace, policy: defaultPolicy, clock: ctx.clock, leaseToken: 'test', writeRounds: ctx.writeRounds, logger: createLogger('scorer', 'silent'), metrics,
+    },
       async (refs) => {
         order.push('band re-scored');
         return reevaluateCustomers(ctx, refs, 'thresholds');
