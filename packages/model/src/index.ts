@@ -43,4 +43,4 @@ export {
 export { nelderMead, type NelderMeadOptions, type NelderMeadResult } from './lifetime/neldermead.js';
 export { hyp2f1Excess, SeriesDivergenceError } from './lifetime/series.js';
 export { predict, type LifetimeModel, type Prediction } from './prediction.js';
-export { modelLoyalty, modelLoyaltyAt, modelLoyaltyCrossingDay } from './loyalty-model.js';
+export { modelLoyalty, modelLoyaltyAt, modelLoyaltyCrossingDay, segmentsDependOnLifetimeModel } from './loyalty-model.js';

@@ -22,6 +22,16 @@ export function modelLoyalty(model: LifetimeModel, x: number, tx: number, T: num
   return relationship === 0 ? 0 : round4(pAlive(model.bgnbd, x, tx, T) * relationship);
 }
 
+/**
+ * Whether a lifetime model can move the customer's segments or due time at all: not for one who
+ * bought on one day at most, whose loyalty is 0 with a model (x = 0) and without (repeat = 0), as
+ * long as the policy asks for more than one purchase day. A model re-score skips such customers
+ * (most of a typical base): their profile's prediction is computed when it is read.
+ */
+export function segmentsDependOnLifetimeModel(state: CustomerState, policy: Policy): boolean {
+  return state.purchaseDays.length > 1 || policy.loyalty.minPurchaseDays <= 1;
+}
+
 /** The time-independent factor: repeat days and the span they cover, each capped at 1. */
 function relationshipLength(x: number, tx: number, policy: Policy): number {
   const { minPurchaseDays, fullTenureDays } = policy.loyalty;

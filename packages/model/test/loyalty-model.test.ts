@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { applyEvents, defaultPolicy, emptyState, modelLoyalty, modelLoyaltyAt, modelLoyaltyCrossingDay, type LifetimeModel, type OrderEvent } from '../src/index.js';
+import {
+  applyEvents, assignSegments, defaultPolicy, emptyState, evaluate, modelLoyalty, modelLoyaltyAt, modelLoyaltyCrossingDay, nextDueMs,
+  segmentsDependOnLifetimeModel, type LifetimeModel, type OrderEvent,
+} from '../src/index.js';
+import { eventsArb } from './arbitraries.js';
 
 const DAY = 86_400_000;
 const CDNOW: LifetimeModel = { version: 1, bgnbd: { r: 0.243, alpha: 30.9, a: 0.793, b: 2.426 }, gammaGamma: null };
@@ -47,5 +51,28 @@ describe('loyalty from the lifetime model', () => {
       for (const day of [nowDay + 1, Math.floor((nowDay + due) / 2), due - 1]) if (day > nowDay && day < due) expect(on(day) >= cut).toBe(side);
       if (due < lastScanDay) expect(on(due) >= cut).toBe(!side);
     }), { numRuns: 300 });
+  });
+
+  it('a customer the model cannot move (one purchase day at most) gets the same segments and due time with any model or none', () => {
+    const params = fc.record({
+      r: fc.double({ min: 0.05, max: 5, noNaN: true }), alpha: fc.double({ min: 1, max: 200, noNaN: true }),
+      a: fc.double({ min: 0.05, max: 5, noNaN: true }), b: fc.double({ min: 0.05, max: 10, noNaN: true }),
+    });
+    let independent = 0;
+    fc.assert(fc.property(eventsArb, params, fc.integer({ min: 0, max: 800 }), (events, bgnbd, later) => {
+      const lastMs = events.length === 0 ? Date.UTC(2026, 0, 1) : Math.max(...events.map((e) => e.occurredAtMs));
+      const nowMs = lastMs + later * DAY;
+      const state = applyEvents(emptyState(), events, nowMs, defaultPolicy);
+      if (segmentsDependOnLifetimeModel(state, defaultPolicy)) return;
+      independent++;
+      const model = { version: 1, bgnbd, gammaGamma: null };
+      const outcome = (m: LifetimeModel | null) => {
+        const evaluation = evaluate(state, nowMs, null, defaultPolicy, m, false);
+        const assigned = assignSegments(state, evaluation, nowMs, defaultPolicy);
+        return { loyalty: evaluation.scores.loyalty, segments: assigned.changes, due: nextDueMs(assigned.state, nowMs, null, defaultPolicy, assigned.heldUntilMs, m) };
+      };
+      expect(outcome(model)).toEqual(outcome(null));
+    }), { numRuns: 300 });
+    expect(independent).toBeGreaterThan(20); // the property was exercised, not skipped
   });
 });

@@ -174,9 +174,10 @@ export class LifetimeRefit {
 
   /**
    * Re-evaluates the tenant's purchasing customers with the new model, a page at a time (each
-   * page's steps are chunked, so consumed batches get their turn in between): P(alive), CLV and
-   * model loyalty moved for all of them, and those whose segment moved get a change with cause
-   * `model`. Every live scorer has adopted the new model before (see waitForAdoption).
+   * page's steps are chunked, so consumed batches get their turn in between): model loyalty and
+   * due times of repeat buyers move, and those whose segment moved get a change with cause
+   * `model` (one-day buyers are skipped: no model moves them). Every live scorer has adopted the
+   * new model before (see waitForAdoption).
    */
   private async rescoreTenant(tenantId: string): Promise<void> {
     let customers = 0;

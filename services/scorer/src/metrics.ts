@@ -61,7 +61,7 @@ export function createScorerMetrics(registry: Registry) {
     }),
     lifetimeRescored: new Counter({
       name: 'bondstream_lifetime_rescored_customers_total',
-      help: 'Customers re-evaluated because their tenant got a new lifetime model (cause "model")',
+      help: 'Purchasing customers gone over because their tenant got a new lifetime model (cause "model"); one-day buyers, whom no model can move, are read but not re-written',
       registers,
     }),
     watermarkHeldBack: new Gauge({

@@ -1,4 +1,4 @@
-import { pruneWindow } from '@bondstream/model';
+import { pruneWindow, segmentsDependOnLifetimeModel } from '@bondstream/model';
 import type { CustomerRef } from '@bondstream/redis-state';
 import { countChanges, evaluationTime, planWrite, writeUntilStored, type ScoringContext } from './plan.js';
 
@@ -13,7 +13,8 @@ const CHUNK = 250;
 /**
  * Re-evaluates customers without a new event, because their due time came (`clock`), a cut
  * point moved past them (`thresholds`) or the tenant's lifetime model changed (`model`): same atomic step as for events, no event ids, the state
- * pruned to the window at the evaluation time. Returns how many were written and the changes.
+ * pruned to the window at the evaluation time; for `model`, only customers a model can move.
+ * Returns how many were written and the changes.
  */
 export async function reevaluateCustomers(
   ctx: ScoringContext,
@@ -34,6 +35,8 @@ export async function reevaluateCustomers(
       // A customer whose due time has come would change with time alone: that is the clock's
       // change, even when a thresholds refresh gets there first.
       const cause = stored.dueAtMs !== null && stored.dueAtMs <= nowMs ? 'clock' : kind;
+      // a new model cannot move a one-day buyer (their loyalty is 0 either way): no write
+      if (cause === 'model' && !segmentsDependOnLifetimeModel(stored.state, ctx.policy)) return null;
       causes.set(ref, cause);
       return planWrite(ctx, stored, pruneWindow(stored.state, nowMs, ctx.policy), nowMs, [], { kind: cause });
     });
