@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { defaultPolicy, fitBgNbd, fitCells, fitGammaGamma, lifetimeCells, sampleCells, seededRandom, type CustomerState } from '@bondstream/model';
 import { KeySpace, readLifetimeCells } from '@bondstream/redis-state';
 import { round } from './stats.js';
+import { cpuTimes, stealShare } from './steal.js';
 
 const CUSTOMERS = 1_000_000;
 const TRUE_PARAMS = { r: 0.243, alpha: 30.9, a: 0.793, b: 2.426 };
@@ -24,6 +25,12 @@ export interface LifetimeFitCost {
   sampledCustomers: number;
   sampledCells: number;
   fitSeconds: { bgnbd: number; gammaGamma: number };
+  /** CPU time of the read, sample and both fits (steal does not inflate it) */
+  cpuSeconds: number;
+  /** the machine's steal while reading and fitting: wall times above count only when low */
+  stealShare: number;
+  /** Redis memory of the tenant's cell hashes (MEMORY USAGE), per customer */
+  cellBytesPerCustomer: number;
   heapMiB: { beforeRead: number; afterFit: number };
   recovered: { r: number; alpha: number; a: number; b: number } | string;
 }
@@ -46,8 +53,13 @@ export async function lifetimeFitCost(redis: Redis): Promise<LifetimeFitCost> {
   await pipeline.exec();
   const writeSeconds = (performance.now() - started) / 1_000;
 
+  let cellBytes = 0;
+  for (const shard of keyspace.shardIds) cellBytes += Number(await redis.memory('USAGE', keyspace.lifetimeCells(shard, 'big'), 'SAMPLES', 0));
+
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
+  const machineBefore = cpuTimes();
+  const cpuBefore = process.cpuUsage();
   started = performance.now();
   const cells = fitCells(await readLifetimeCells(redis, keyspace, 'big'), AS_OF_DAY);
   const readSeconds = (performance.now() - started) / 1_000;
@@ -61,6 +73,8 @@ export async function lifetimeFitCost(redis: Redis): Promise<LifetimeFitCost> {
   fitGammaGamma(spend, { minRepeatBuyers });
   const gammaGammaSeconds = (performance.now() - started) / 1_000;
   const heapAfter = process.memoryUsage().heapUsed;
+  const cpu = process.cpuUsage(cpuBefore);
+  const steal = stealShare(machineBefore, cpuTimes());
   await redis.del(...keyspace.shardIds.map((shard) => keyspace.lifetimeCells(shard, 'big')));
   return {
     customers: CUSTOMERS,
@@ -70,6 +84,9 @@ export async function lifetimeFitCost(redis: Redis): Promise<LifetimeFitCost> {
     sampledCustomers: purchase.reduce((n, c) => n + c.weight, 0),
     sampledCells: purchase.length + spend.length,
     fitSeconds: { bgnbd: round(bgnbdSeconds, 2), gammaGamma: round(gammaGammaSeconds, 2) },
+    cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
+    stealShare: round(steal, 3),
+    cellBytesPerCustomer: round(cellBytes / CUSTOMERS, 1),
     heapMiB: { beforeRead: round(heapBefore / 2 ** 20, 1), afterFit: round(heapAfter / 2 ** 20, 1) },
     recovered: bgnbd.ok ? { r: round(bgnbd.params.r, 4), alpha: round(bgnbd.params.alpha, 2), a: round(bgnbd.params.a, 4), b: round(bgnbd.params.b, 4) } : bgnbd.reason,
   };
