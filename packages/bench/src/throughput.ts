@@ -72,7 +72,7 @@ async function memoryByKeyKind(redis: Redis, namespace: string): Promise<Record<
     for (const key of keys) pipeline.memory('USAGE', key, 'SAMPLES', 0);
     const sizes = (await pipeline.exec()) ?? [];
     keys.forEach((key, i) => {
-      const kind = /^[^:]+:\{s\d+\}:([a-z-]+)/.exec(key)?.[1] ?? 'other';
+      const kind = /^[^:]+:\{[^}]+\}:([a-z-]+)/.exec(key)?.[1] ?? 'other';
       kinds[kind] = (kinds[kind] ?? 0) + Number(sizes[i]?.[1] ?? 0);
     });
   } while (cursor !== '0');
