@@ -1,13 +1,15 @@
 /**
  * `--only lifetime-fit`: the cost of one tenant's lifetime-model refit at 1,000,000 customers.
  * A synthetic population is drawn from BG/NBD itself (the CDNOW estimates, in days) with first
- * purchases spread over a year, counted into the cells the scorer's atomic step keeps, written
- * to Redis as the step would, and refitted the way the scorer does: read the cells of every
- * shard, sample, fit both models. Time and heap of each step.
+ * purchases spread over a year, written to Redis as customer states with their recency index
+ * (what the scorer's step keeps), and refitted the way the scorer does: a uniform sample of
+ * `sampleCustomers` read from Redis, grouped, both models fitted. Time, CPU and heap of each step.
  */
 import type { Redis } from 'ioredis';
-import { defaultPolicy, fitBgNbd, fitCells, fitGammaGamma, lifetimeCells, sampleCells, seededRandom, type CustomerState } from '@bondstream/model';
-import { KeySpace, readLifetimeCells } from '@bondstream/redis-state';
+import {
+  DAY_MS, defaultPolicy, emptyState, encodeState, fitBgNbd, fitGammaGamma, fitInputs, seededRandom, type CustomerState,
+} from '@bondstream/model';
+import { KeySpace, samplePurchasingCustomers } from '@bondstream/redis-state';
 import { round } from './stats.js';
 import { cpuTimes, stealShare } from './steal.js';
 
@@ -16,11 +18,12 @@ const TRUE_PARAMS = { r: 0.243, alpha: 30.9, a: 0.793, b: 2.426 };
 /** spend: Gamma-Gamma with the published CDNOW estimates */
 const SPEND = { p: 6.25, q: 3.74, gamma: 15.44 };
 const AS_OF_DAY = 20_000;
+const WRITE_PAGE = 10_000;
 
 export interface LifetimeFitCost {
   customers: number;
-  cells: number;
   writeSeconds: number;
+  /** reading the sample: sizes, random members, states */
   readSeconds: number;
   sampledCustomers: number;
   sampledCells: number;
@@ -29,8 +32,6 @@ export interface LifetimeFitCost {
   cpuSeconds: number;
   /** the machine's steal while reading and fitting: wall times above count only when low */
   stealShare: number;
-  /** Redis memory of the tenant's cell hashes (MEMORY USAGE), per customer */
-  cellBytesPerCustomer: number;
   heapMiB: { beforeRead: number; afterFit: number };
   recovered: { r: number; alpha: number; a: number; b: number } | string;
 }
@@ -38,34 +39,29 @@ export interface LifetimeFitCost {
 export async function lifetimeFitCost(redis: Redis): Promise<LifetimeFitCost> {
   const keyspace = new KeySpace('fitbench');
   const random = seededRandom(42);
-  const counts = new Map<string, number>(); // the atomic step's counts, per shard
-  for (let i = 0; i < CUSTOMERS; i++) {
-    const state = simulateCustomer(random);
-    const shard = keyspace.customer({ tenantId: 'big', customerId: `c${i}` }).shard;
-    for (const cell of lifetimeCells(state)) if (cell !== '') counts.set(`${shard}|${cell}`, (counts.get(`${shard}|${cell}`) ?? 0) + 1);
-  }
   let started = performance.now();
-  const pipeline = redis.pipeline();
-  for (const [key, n] of counts) {
-    const [shard, cell] = key.split('|') as [string, string];
-    pipeline.hset(keyspace.lifetimeCells(Number(shard), 'big'), cell, n);
+  for (let i = 0; i < CUSTOMERS; i += WRITE_PAGE) {
+    const pipeline = redis.pipeline();
+    for (let n = i; n < Math.min(CUSTOMERS, i + WRITE_PAGE); n++) {
+      const ref = { tenantId: 'big', customerId: `c${n}` };
+      const state = simulateCustomer(random);
+      const keys = keyspace.customer(ref);
+      pipeline.hset(keys.state, 'v', 1, 's', encodeState(state));
+      pipeline.zadd(keys.recencyIndex, state.purchaseDays.at(-1)!, ref.customerId);
+    }
+    await pipeline.exec();
   }
-  await pipeline.exec();
   const writeSeconds = (performance.now() - started) / 1_000;
-
-  let cellBytes = 0;
-  for (const shard of keyspace.shardIds) cellBytes += Number(await redis.memory('USAGE', keyspace.lifetimeCells(shard, 'big'), 'SAMPLES', 0));
 
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   const machineBefore = cpuTimes();
   const cpuBefore = process.cpuUsage();
   started = performance.now();
-  const cells = fitCells(await readLifetimeCells(redis, keyspace, 'big'), AS_OF_DAY);
-  const readSeconds = (performance.now() - started) / 1_000;
   const { sampleCustomers, minRepeatBuyers } = defaultPolicy.lifetime;
-  const purchase = sampleCells(cells.purchase, sampleCustomers, 1);
-  const spend = sampleCells(cells.spend, sampleCustomers, 1);
+  const sample = await samplePurchasingCustomers(redis, keyspace, 'big', sampleCustomers);
+  const readSeconds = (performance.now() - started) / 1_000;
+  const { purchase, spend } = fitInputs(sample, AS_OF_DAY * DAY_MS);
   started = performance.now();
   const bgnbd = fitBgNbd(purchase, { minRepeatBuyers });
   const bgnbdSeconds = (performance.now() - started) / 1_000;
@@ -75,10 +71,9 @@ export async function lifetimeFitCost(redis: Redis): Promise<LifetimeFitCost> {
   const heapAfter = process.memoryUsage().heapUsed;
   const cpu = process.cpuUsage(cpuBefore);
   const steal = stealShare(machineBefore, cpuTimes());
-  await redis.del(...keyspace.shardIds.map((shard) => keyspace.lifetimeCells(shard, 'big')));
+  await redis.flushall(); // the bench's own redis-server: nothing else lives there
   return {
     customers: CUSTOMERS,
-    cells: counts.size,
     writeSeconds: round(writeSeconds, 2),
     readSeconds: round(readSeconds, 2),
     sampledCustomers: purchase.reduce((n, c) => n + c.weight, 0),
@@ -86,7 +81,6 @@ export async function lifetimeFitCost(redis: Redis): Promise<LifetimeFitCost> {
     fitSeconds: { bgnbd: round(bgnbdSeconds, 2), gammaGamma: round(gammaGammaSeconds, 2) },
     cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
     stealShare: round(steal, 3),
-    cellBytesPerCustomer: round(cellBytes / CUSTOMERS, 1),
     heapMiB: { beforeRead: round(heapBefore / 2 ** 20, 1), afterFit: round(heapAfter / 2 ** 20, 1) },
     recovered: bgnbd.ok ? { r: round(bgnbd.params.r, 4), alpha: round(bgnbd.params.alpha, 2), a: round(bgnbd.params.a, 4), b: round(bgnbd.params.b, 4) } : bgnbd.reason,
   };
@@ -109,10 +103,13 @@ function simulateCustomer(random: () => number): CustomerState {
   }
   const x = days.length - 1;
   const meanSpendCents = Math.round(100 * gamma(SPEND.p, random) / (gamma(SPEND.q, random) / SPEND.gamma));
-  return {
-    purchaseDays: days,
-    lifetime: { placedCents: meanSpendCents * (x + 1), firstDayPlacedCents: meanSpendCents },
-  } as CustomerState;
+  const state = emptyState();
+  state.purchaseDays = days;
+  state.firstPurchaseAtMs = first * DAY_MS;
+  state.lastPurchaseAtMs = state.lastEventAtMs = days[x]! * DAY_MS;
+  state.appliedEvents = x + 1;
+  state.lifetime = { ...state.lifetime, orders: x + 1, placedCents: meanSpendCents * (x + 1), firstDayPlacedCents: meanSpendCents };
+  return state;
 }
 
 /** Marsaglia-Tsang gamma(shape, 1) draws (shape < 1 by the boosting trick). */

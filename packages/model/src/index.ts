@@ -25,8 +25,8 @@ export {
   type ActionsPolicy, type ActionTrigger, type CustomerAction,
 } from './actions.js';
 export { eventTimeWatermark, type PartitionTime } from './watermark.js';
-export { lifetimeCells, purchaseStats, spendLevel, spendOfLevel, type PurchaseStats } from './purchase-stats.js';
-export { fitCells, sampleCells, seededRandom, type PurchaseCell, type SpendCell } from './lifetime-sample.js';
+export { purchaseStats, type PurchaseStats } from './purchase-stats.js';
+export { fitInputs, seededRandom, type PurchaseCell, type SpendCell } from './lifetime-sample.js';
 export {
   assertBgNbdParams, bgNbdLogLikelihood, bgNbdTotalLogLikelihood, expectedPurchases, pAlive,
   type BgNbdCell, type BgNbdParams,

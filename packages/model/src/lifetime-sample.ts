@@ -1,4 +1,6 @@
-import { spendOfLevel } from './purchase-stats.js';
+import { purchaseStats } from './purchase-stats.js';
+import type { CustomerState } from './types.js';
+import { utcDay } from './units.js';
 
 /** A cell of customers sharing BG/NBD statistics (days), as the fit takes them. */
 export interface PurchaseCell {
@@ -16,48 +18,32 @@ export interface SpendCell {
 }
 
 /**
- * Turns a tenant's cell counts (`lifetimeCells`: `b:x:tx:firstDay`, `g:x:level` → customers)
- * into fit cells as of `asOfDay` (a UTC day number: T = asOfDay − first day). Customers whose
- * first purchase is after `asOfDay` (an event ahead of the clock) are left out; so are cells
- * that do not parse (written by a newer version).
+ * The fit's input from customers' states (a uniform sample of the tenant's purchasing
+ * customers, or all of them): each customer's (x, tₓ, T) as of `asOfMs`, the tenant's evaluation
+ * time, and for a repeat buyer with a positive repeat spend (x, mean repeat spend), grouped into
+ * weighted cells of identical values (the likelihood is a sum over customers, so a cell counts
+ * its weight times). Customers who never purchased, or whose first purchase is after `asOfMs`
+ * (an event ahead of the clock), are left out.
  */
-export function fitCells(counts: ReadonlyMap<string, number>, asOfDay: number): { purchase: PurchaseCell[]; spend: SpendCell[] } {
-  const purchase: PurchaseCell[] = [];
-  const spend: SpendCell[] = [];
-  for (const [cell, weight] of counts) {
-    if (!(weight > 0)) continue;
-    const parts = cell.split(':').map(Number);
-    if (cell.startsWith('b:') && parts.length === 4) {
-      const [, x, tx, first] = parts as [number, number, number, number];
-      const T = asOfDay - first;
-      if (Number.isInteger(x) && x >= 0 && tx >= 0 && T >= tx) purchase.push({ x, tx, T, weight });
-    } else if (cell.startsWith('g:') && parts.length === 3) {
-      const [, x, level] = parts as [number, number, number];
-      if (Number.isInteger(x) && x > 0 && Number.isFinite(level)) spend.push({ x, zbar: spendOfLevel(level), weight });
+export function fitInputs(states: Iterable<CustomerState>, asOfMs: number): { purchase: PurchaseCell[]; spend: SpendCell[] } {
+  const purchase = new Map<string, PurchaseCell>();
+  const spend = new Map<string, SpendCell>();
+  for (const state of states) {
+    const stats = purchaseStats(state, asOfMs);
+    if (stats === null || state.purchaseDays[0]! > utcDay(asOfMs)) continue;
+    const { x, tx, T, repeatSpendMean } = stats;
+    const key = `${x}:${tx}:${T}`;
+    const cell = purchase.get(key);
+    if (cell) cell.weight++;
+    else purchase.set(key, { x, tx, T, weight: 1 });
+    if (repeatSpendMean !== null && repeatSpendMean > 0) {
+      const spendKey = `${x}:${repeatSpendMean}`;
+      const spent = spend.get(spendKey);
+      if (spent) spent.weight++;
+      else spend.set(spendKey, { x, zbar: repeatSpendMean, weight: 1 });
     }
   }
-  return { purchase, spend };
-}
-
-/**
- * A uniform sample of about `size` customers from weighted cells, so that a refit's cost is
- * bounded whatever the tenant's size: each cell keeps weight × size / total customers, rounded
- * up or down at random in proportion (unbiased), with a seeded generator (the same seed, the
- * same sample). Cells left with weight 0 are dropped. Cells are returned as they are when the
- * total is within `size`.
- */
-export function sampleCells<C extends { weight: number }>(cells: readonly C[], size: number, seed: number): C[] {
-  const total = cells.reduce((n, c) => n + c.weight, 0);
-  if (total <= size) return [...cells];
-  const share = size / total;
-  const random = seededRandom(seed);
-  const sampled: C[] = [];
-  for (const cell of cells) {
-    const expected = cell.weight * share;
-    const weight = Math.floor(expected) + (random() < expected - Math.floor(expected) ? 1 : 0);
-    if (weight > 0) sampled.push({ ...cell, weight });
-  }
-  return sampled;
+  return { purchase: [...purchase.values()], spend: [...spend.values()] };
 }
 
 /** A small seeded generator of [0, 1) (mulberry32): the same seed, the same draws. */

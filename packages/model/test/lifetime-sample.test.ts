@@ -1,35 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fitCells, sampleCells, spendLevel } from '../src/index.js';
+import { fitInputs, purchaseStats } from '../src/index.js';
+import { NOW, day, placed, stateOf } from './fixtures.js';
 
-describe('fitCells', () => {
-  it('reads purchase cells with T as of the fit\'s day and spend cells back in major units', () => {
-    const counts = new Map([['b:0:0:100', 7], ['b:2:30:90', 2], ['g:2:' + spendLevel(4_000), 2], ['b:1:5:400', 1], ['x:junk', 3]]);
-    const { purchase, spend } = fitCells(counts, 300);
-    expect(purchase).toEqual([{ x: 0, tx: 0, T: 200, weight: 7 }, { x: 2, tx: 30, T: 210, weight: 2 }]); // day 400 is after the fit's day
-    expect(spend).toHaveLength(1);
-    expect(spend[0]!.x).toBe(2);
-    expect(spend[0]!.zbar).toBeCloseTo(40, 1);
+describe('fitInputs', () => {
+  it('groups customers with the same (x, tₓ, T) and repeat buyers with the same (x, spend) into weighted cells', () => {
+    const oneTime = stateOf([placed(day(-30), 10)]);
+    const repeat = stateOf([placed(day(-30), 20), placed(day(-10), 50), placed(day(-5), 30)]);
+    const { purchase, spend } = fitInputs([oneTime, repeat, oneTime, repeat, repeat], NOW);
+    expect(purchase).toEqual([{ x: 0, tx: 0, T: 30, weight: 2 }, { x: 2, tx: 25, T: 30, weight: 3 }]);
+    expect(spend).toEqual([{ x: 2, zbar: 40, weight: 3 }]);
   });
-});
 
-describe('sampleCells', () => {
-  it('keeps about `size` customers, never more than a cell had, the same for the same seed', () => {
-    const cells = fc.array(fc.record({ x: fc.nat({ max: 50 }), weight: fc.integer({ min: 1, max: 5_000 }) }), { minLength: 1, maxLength: 300 });
-    fc.assert(fc.property(cells, fc.integer({ min: 100, max: 20_000 }), fc.integer(), (cs, size, seed) => {
-      const total = cs.reduce((n, c) => n + c.weight, 0);
-      const sample = sampleCells(cs, size, seed);
-      const kept = sample.reduce((n, c) => n + c.weight, 0);
-      if (total <= size) expect(kept).toBe(total);
-      else expect(Math.abs(kept - size)).toBeLessThanOrEqual(cs.length); // each cell rounds by less than one
-      expect(sampleCells(cs, size, seed)).toEqual(sample);
+  it('leaves out customers whose first purchase is after the fit\'s time (an event ahead of the clock)', () => {
+    const later = stateOf([placed(day(-3), 10)]);
+    expect(fitInputs([later], NOW - 10 * 86_400_000).purchase).toEqual([]);
+  });
+
+  it('keeps every customer\'s statistics: the cells\' weights add up and each cell is some customer\'s', () => {
+    const customer = fc.array(fc.record({ d: fc.integer({ min: -400, max: 0 }), amount: fc.integer({ min: 1, max: 50_000 }) }), { minLength: 1, maxLength: 12 })
+      .map((os) => stateOf(os.map((o) => placed(day(o.d), o.amount / 100))));
+    fc.assert(fc.property(fc.array(customer, { maxLength: 40 }), (states) => {
+      const { purchase, spend } = fitInputs(states, NOW);
+      expect(purchase.reduce((n, c) => n + c.weight, 0)).toBe(states.length);
+      const stats = states.map((s) => purchaseStats(s, NOW)!);
+      for (const cell of purchase) {
+        expect(stats.filter((s) => s.x === cell.x && s.tx === cell.tx && s.T === cell.T)).toHaveLength(cell.weight);
+      }
+      expect(spend.reduce((n, c) => n + c.weight, 0)).toBe(stats.filter((s) => s.x > 0 && s.repeatSpendMean! > 0).length);
     }));
-  });
-
-  it('is unbiased: over many seeds a cell keeps its share', () => {
-    const cells = [{ id: 'a', weight: 3 }, { id: 'b', weight: 997 }];
-    let a = 0;
-    for (let seed = 0; seed < 2_000; seed++) a += sampleCells(cells, 100, seed).find((c) => c.id === 'a')?.weight ?? 0;
-    expect(a / 2_000).toBeCloseTo(0.3, 1);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { applyEvents, defaultPolicy, emptyState, lifetimeCells, purchaseStats, spendLevel, spendOfLevel } from '../src/index.js';
+import { applyEvents, defaultPolicy, emptyState, purchaseStats } from '../src/index.js';
 import { NOW, day, cancelled, placed, refunded, stateOf } from './fixtures.js';
 
 describe('purchaseStats (the lifetime model\'s x, t_x, T and repeat spend)', () => {
@@ -27,21 +27,6 @@ describe('purchaseStats (the lifetime model\'s x, t_x, T and repeat spend)', () 
       const once = applyEvents(emptyState(), inOrder, NOW, defaultPolicy);
       const twice = applyEvents(applyEvents(emptyState(), shuffled.slice(0, split), NOW, defaultPolicy), shuffled.slice(split), NOW, defaultPolicy);
       expect(purchaseStats(twice, NOW)).toEqual(purchaseStats(once, NOW));
-    }));
-  });
-
-  it('puts a customer in the cells of its statistics: a purchase cell always, a spend cell for a repeat buyer', () => {
-    const oneTime = stateOf([placed(day(-3), 10)]);
-    const firstDay = oneTime.purchaseDays[0]!;
-    expect(lifetimeCells(oneTime)).toEqual([`b:0:0:${firstDay}`, '']);
-    expect(lifetimeCells(emptyState())).toEqual(['', '']);
-    const repeat = stateOf([placed(day(-30), 20), placed(day(-10), 50), placed(day(-5), 30)]);
-    expect(lifetimeCells(repeat)).toEqual([`b:2:25:${repeat.purchaseDays[0]}`, `g:2:${spendLevel(4_000)}`]);
-  });
-
-  it('reads a spend back from its cell within 0.05 %', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 100_000_000 }), (cents) => {
-      expect(Math.abs(spendOfLevel(spendLevel(cents)) * 100 / cents - 1)).toBeLessThanOrEqual(0.0005 + 1e-12);
     }));
   });
 });

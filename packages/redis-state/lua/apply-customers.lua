@@ -13,25 +13,23 @@
   than the ids.
 
   KEYS: 1 outbox stream, 2 recency index, 3 frequency index, 4 monetary index, 5 profit index,
-        6 segment counts hash, 7 due-time zset, 8 lifetime-model cells hash, then one customer
-        hash per customer (all share one hash tag)
+        6 segment counts hash, 7 due-time zset, then one customer hash per customer (all share
+        one hash tag)
   ARGV, per customer in KEYS order:
         expected version, new version, encoded state, ledger ('=' unchanged, '' none),
         index member (customer id), last purchase day, frequency, monetary cents,
         profit cents   ('' removes the member from that index),
         due time ms ('' = nothing due),
-        two cell moves: the purchase cell left, the one entered, the spend cell left, the one
-        entered ('' = none; a cell's count is deleted at 0),
         number of changes M, then M triples (from segment key or '', to segment key, outbox JSON)
   Returns, per customer, 1 and the new version when written, or 0 and the current version
   when the version moved (that customer is untouched: re-read and retry).
 ]]
 local results = {}
 local at = 1
-for c = 9, #KEYS do
+for c = 8, #KEYS do
   local customer = KEYS[c]
   local expected, version = ARGV[at], ARGV[at + 1]
-  local m = tonumber(ARGV[at + 14])
+  local m = tonumber(ARGV[at + 10])
   local current = redis.call('HGET', customer, 'v') or '0'
   if current ~= expected then
     results[#results + 1] = 0
@@ -57,13 +55,7 @@ for c = 9, #KEYS do
       end
     end
 
-    for k = at + 10, at + 12, 2 do
-      local left, entered = ARGV[k], ARGV[k + 1]
-      if left ~= '' and redis.call('HINCRBY', KEYS[8], left, -1) <= 0 then redis.call('HDEL', KEYS[8], left) end
-      if entered ~= '' then redis.call('HINCRBY', KEYS[8], entered, 1) end
-    end
-
-    local i = at + 15
+    local i = at + 11
     for _ = 1, m do
       local from, to, event = ARGV[i], ARGV[i + 1], ARGV[i + 2]
       if from ~= '' then redis.call('HINCRBY', KEYS[6], from, -1) end
@@ -74,6 +66,6 @@ for c = 9, #KEYS do
     results[#results + 1] = 1
     results[#results + 1] = tonumber(version)
   end
-  at = at + 15 + 3 * m
+  at = at + 11 + 3 * m
 end
 return results

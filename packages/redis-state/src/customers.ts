@@ -103,8 +103,6 @@ export interface CustomerWrite {
   /** when the clock should look at the customer again (null: only an event can change it) */
   dueAtMs: number | null;
   outbox: readonly OutboxAppend[];
-  /** the customer's lifetime-model cells before and after ('' none): counted per shard and tenant */
-  lifetimeCells?: { from: readonly [string, string]; to: readonly [string, string] };
 }
 
 export interface WriteResult {
@@ -124,7 +122,7 @@ export async function writeCustomers(
   const batch = new CommandBatch(redis);
   for (const group of groups) {
     const k = group.first.stored.keys;
-    const keys = [k.outbox, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts, k.due, k.lifetimeCells];
+    const keys = [k.outbox, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts, k.due];
     const args: (string | number | Buffer)[] = [];
     for (const i of group.at) {
       const write = writes[i] as CustomerWrite;
@@ -137,7 +135,6 @@ export async function writeCustomers(
         orEmpty(write.index.lastPurchaseDay), orEmpty(write.index.frequency),
         orEmpty(write.index.monetaryCents), orEmpty(write.index.profitCents),
         orEmpty(write.dueAtMs),
-        ...cellMoves(write.lifetimeCells),
         write.outbox.length,
       );
       for (const change of write.outbox) args.push(change.fromKey ?? '', change.toKey, change.event);
@@ -157,18 +154,6 @@ export async function writeCustomers(
   const result: WriteResult = { written: [], conflicts: [] };
   writes.forEach((write, i) => (stored[i] ? result.written : result.conflicts).push(write));
   return result;
-}
-
-/** Per cell kind, the cell the customer leaves and the one it enters ('' for no move). */
-function cellMoves(cells: CustomerWrite['lifetimeCells']): string[] {
-  if (cells === undefined) return ['', '', '', ''];
-  const moves: string[] = [];
-  for (let i = 0; i < 2; i++) {
-    const from = cells.from[i] as string;
-    const to = cells.to[i] as string;
-    moves.push(from === to ? '' : from, from === to ? '' : to);
-  }
-  return moves;
 }
 
 function orEmpty(value: number | null): string | number {

@@ -29,8 +29,6 @@ export interface CustomerKeys {
   segmentCounts: string;
   /** the tenant's due-time index of this shard (customer id → next time the clock looks at it) */
   due: string;
-  /** the tenant's lifetime-model cells of this shard (hash: cell → customers in it) */
-  lifetimeCells: string;
 }
 
 /** Per-shard streams: the segment-change outbox, the customer-action outbox, the webhook queue. */
@@ -91,7 +89,6 @@ export class KeySpace {
         profitIndex: this.index(shard, ref.tenantId, 'profit'),
         segmentCounts: this.segmentCounts(shard, ref.tenantId),
         due: this.due(shard, ref.tenantId),
-        lifetimeCells: this.lifetimeCells(shard, ref.tenantId),
       };
       this.shared.set(id, shared);
     }
@@ -132,14 +129,6 @@ export class KeySpace {
 
   index(shard: number, tenantId: string, name: IndexName): string {
     return `${this.tag(shard)}:ix:${tenantId}:${name}`;
-  }
-
-  /**
-   * How many customers of a tenant are in each cell of the lifetime model (`lifetimeCells` of
-   * @bondstream/model): what a refit reads instead of every customer.
-   */
-  lifetimeCells(shard: number, tenantId: string): string {
-    return `${this.tag(shard)}:lm:${tenantId}`;
   }
 
   segmentCounts(shard: number, tenantId: string): string {

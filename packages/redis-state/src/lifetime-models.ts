@@ -1,6 +1,7 @@
-import type { LifetimeModel } from '@bondstream/model';
+import type { CustomerState, LifetimeModel } from '@bondstream/model';
 import type { RedisClient } from './client.js';
 import { CommandBatch } from './batch.js';
+import { loadCustomers } from './customers.js';
 import { callScript, defineScripts } from './scripts.js';
 import type { KeySpace } from './keys.js';
 import { CLOCK_LEASE_KIND } from './leases.js';
@@ -39,19 +40,36 @@ export async function writeLifetimeModel(redis: RedisClient, keyspace: KeySpace,
   await redis.set(keyspace.lifetimeModel(tenantId), JSON.stringify(model));
 }
 
-/** A tenant's lifetime-model cells over every shard: cell → customers (see `lifetimeCells` of @bondstream/model). */
-export async function readLifetimeCells(redis: RedisClient, keyspace: KeySpace, tenantId: string): Promise<Map<string, number>> {
-  const batch = new CommandBatch(redis);
-  for (const shard of keyspace.shardIds) {
-    const key = keyspace.lifetimeCells(shard, tenantId);
-    batch.add(key, (p) => p.hgetall(key));
+/**
+ * A uniform sample of at most `size` of the tenant's purchasing customers (every one when the
+ * tenant has no more), as a refit reads them instead of the whole base: each shard's recency
+ * index gives its share (ZRANDMEMBER, distinct members) in proportion to its size, and the
+ * states are read in pages. Returns the states (customers deleted meanwhile are skipped).
+ */
+export async function samplePurchasingCustomers(redis: RedisClient, keyspace: KeySpace, tenantId: string, size: number): Promise<CustomerState[]> {
+  const keys = keyspace.shardIds.map((shard) => keyspace.index(shard, tenantId, 'recency'));
+  const sizing = new CommandBatch(redis);
+  for (const key of keys) sizing.add(key, (p) => p.zcard(key));
+  const counts = ((await sizing.exec()) as number[]).map(Number);
+  const total = counts.reduce((n, c) => n + c, 0);
+  const picking = new CommandBatch(redis);
+  keys.forEach((key, shard) => {
+    const count = counts[shard]!;
+    if (count === 0) return;
+    // all of a shard when the tenant fits the sample; otherwise the shard's share, rounded
+    const share = total <= size ? count : Math.min(count, Math.round((size * count) / total));
+    if (share > 0) picking.add(key, (p) => (share >= count ? p.zrange(key, 0, -1) : p.zrandmember(key, share)));
+  });
+  const ids = ((await picking.exec()) as string[][]).flat();
+  const states: CustomerState[] = [];
+  for (let i = 0; i < ids.length; i += SAMPLE_PAGE) {
+    const page = await loadCustomers(redis, keyspace, ids.slice(i, i + SAMPLE_PAGE).map((customerId) => ({ ref: { tenantId, customerId }, eventIds: [] })));
+    for (const customer of page) if (customer.state !== null) states.push(customer.state);
   }
-  const cells = new Map<string, number>();
-  for (const hash of (await batch.exec()) as Record<string, string>[]) {
-    for (const [cell, count] of Object.entries(hash)) cells.set(cell, (cells.get(cell) ?? 0) + Number(count));
-  }
-  return cells;
+  return states;
 }
+
+const SAMPLE_PAGE = 2_000;
 
 /** The lease of the scorer that refits a tenant's model (one refit per tenant and interval). */
 export async function acquireLifetimeModelLease(redis: RedisClient, keyspace: KeySpace, tenantId: string, token: string, ms: number): Promise<boolean> {

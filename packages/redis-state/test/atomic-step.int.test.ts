@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { applyEvents, assignSegments, decodeState, defaultPolicy, emptyState, evaluate, lifetimeCells, type OrderEvent } from '@bondstream/model';
+import { applyEvents, assignSegments, decodeState, defaultPolicy, emptyState, evaluate, type OrderEvent } from '@bondstream/model';
 import {
   KeySpace, OutboxStore, leaseShards, loadCustomers, readBandCustomers, readCustomerState, readDueCustomers,
-  readPopulation, readPurchasingCustomers, readSegmentCounts, writeCustomers,
+  readPopulation, readPurchasingCustomers, readSegmentCounts, samplePurchasingCustomers, writeCustomers,
   type CustomerWrite, type StoredCustomer,
 } from '@bondstream/redis-state';
 import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
@@ -19,7 +19,6 @@ function plan(stored: StoredCustomer, events: OrderEvent[], nowMs: number, dueAt
   const { state, changes } = assignSegments(updated, evaluation, nowMs, defaultPolicy);
   return {
     stored, dueAtMs, state, appliedEventIds: events.map((e) => e.eventId), index: evaluation.index,
-    lifetimeCells: { from: lifetimeCells(stored.state), to: lifetimeCells(state) },
     outbox: changes.map((c) => ({ fromKey: c.from ? `${c.dimension}:${c.from}` : null, toKey: `${c.dimension}:${c.to}`, event: JSON.stringify(c) })),
   };
 }
@@ -47,17 +46,17 @@ describe('the atomic customer step (real redis-server)', () => {
     expect(keys.shard).toBeLessThan(keyspace.shards);
   });
 
-  it('moves the customer between lifetime-model cells, and deletes a cell left empty', async () => {
-    const write = async (events: OrderEvent[]) => {
-      const [stored] = await loadCustomers(redis, keyspace, [{ ref, eventIds: events.map((e) => e.eventId) }]);
-      await writeCustomers(redis, [plan(stored!, events, t0 + 40 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
-    };
-    const cells = () => redis.hgetall(keyspace.customer(ref).lifetimeCells);
-    const firstDay = Math.floor(t0 / day) + 1;
-    await write([order(1)]);
-    expect(await cells()).toEqual({ [`b:0:0:${firstDay}`]: '1' });
-    await write([order(11), order(31)]); // two repeat days, 100.00 each
-    expect(await cells()).toEqual({ [`b:2:30:${firstDay}`]: '1', [`g:2:${Math.round(1_000 * Math.log(10_000))}`]: '1' });
+  it('samples purchasing customers uniformly for a refit: all of them when they fit the sample, distinct ones otherwise', async () => {
+    const customers = Array.from({ length: 300 }, (_, i) => ({ tenantId: 'shop-1', customerId: `c-${i}` }));
+    const stored = await loadCustomers(redis, keyspace, customers.map((r) => ({ ref: r, eventIds: ['o-1'] })));
+    await writeCustomers(redis, stored.map((s) => plan(s, [order(1)], t0 + 2 * day)), { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    const all = await samplePurchasingCustomers(redis, keyspace, 'shop-1', 1_000);
+    expect(all).toHaveLength(300);
+    expect(all.every((s) => s.purchaseDays.length === 1)).toBe(true);
+    const some = await samplePurchasingCustomers(redis, keyspace, 'shop-1', 100);
+    // each shard's share is rounded: within one customer per shard of the size asked for
+    expect(Math.abs(some.length - 100)).toBeLessThanOrEqual(keyspace.shards);
+    expect(await samplePurchasingCustomers(redis, keyspace, 'nobody', 100)).toEqual([]);
   });
 
   it('writes state, dedupe ledger, indexes, counts and outbox together', async () => {

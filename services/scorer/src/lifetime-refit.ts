@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { PollingLoop } from '@bondstream/kafka-runner';
-import { fitCells, sampleCells, utcDay, type BgNbdParams, type LifetimeModel } from '@bondstream/model';
+import { fitInputs, type BgNbdParams, type LifetimeModel } from '@bondstream/model';
 import {
-  acquireLifetimeModelLease, listTenants, noteLifetimeModelAdopted, purchasingCustomerPages, readLifetimeCells, readLifetimeModel, readLifetimeModels,
+  acquireLifetimeModelLease, listTenants, noteLifetimeModelAdopted, purchasingCustomerPages, readLifetimeModel, readLifetimeModels, samplePurchasingCustomers,
   scoringModelOf, scorersBehindLifetimeModel, writeLifetimeModel,
   type CustomerRef, type LifetimeModelSnapshot,
 } from '@bondstream/redis-state';
@@ -21,9 +21,9 @@ export const fitInThread: RunFit = (request) => new Promise((resolve, reject) =>
 
 /**
  * Refits each tenant's lifetime model (DESIGN section 1) every `policy.lifetime.refitSeconds`,
- * in the one scorer holding the tenant's lease: reads the tenant's cell counts (not its
- * customers), measures T to the tenant's evaluation time, samples at most
- * `sampleCustomers` customers, fits in a worker thread warm-started from the previous snapshot,
+ * in the one scorer holding the tenant's lease: reads a uniform sample of at most
+ * `sampleCustomers` purchasing customers (all of a smaller tenant), measures their T to the
+ * tenant's evaluation time, fits in a worker thread warm-started from the previous snapshot,
  * and stores a new version. A failed or degenerate fit keeps the previous snapshot, counts the
  * reason and logs it; consumption never waits for a fit.
  */
@@ -134,11 +134,11 @@ export class LifetimeRefit {
     const { lifetime } = this.deps.policy;
     const previous = await readLifetimeModel(this.deps.redis, this.deps.keyspace, tenantId);
     const asOfMs = this.deps.clock.now(tenantId);
-    const cells = fitCells(await readLifetimeCells(this.deps.redis, this.deps.keyspace, tenantId), utcDay(asOfMs));
+    const cells = fitInputs(await samplePurchasingCustomers(this.deps.redis, this.deps.keyspace, tenantId, lifetime.sampleCustomers), asOfMs);
     const version = (previous?.version ?? 0) + 1;
     const request: FitRequest = {
-      purchase: sampleCells(cells.purchase, lifetime.sampleCustomers, version),
-      spend: sampleCells(cells.spend, lifetime.sampleCustomers, version),
+      purchase: cells.purchase,
+      spend: cells.spend,
       minRepeatBuyers: lifetime.minRepeatBuyers,
       ...(previous && { bgnbdStart: paramsOf(previous.bgnbd) }),
       ...(previous?.gammaGamma && { gammaGammaStart: { p: previous.gammaGamma.p, q: previous.gammaGamma.q, gamma: previous.gammaGamma.gamma } }),

@@ -1,5 +1,5 @@
 import {
-  assignSegments, evaluate, lifetimeCells, nextDueMs, predict,
+  assignSegments, evaluate, nextDueMs, predict,
   type ChangeCauseKind, type CustomerState, type LifetimeModel, type Policy, type SegmentChange, type Thresholds,
 } from '@bondstream/model';
 import {
@@ -75,7 +75,6 @@ export function planWrite(
     appliedEventIds,
     index: evaluation.index,
     dueAtMs: nextDueMs(assigned.state, nowMs, thresholds, ctx.policy, assigned.heldUntilMs, model),
-    lifetimeCells: { from: lifetimeCells(stored.state), to: lifetimeCells(assigned.state) },
     outbox: storeSegmentChanges({
       tenantId, customerId, stateVersion: assigned.state.appliedEvents, occurredAtMs, cause: published, scores: evaluation.scores,
     }, assigned.changes).map((event, i) => {
