@@ -8,7 +8,7 @@ import type { Kafka } from 'kafkajs';
 import { loadPolicy } from '@bondstream/config';
 import { decodeJsonInput } from '@bondstream/contracts';
 import {
-  applyEvents, assignSegments, decodeState, emptyState, encodeState, evaluate, nextDueMs, toCents, type ModelEvent,
+  appendChanges, applyEvents, assignSegments, decodeState, emptyState, encodeState, evaluate, nextDueMs, toCents, type ModelEvent,
 } from '@bondstream/model';
 import { KeySpace, writeCustomers, type CustomerWrite } from '@bondstream/redis-state';
 import { redisCpuSeconds, timedConsume } from './shared.js';
@@ -28,7 +28,7 @@ export async function redisCeiling(redisUrl: string, changesPerEvent: number) {
       const evaluation = evaluate(applied, nowMs, null, policy);
       const { state, changes, heldUntilMs } = assignSegments(applied, evaluation, nowMs, policy);
       return {
-        stored: { ref, keys: keyspace.customer(ref), version: 0, state: null, alreadyApplied: new Set<string>(), dueAtMs: null, ledger: new Map(), ledgerKeys: new Map() },
+        stored: { ref, keys: keyspace.customer(ref), version: 0, state: null, alreadyApplied: new Set<string>(), dueAtMs: null, ledger: new Map(), ledgerKeys: new Map(), history: null },
         state, appliedEventIds: [event.eventId], index: evaluation.index,
         dueAtMs: nextDueMs(state, nowMs, null, policy, heldUntilMs),
         // as many segment changes per write as the scorer wrote per event on CDNOW_master
@@ -37,6 +37,8 @@ export async function redisCeiling(redisUrl: string, changesPerEvent: number) {
           // the size and shape of a stored segment change (DESIGN section 3)
           event: JSON.stringify({ eventId: randomUUID(), tenantId: ref.tenantId, customerId: ref.customerId, dimension: c.dimension, from: null, to: c.to, occurredAt: new Date(event.occurredAtMs).toISOString(), cause: { kind: 'event', eventId: event.eventId }, scores: evaluation.scores, stateVersion: 1 }),
         })),
+        changesAtMs: event.occurredAtMs,
+        history: appendChanges(null, changes, event.occurredAtMs, 'event'),
       };
     });
     const configs = [{ depth: 32, inFlight: 4 }, { depth: 256, inFlight: 2 }, { depth: 1_000, inFlight: 1 }];

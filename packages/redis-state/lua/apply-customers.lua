@@ -13,23 +13,28 @@
   than the ids.
 
   KEYS: 1 outbox stream, 2 recency index, 3 frequency index, 4 monetary index, 5 profit index,
-        6 segment counts hash, 7 due-time zset, then one customer hash per customer (all share
-        one hash tag)
-  ARGV, per customer in KEYS order:
+        6 segment counts hash, 7 due-time zset, then D transition-count hashes (one per UTC day
+        the call's changes happened on: field "dimension:from>to" → changes, kept
+        ARGV[2] seconds), then one customer hash per customer (all share one hash tag)
+  ARGV: 1 D, 2 the transition counts' retention in seconds, then per customer in KEYS order:
         expected version, new version, encoded state, ledger ('=' unchanged, '' none),
         index member (customer id), last purchase day, frequency, monetary cents,
         profit cents   ('' removes the member from that index),
         due time ms ('' = nothing due),
-        number of changes M, then M triples (from segment key or '', to segment key, outbox JSON)
+        the recent-changes history (field `h`; '=' unchanged),
+        the changes' transition hash (1..D; 0 without changes),
+        number of changes M, then M quadruples (from segment key or '', to segment key,
+        outbox JSON, transition field)
   Returns, per customer, 1 and the new version when written, or 0 and the current version
   when the version moved (that customer is untouched: re-read and retry).
 ]]
 local results = {}
-local at = 1
-for c = 8, #KEYS do
+local days = tonumber(ARGV[1])
+local at = 3
+for c = 8 + days, #KEYS do
   local customer = KEYS[c]
   local expected, version = ARGV[at], ARGV[at + 1]
-  local m = tonumber(ARGV[at + 10])
+  local m = tonumber(ARGV[at + 12])
   local current = redis.call('HGET', customer, 'v') or '0'
   if current ~= expected then
     results[#results + 1] = 0
@@ -55,17 +60,28 @@ for c = 8, #KEYS do
       end
     end
 
-    local i = at + 11
+    if ARGV[at + 10] ~= '=' then
+      redis.call('HSET', customer, 'h', ARGV[at + 10])
+    end
+
+    local transitions = KEYS[7 + tonumber(ARGV[at + 11])]
+    local i = at + 13
     for _ = 1, m do
       local from, to, event = ARGV[i], ARGV[i + 1], ARGV[i + 2]
       if from ~= '' then redis.call('HINCRBY', KEYS[6], from, -1) end
       redis.call('HINCRBY', KEYS[6], to, 1)
+      redis.call('HINCRBY', transitions, ARGV[i + 3], 1)
       redis.call('XADD', KEYS[1], '*', 'e', event)
-      i = i + 3
+      i = i + 4
     end
     results[#results + 1] = 1
     results[#results + 1] = tonumber(version)
   end
-  at = at + 11 + 3 * m
+  at = at + 13 + 4 * m
+end
+-- after the counts exist (EXPIRE on a missing key does nothing); a day whose customers were all
+-- conflicts has no key and needs none
+for d = 8, 7 + days do
+  redis.call('EXPIRE', KEYS[d], ARGV[2])
 end
 return results

@@ -24,6 +24,8 @@ export interface StoredCustomer {
   ledger: Ledger;
   /** the ledger keys of the requested event ids, computed once for the check and the write */
   ledgerKeys: Map<string, string>;
+  /** the recent-changes history as stored (`appendChanges` of @bondstream/model), null for none */
+  history: string | null;
 }
 
 /**
@@ -67,7 +69,7 @@ export async function loadCustomers(redis: RedisClient, keyspace: KeySpace, requ
   groups.forEach((group, g) => {
     const values = replies[g] as (Buffer | null)[];
     group.at.forEach((i, n) => {
-      const [version, encoded, ledgerBytes, due] = values.slice(4 * n, 4 * n + 4);
+      const [version, encoded, ledgerBytes, history, due] = values.slice(5 * n, 5 * n + 5);
       const request = requests[i] as LoadRequest;
       const ledger = parseLedger(ledgerBytes ?? null);
       const ledgerKeys = new Map(request.eventIds.map((id) => [id, ledgerKey(id)]));
@@ -80,6 +82,7 @@ export async function loadCustomers(redis: RedisClient, keyspace: KeySpace, requ
         dueAtMs: due == null ? null : Number(due.toString()),
         ledger,
         ledgerKeys,
+        history: history == null ? null : history.toString('utf8'),
       };
     });
   });
@@ -89,6 +92,7 @@ export async function loadCustomers(redis: RedisClient, keyspace: KeySpace, requ
 export interface OutboxAppend {
   /** "dimension:value" of the old segment, null for a first assignment */
   fromKey: string | null;
+  /** "dimension:value" of the new segment */
   toKey: string;
   /** the serialized segment-change event */
   event: string;
@@ -103,6 +107,10 @@ export interface CustomerWrite {
   /** when the clock should look at the customer again (null: only an event can change it) */
   dueAtMs: number | null;
   outbox: readonly OutboxAppend[];
+  /** the recent-changes history after this write (`appendChanges` of @bondstream/model) */
+  history: string | null;
+  /** when the outbox's changes happened: their day's transition counts get them */
+  changesAtMs: number;
 }
 
 export interface WriteResult {
@@ -122,8 +130,17 @@ export async function writeCustomers(
   const batch = new CommandBatch(redis);
   for (const group of groups) {
     const k = group.first.stored.keys;
-    const keys = [k.outbox, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts, k.due];
-    const args: (string | number | Buffer)[] = [];
+    // one transition-count hash per day the group's changes happened on
+    const days: number[] = [];
+    for (const i of group.at) {
+      const write = writes[i] as CustomerWrite;
+      if (write.outbox.length === 0) continue;
+      const day = Math.floor(write.changesAtMs / DAY_MS);
+      if (!days.includes(day)) days.push(day);
+    }
+    const keys = [k.outbox, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts, k.due,
+      ...days.map((day) => `${k.transitionsPrefix}${day}`)];
+    const args: (string | number | Buffer)[] = [days.length, TRANSITION_RETENTION_SECONDS];
     for (const i of group.at) {
       const write = writes[i] as CustomerWrite;
       keys.push(write.stored.keys.state);
@@ -135,9 +152,11 @@ export async function writeCustomers(
         orEmpty(write.index.lastPurchaseDay), orEmpty(write.index.frequency),
         orEmpty(write.index.monetaryCents), orEmpty(write.index.profitCents),
         orEmpty(write.dueAtMs),
+        write.history === write.stored.history ? '=' : (write.history ?? ''),
+        write.outbox.length === 0 ? 0 : days.indexOf(Math.floor(write.changesAtMs / DAY_MS)) + 1,
         write.outbox.length,
       );
-      for (const change of write.outbox) args.push(change.fromKey ?? '', change.toKey, change.event);
+      for (const change of write.outbox) args.push(change.fromKey ?? '', change.toKey, change.event, transitionField(change));
     }
     batch.add(k.outbox, (p) => callScript(p, 'applyCustomers', keys, args));
   }
@@ -155,6 +174,24 @@ export async function writeCustomers(
   writes.forEach((write, i) => (stored[i] ? result.written : result.conflicts).push(write));
   return result;
 }
+
+/** The transition-count field of a change: "dimension:from>to" (from empty for a first assignment). */
+export function transitionField(change: Pick<OutboxAppend, 'fromKey' | 'toKey'>): string {
+  const [dimension, to] = splitSegmentKey(change.toKey);
+  return `${dimension}:${change.fromKey === null ? '' : splitSegmentKey(change.fromKey)[1]}>${to}`;
+}
+
+const splitSegmentKey = (key: string): [string, string] => {
+  const at = key.indexOf(':');
+  return [key.slice(0, at), key.slice(at + 1)];
+};
+
+/**
+ * How long a day's transition counts are kept after its last change: the console looks back
+ * 90 days at most (in wall time; a replay of old history keeps its days as long).
+ */
+export const TRANSITION_RETENTION_SECONDS = 100 * 86_400;
+const DAY_MS = 86_400_000;
 
 function orEmpty(value: number | null): string | number {
   return value === null ? '' : value;

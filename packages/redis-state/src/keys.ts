@@ -29,6 +29,8 @@ export interface CustomerKeys {
   segmentCounts: string;
   /** the tenant's due-time index of this shard (customer id → next time the clock looks at it) */
   due: string;
+  /** the tenant's transition counts of this shard: this prefix and a UTC day number (hash: "dimension:from>to" → changes) */
+  transitionsPrefix: string;
 }
 
 /** Per-shard streams: the segment-change outbox, the customer-action outbox, the webhook queue. */
@@ -89,6 +91,7 @@ export class KeySpace {
         profitIndex: this.index(shard, ref.tenantId, 'profit'),
         segmentCounts: this.segmentCounts(shard, ref.tenantId),
         due: this.due(shard, ref.tenantId),
+        transitionsPrefix: this.transitions(shard, ref.tenantId, ''),
       };
       this.shared.set(id, shared);
     }
@@ -129,6 +132,11 @@ export class KeySpace {
 
   index(shard: number, tenantId: string, name: IndexName): string {
     return `${this.tag(shard)}:ix:${tenantId}:${name}`;
+  }
+
+  /** A tenant's segment changes of one UTC day on this shard, counted per transition ('' gives the prefix). */
+  transitions(shard: number, tenantId: string, day: number | ''): string {
+    return `${this.tag(shard)}:tr:${tenantId}:${day}`;
   }
 
   segmentCounts(shard: number, tenantId: string): string {

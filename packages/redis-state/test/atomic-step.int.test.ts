@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { applyEvents, assignSegments, decodeState, defaultPolicy, emptyState, evaluate, type OrderEvent } from '@bondstream/model';
+import { appendChanges, applyEvents, assignSegments, decodeChanges, decodeState, defaultPolicy, emptyState, evaluate, type OrderEvent } from '@bondstream/model';
 import {
   KeySpace, OutboxStore, leaseShards, loadCustomers, readBandCustomers, readCustomerState, readDueCustomers,
-  readPopulation, readPurchasingCustomers, readSegmentCounts, samplePurchasingCustomers, writeCustomers,
+  readPopulation, readPurchasingCustomers, readSegmentCounts, samplePurchasingCustomers, transitionField, writeCustomers,
+  TRANSITION_RETENTION_SECONDS,
   type CustomerWrite, type StoredCustomer,
 } from '@bondstream/redis-state';
 import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
@@ -20,6 +21,7 @@ function plan(stored: StoredCustomer, events: OrderEvent[], nowMs: number, dueAt
   return {
     stored, dueAtMs, state, appliedEventIds: events.map((e) => e.eventId), index: evaluation.index,
     outbox: changes.map((c) => ({ fromKey: c.from ? `${c.dimension}:${c.from}` : null, toKey: `${c.dimension}:${c.to}`, event: JSON.stringify(c) })),
+    history: appendChanges(stored.history, changes, nowMs, 'event'), changesAtMs: nowMs,
   };
 }
 
@@ -79,6 +81,26 @@ describe('the atomic customer step (real redis-server)', () => {
     expect(Object.values(counts.relationship).reduce((a, b) => a + b, 0)).toBe(1);
     expect(await redis.xlen(keyspace.outbox(stored!.keys.shard))).toBe(write.outbox.length);
     expect(write.outbox.length).toBe(3);
+
+    // the changes' day counts each transition, and the customer's history holds them
+    const dayKey = keyspace.transitions(stored!.keys.shard, 'shop-1', Math.floor((t0 + 2 * day) / day));
+    const transitions = await redis.hgetall(dayKey);
+    expect(Object.values(transitions).map(Number)).toEqual([1, 1, 1]);
+    expect(Object.keys(transitions).sort()).toEqual(write.outbox.map((c) => transitionField(c)).sort());
+    expect(Object.keys(transitions).every((field) => /^(relationship|pyramid|rfm):>[a-z_]+$/.test(field))).toBe(true);
+    expect(await redis.ttl(dayKey)).toBeGreaterThan(TRANSITION_RETENTION_SECONDS - 60);
+    expect(again!.history).toBe(write.history);
+    expect(decodeChanges(again!.history)).toHaveLength(3);
+  });
+
+  it('leaves the history as stored when a write has no changes', async () => {
+    const [stored] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1'] }]);
+    await writeCustomers(redis, [plan(stored!, [order(1)], t0 + 2 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    await redis.hset(keyspace.customer(ref).state, 'h', 'kept');
+    const [next] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-2'] }]);
+    const quiet = { ...plan(next!, [order(2)], t0 + 3 * day), outbox: [], history: next!.history };
+    await writeCustomers(redis, [quiet], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    expect(await redis.hget(keyspace.customer(ref).state, 'h')).toBe('kept');
   });
 
   it('refuses a write whose version moved (compare-and-set) and leaves everything untouched', async () => {

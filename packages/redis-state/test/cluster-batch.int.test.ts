@@ -59,7 +59,7 @@ describe('CommandBatch on a Redis Cluster', () => {
     const writes: CustomerWrite[] = stored.map((s) => {
       const order: OrderEvent = { eventId: `e-${s.ref.customerId}`, type: 'order.placed', occurredAtMs: nowMs, amountCents: 1_000, costCents: 600 };
       const state = applyEvents(emptyState(), [order], nowMs, defaultPolicy);
-      return { stored: s, state, appliedEventIds: [order.eventId], index: evaluate(state, nowMs, null, defaultPolicy).index, dueAtMs: null, outbox: [] };
+      return { stored: s, state, appliedEventIds: [order.eventId], index: evaluate(state, nowMs, null, defaultPolicy).index, dueAtMs: null, outbox: [], history: null, changesAtMs: nowMs };
     });
     const result = await writeCustomers(client, writes, { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
     expect(result.written).toHaveLength(300);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { applyEvents, assignSegments, defaultPolicy, emptyState, evaluate, type CustomerProfile } from '@bondstream/model';
+import { appendChanges, applyEvents, assignSegments, defaultPolicy, emptyState, evaluate, type CustomerProfile } from '@bondstream/model';
 import { createLogger, createMetricsRegistry, startHttpServer } from '@bondstream/observability';
 import { KeySpace, loadCustomers, writeCustomers, writeLifetimeModel, type LifetimeModelSnapshot } from '@bondstream/redis-state';
 import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
@@ -17,6 +17,7 @@ async function seedCustomer(redis: Redis, tenantId: string, customerId: string):
   await writeCustomers(redis, [{
     stored: stored!, dueAtMs: null, state, appliedEventIds: ['o-1'], index: evaluation.index,
     outbox: changes.map((c) => ({ fromKey: null, toKey: `${c.dimension}:${c.to}`, event: '{}' })),
+    history: appendChanges(null, changes, at, 'event'), changesAtMs: at,
   }], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
 }
 

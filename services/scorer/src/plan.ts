@@ -1,5 +1,5 @@
 import {
-  assignSegments, evaluate, nextDueMs, predict,
+  appendChanges, assignSegments, evaluate, nextDueMs, predict,
   type ChangeCauseKind, type CustomerState, type LifetimeModel, type Policy, type SegmentChange, type Thresholds,
 } from '@bondstream/model';
 import {
@@ -75,6 +75,8 @@ export function planWrite(
     appliedEventIds,
     index: evaluation.index,
     dueAtMs: nextDueMs(assigned.state, nowMs, thresholds, ctx.policy, assigned.heldUntilMs, model),
+    history: appendChanges(stored.history, assigned.changes, occurredAtMs, cause.kind),
+    changesAtMs: occurredAtMs,
     outbox: storeSegmentChanges({
       tenantId, customerId, stateVersion: assigned.state.appliedEvents, occurredAtMs, cause: published, scores: evaluation.scores,
     }, assigned.changes).map((event, i) => {
