@@ -57,7 +57,13 @@ export function appendChanges(
 
 /** The action history after one emitted action. */
 export function appendAction(stored: string | null, action: ActionName, atMs: number): string {
-  return prepend(stored, minutes(atMs) + code(ACTION_NAMES.indexOf(action)), HISTORY_ACTIONS);
+  return prepend(stored, actionEntry(action, atMs), HISTORY_ACTIONS);
+}
+
+/** One action's history entry (the actions service's atomic step prepends it; '' for an unknown action). */
+export function actionEntry(action: string, atMs: number): string {
+  const index = ACTION_NAMES.indexOf(action as ActionName);
+  return index < 0 ? '' : minutes(atMs) + code(index);
 }
 
 /** The changes of a stored history, newest first (entries that do not parse are skipped). */

@@ -45,5 +45,5 @@ export { hyp2f1Excess, SeriesDivergenceError } from './lifetime/series.js';
 export { predict, type LifetimeModel, type Prediction } from './prediction.js';
 export { modelLoyalty, modelLoyaltyAt, modelLoyaltyCrossingDay, segmentsDependOnLifetimeModel } from './loyalty-model.js';
 export {
-  appendAction, appendChanges, decodeActions, decodeChanges, HISTORY_ACTIONS, HISTORY_WRITES, type HistoryAction, type HistoryChange,
+  actionEntry, appendAction, appendChanges, decodeActions, decodeChanges, HISTORY_ACTIONS, HISTORY_WRITES, type HistoryAction, type HistoryChange,
 } from './history.js';

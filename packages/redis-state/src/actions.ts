@@ -1,3 +1,4 @@
+import { actionEntry, HISTORY_ACTIONS } from '@bondstream/model';
 import { CommandBatch, ensureDurable } from './batch.js';
 import type { RedisClient } from './client.js';
 import type { CustomerRef, KeySpace } from './keys.js';
@@ -36,10 +37,11 @@ export async function claimActions(
   const batch = new CommandBatch(redis);
   for (const claim of claims) {
     const k = keyspace.actions(claim.ref);
-    const keys = [k.cooldown, k.dedupe, k.outbox, k.webhooks];
+    const keys = [k.cooldown, k.dedupe, k.outbox, k.webhooks, keyspace.customer(claim.ref).state];
     const args = [
       claim.actionId, claim.action, claim.occurredAtMs, options.cooldownMs, options.wallNowMs,
       options.dedupeRetentionMs, claim.payload, options.webhooks ? '1' : '0',
+      actionEntry(claim.action, claim.occurredAtMs), HISTORY_ACTIONS,
     ];
     batch.add(k.cooldown, (p) => callScript(p, 'claimAction', keys, args));
   }

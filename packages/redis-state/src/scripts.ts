@@ -19,7 +19,7 @@ const SCRIPTS: Record<string, { file: string; keys: number | null }> = {
   releaseLease: { file: 'release-lease.lua', keys: 1 },
   raiseWatermark: { file: 'raise-watermark.lua', keys: 1 },
   notePartitionTimes: { file: 'note-partition-times.lua', keys: 1 },
-  claimAction: { file: 'claim-action.lua', keys: 4 },
+  claimAction: { file: 'claim-action.lua', keys: 5 },
 };
 
 export type ScriptName = 'applyCustomers' | 'loadCustomers' | 'ackOutbox' | 'trimOutbox' | 'acquireLease' | 'releaseLease' | 'raiseWatermark' | 'notePartitionTimes' | 'claimAction';

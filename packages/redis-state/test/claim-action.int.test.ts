@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { claimActions, KeySpace, OutboxStore, type ActionClaim, type ClaimOptions } from '@bondstream/redis-state';
 import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
+import { decodeActions, HISTORY_ACTIONS } from '@bondstream/model';
 
 const DAY = 86_400_000;
 const t0 = Date.UTC(2026, 0, 10);
@@ -50,6 +51,17 @@ describe('claim-action.lua (real redis-server)', () => {
     expect(outbox.map(([, fields]) => JSON.parse(fields[1]!).actionId)).toEqual(['a-1', 'a-4', 'a-5']);
     expect(await redis.xlen(k.webhooks)).toBe(3);
     expect(await redis.pttl(k.cooldown)).toBeGreaterThan(29 * DAY);
+  });
+
+  it('keeps the customer\'s last HISTORY_ACTIONS emitted actions, newest first, in its hash (field a)', async () => {
+    const emitted = Array.from({ length: 6 }, (_, i) => claim(`h-${i}`, t0 + i * 40 * DAY, i % 2 === 0 ? 'short_term_offer' : 'enroll_loyalty_program'));
+    // one batch: two claims of the customer see each other
+    expect(await claimActions(redis, keyspace, [...emitted.slice(0, 2), claim('h-1', t0)], options)).toEqual(['emitted', 'emitted', 'duplicate']);
+    expect(await claimActions(redis, keyspace, emitted.slice(2), options)).toEqual(['emitted', 'emitted', 'emitted', 'emitted']);
+    const stored = await redis.hget(keyspace.customer(ref).state, 'a');
+    expect(decodeActions(stored)).toEqual(emitted.slice(-HISTORY_ACTIONS).reverse().map((c) => ({ action: c.action, atMs: c.occurredAtMs })));
+    // the scorer's fields are left alone: no version was written
+    expect(await redis.hget(keyspace.customer(ref).state, 'v')).toBeNull();
   });
 
   it('queues no webhook delivery without webhooks, and a cooldown of 0 only dedupes', async () => {
