@@ -50,6 +50,8 @@ export interface ServiceConfig {
   httpPort: number;
   logLevel: LogLevel;
   apiToken: string | null;
+  /** API_TOKENS_FILE: tokens scoped to tenants (read with loadApiTokens) */
+  apiTokensFile: string | null;
   policyFile: string | null;
   clock: ClockMode;
   /** event clock: the watermark trails the newest event time by this much */
@@ -337,14 +339,15 @@ function readSeconds(r: EnvReader, name: string, fallback: number, least = 0): n
   return Number(value);
 }
 
-function readPolicyFile(r: EnvReader): string | null {
-  const path = r.get('CRM_POLICY_FILE');
+/** A variable naming a file that must exist (CRM_POLICY_FILE, API_TOKENS_FILE). */
+function readFilePath(r: EnvReader, name: string): string | null {
+  const path = r.get(name);
   if (path === undefined) return null;
   try {
-    if (!statSync(path).isFile()) r.fail('CRM_POLICY_FILE', `not a regular file: ${show(path)}`);
+    if (!statSync(path).isFile()) r.fail(name, `not a regular file: ${show(path)}`);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    r.fail('CRM_POLICY_FILE', code === 'ENOENT' ? `file not found: ${show(path)}` : `cannot read ${show(path)} (${code ?? String(err)})`);
+    r.fail(name, code === 'ENOENT' ? `file not found: ${show(path)}` : `cannot read ${show(path)} (${code ?? String(err)})`);
   }
   return path;
 }
@@ -393,7 +396,8 @@ function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConf
   const httpPort = readPort(r, defaults.httpPort);
   const logLevel = r.choice('LOG_LEVEL', LOG_LEVELS) ?? 'info';
   const apiToken = readApiToken(r);
-  const policyFile = readPolicyFile(r);
+  const apiTokensFile = readFilePath(r, 'API_TOKENS_FILE');
+  const policyFile = readFilePath(r, 'CRM_POLICY_FILE');
   const clock = r.choice('CRM_CLOCK', CLOCKS) ?? 'wall';
   const allowedLatenessSeconds = readSeconds(r, 'CRM_ALLOWED_LATENESS_SECONDS', 0);
   const idlePartitionSeconds = readSeconds(r, 'CRM_IDLE_PARTITION_SECONDS', DEFAULT_IDLE_PARTITION_SECONDS, 0.1);
@@ -411,6 +415,7 @@ function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConf
     httpPort,
     logLevel,
     apiToken,
+    apiTokensFile,
     policyFile,
     clock,
     allowedLatenessSeconds,

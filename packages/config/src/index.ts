@@ -23,3 +23,4 @@ export { TOPIC_DEFAULTS, TOPIC_ENV, type TopicKey } from './topics.js';
 export { loadPolicy, resolvePolicy, deepMerge } from './policy.js';
 export { policySchema, describeValue } from './policy-schema.js';
 export { loadConfigOrExit } from './exit.js';
+export { loadApiTokens, type ApiToken } from './api-tokens.js';

@@ -59,6 +59,7 @@ describe('loadServiceConfig', () => {
       httpPort: 9464,
       logLevel: 'info',
       apiToken: null,
+      apiTokensFile: null,
       policyFile: null,
       clock: 'wall',
       allowedLatenessSeconds: 0,
@@ -105,6 +106,7 @@ describe('loadServiceConfig', () => {
         LOG_LEVEL: 'Debug',
         API_TOKEN: 'tok',
         CRM_POLICY_FILE: policyFile,
+        API_TOKENS_FILE: policyFile, // any existing file: its contents are read by loadApiTokens
         CRM_CLOCK: 'event',
         CRM_ALLOWED_LATENESS_SECONDS: '2.5',
         CRM_IDLE_PARTITION_SECONDS: '5',
@@ -132,6 +134,7 @@ describe('loadServiceConfig', () => {
       httpPort: 0,
       logLevel: 'debug',
       apiToken: 'tok',
+      apiTokensFile: policyFile,
       policyFile,
       clock: 'event',
       allowedLatenessSeconds: 2.5,
