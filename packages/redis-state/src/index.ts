@@ -15,3 +15,4 @@ export * from './time-index.js';
 export * from './actions.js';
 export * from './ledger.js';
 export * from './service.js';
+export * from './console-reads.js';

@@ -1,12 +1,12 @@
-import { loadConfigOrExit, loadPolicy, loadServiceConfig } from '@bondstream/config';
+import { loadApiTokens, loadConfigOrExit, loadPolicy, loadServiceConfig } from '@bondstream/config';
 import { createLogger, createMetricsRegistry, startHttpServer } from '@bondstream/observability';
 import { closeRedis, openKeySpaceOrExit, openServiceRedis, readWatermark, redisReady, redisReporting } from '@bondstream/redis-state';
 import { registerApiRoutes } from './routes.js';
 
 async function main(): Promise<void> {
-  const { config, policy } = loadConfigOrExit(() => {
+  const { config, policy, tokens } = loadConfigOrExit(() => {
     const config = loadServiceConfig(process.env, { service: 'api', httpPort: 8080, groupId: 'bondstream-api', needsKafka: false });
-    return { config, policy: loadPolicy(config.policyFile) };
+    return { config, policy: loadPolicy(config.policyFile), tokens: loadApiTokens(config.apiToken, config.apiTokensFile) };
   });
   const logger = createLogger('api', config.logLevel);
   const registry = createMetricsRegistry('api');
@@ -19,13 +19,13 @@ async function main(): Promise<void> {
     registry,
     ready: () => redisReady(redis),
     routes: (app) => registerApiRoutes(app, {
-      redis, keyspace, policy, apiToken: config.apiToken,
+      redis, keyspace, policy, tokens,
       nowMs: async (tenantId) => config.clock === 'wall'
         ? Date.now()
         : (await readWatermark(redis, keyspace, tenantId)) - config.allowedLatenessSeconds * 1_000,
     }),
   });
-  logger.info({ port: http.port, namespace: config.redisNamespace, auth: config.apiToken !== null }, 'api started');
+  logger.info({ port: http.port, namespace: config.redisNamespace, tokens: tokens.map((t) => t.name) }, 'api started');
 
   let stopping = false;
   const shutdown = async (): Promise<void> => {

@@ -1,37 +1,20 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { toProfile, type Policy } from '@bondstream/model';
-import { readCustomerState, readLifetimeModel, readSegmentCounts, scoringModelOf, type KeySpace, type RedisClient } from '@bondstream/redis-state';
-import { bearerMatches } from './auth.js';
+import { toProfile } from '@bondstream/model';
+import { readCustomerState, readLifetimeModel, readSegmentCounts, scoringModelOf } from '@bondstream/redis-state';
+import { requireTokens } from './auth.js';
+import { registerConsoleRoutes } from './console-routes.js';
+import { badRequest, customerParams, tenantQuery, type ApiDeps } from './shapes.js';
 
-// Same limits as the input contract: ids go into Redis keys and hash tags.
-const id = (max: number) => z.string().min(1).max(max).regex(/^[^{}]+$/, 'must not contain { or }');
-const tenantQuery = z.object({ tenant: id(100).default('default') });
-const customerParams = z.object({ customerId: id(200) });
+export type { ApiDeps } from './shapes.js';
 
-export interface ApiDeps {
-  redis: RedisClient;
-  keyspace: KeySpace;
-  policy: Policy;
-  apiToken: string | null;
-  /**
-   * The tenant's evaluation time (the scorer's clock: wall time, or the event-time watermark
-   * minus the allowed lateness with CRM_CLOCK=event): recency and window totals are as of then.
-   */
-  nowMs(tenantId: string): Promise<number>;
-}
-
-/** GET /v1/customers/{customerId}, /v1/segments and /v1/models, each ?tenant= (DESIGN section 3). */
+/**
+ * GET /v1/customers/{customerId}, /v1/segments and /v1/models, each ?tenant= (DESIGN section 3),
+ * and the console's reads (console-routes.ts).
+ */
 export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   await app.register(async (v1) => {
-    if (deps.apiToken !== null) {
-      const token = deps.apiToken;
-      v1.addHook('onRequest', async (request, reply) => {
-        if (!bearerMatches(request.headers.authorization, token)) {
-          await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: 'a valid bearer token is required' });
-        }
-      });
-    }
+    requireTokens(v1, deps.tokens);
+    registerConsoleRoutes(v1, deps);
 
     v1.get('/customers/:customerId', async (request, reply) => {
       const params = customerParams.safeParse(request.params);
@@ -72,9 +55,4 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
       };
     });
   }, { prefix: '/v1' });
-}
-
-function badRequest(error: z.ZodError | undefined) {
-  const detail = error?.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
-  return { error: 'bad_request', message: detail ?? 'invalid request' };
 }

@@ -40,7 +40,9 @@ describe.each([
     await seedCustomer(redis, 'shop-1', 'c-42');
     http = await startHttpServer({
       port: 0, host: '127.0.0.1', logger: createLogger('api', 'silent'), registry: createMetricsRegistry('api'), ready: () => true,
-      routes: (app) => registerApiRoutes(app, { redis, keyspace, policy: defaultPolicy, apiToken: token, nowMs: async () => nowMs }),
+      routes: (app) => registerApiRoutes(app, {
+        redis, keyspace, policy: defaultPolicy, tokens: token ? [{ name: 'API_TOKEN', token, tenants: null }] : [], nowMs: async () => nowMs,
+      }),
     });
   });
   afterAll(async () => {
