@@ -40,6 +40,8 @@ export interface ScorerRun {
   /** Redis server CPU time over wall time while the scorer drained: near 1 means Redis is the bottleneck */
   redisCpuShare: number;
   redisBytesPerCustomer: number;
+  /** of those, the mean length of the recent-changes and actions history fields (h, a) of the customers' hashes */
+  historyBytesPerCustomer: number;
   memoryByKeyKind: Record<string, number>;
   usedMemoryBefore: number;
   usedMemoryAfter: number;
@@ -79,6 +81,22 @@ async function memoryByKeyKind(redis: Redis, namespace: string): Promise<Record<
   return Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, Math.round(v / LOADED_CUSTOMERS)]));
 }
 
+/** The mean length of the history fields (h: recent changes, a: actions) over every customer's hash. */
+async function historyBytesPerCustomer(redis: Redis, namespace: string): Promise<number> {
+  let bytes = 0;
+  let customers = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:{*}:c:*`, 'COUNT', 1000);
+    cursor = next;
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.hstrlen(key, 'h').hstrlen(key, 'a');
+    for (const [, length] of (await pipeline.exec()) ?? []) bytes += Number(length ?? 0);
+    customers += keys.length;
+  } while (cursor !== '0');
+  return customers === 0 ? 0 : round(bytes / customers, 1);
+}
+
 /**
  * Phase 1: one scorer drains the preloaded topic; throughput, batches, commands, memory per
  * customer. It is stopped afterwards (so a --cpu-prof profile covers this phase only).
@@ -115,6 +133,7 @@ export async function scorerThroughput(stack: LocalStack, redis: Redis, args: Ar
       eventsPerSecond, batches, eventsPerBatch: round(TOPIC_EVENTS / batches, 1), commandsPerBatch: round(commands / batches, 1),
       segmentChangesPerEvent: round(changes / TOPIC_EVENTS, 3), redisCpuShare, cpuMicrosPerEvent, stealShare: steal,
       usedMemoryBefore, usedMemoryAfter, redisBytesPerCustomer: Math.round((usedMemoryAfter - usedMemoryBefore) / LOADED_CUSTOMERS),
+      historyBytesPerCustomer: await historyBytesPerCustomer(redis, 'bench'),
       memoryByKeyKind: await memoryByKeyKind(redis, 'bench'),
     };
   } finally {
