@@ -13,10 +13,13 @@
   than the ids.
 
   KEYS: 1 outbox stream, 2 recency index, 3 frequency index, 4 monetary index, 5 profit index,
-        6 segment counts hash, 7 due-time zset, then D transition-count hashes (one per UTC day
-        the call's changes happened on: field "dimension:from>to" → changes, kept
-        ARGV[2] seconds), then one customer hash per customer (all share one hash tag)
-  ARGV: 1 D, 2 the transition counts' retention in seconds, then per customer in KEYS order:
+        6 segment counts hash, 7 due-time zset, 8 the tenant's transition days (zset: day →
+        day, so the clock can drop days older than it keeps), then D transition-count hashes
+        (one per UTC day the call's changes happened on: field "dimension:from>to" → changes,
+        kept ARGV[2] seconds at most), then one customer hash per customer (all share one hash
+        tag)
+  ARGV: 1 D, 2 the transition counts' retention in seconds, 3..2+D the D days, then per
+        customer in KEYS order:
         expected version, new version, encoded state, ledger ('=' unchanged, '' none),
         index member (customer id), last purchase day, frequency, monetary cents,
         profit cents   ('' removes the member from that index),
@@ -30,8 +33,8 @@
 ]]
 local results = {}
 local days = tonumber(ARGV[1])
-local at = 3
-for c = 8 + days, #KEYS do
+local at = 3 + days
+for c = 9 + days, #KEYS do
   local customer = KEYS[c]
   local expected, version = ARGV[at], ARGV[at + 1]
   local m = tonumber(ARGV[at + 12])
@@ -64,7 +67,7 @@ for c = 8 + days, #KEYS do
       redis.call('HSET', customer, 'h', ARGV[at + 10])
     end
 
-    local transitions = KEYS[7 + tonumber(ARGV[at + 11])]
+    local transitions = KEYS[8 + tonumber(ARGV[at + 11])]
     local i = at + 13
     for _ = 1, m do
       local from, to, event = ARGV[i], ARGV[i + 1], ARGV[i + 2]
@@ -81,7 +84,9 @@ for c = 8 + days, #KEYS do
 end
 -- after the counts exist (EXPIRE on a missing key does nothing); a day whose customers were all
 -- conflicts has no key and needs none
-for d = 8, 7 + days do
-  redis.call('EXPIRE', KEYS[d], ARGV[2])
+for d = 1, days do
+  if redis.call('EXPIRE', KEYS[8 + d], ARGV[2]) == 1 then
+    redis.call('ZADD', KEYS[8], ARGV[2 + d], ARGV[2 + d])
+  end
 end
 return results

@@ -139,8 +139,8 @@ export async function writeCustomers(
       if (!days.includes(day)) days.push(day);
     }
     const keys = [k.outbox, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts, k.due,
-      ...days.map((day) => `${k.transitionsPrefix}${day}`)];
-    const args: (string | number | Buffer)[] = [days.length, TRANSITION_RETENTION_SECONDS];
+      `${k.transitionsPrefix}days`, ...days.map((day) => `${k.transitionsPrefix}${day}`)];
+    const args: (string | number | Buffer)[] = [days.length, TRANSITION_RETENTION_SECONDS, ...days];
     for (const i of group.at) {
       const write = writes[i] as CustomerWrite;
       keys.push(write.stored.keys.state);
@@ -187,8 +187,9 @@ const splitSegmentKey = (key: string): [string, string] => {
 };
 
 /**
- * How long a day's transition counts are kept after its last change: the console looks back
- * 90 days at most (in wall time; a replay of old history keeps its days as long).
+ * How long a day's transition counts are kept after its last change, at most: the console
+ * looks back 90 days. The clock also drops the days more than TRANSITION_KEEP_DAYS behind the
+ * tenant's clock (trimTransitionDays), which matters when event time runs ahead of wall time.
  */
 export const TRANSITION_RETENTION_SECONDS = 100 * 86_400;
 const DAY_MS = 86_400_000;

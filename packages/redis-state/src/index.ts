@@ -16,3 +16,4 @@ export * from './actions.js';
 export * from './ledger.js';
 export * from './service.js';
 export * from './console-reads.js';
+export * from './transitions.js';

@@ -134,8 +134,11 @@ export class KeySpace {
     return `${this.tag(shard)}:ix:${tenantId}:${name}`;
   }
 
-  /** A tenant's segment changes of one UTC day on this shard, counted per transition ('' gives the prefix). */
-  transitions(shard: number, tenantId: string, day: number | ''): string {
+  /**
+   * A tenant's segment changes of one UTC day on this shard, counted per transition ('' gives the
+   * prefix; 'days' the zset of the days kept).
+   */
+  transitions(shard: number, tenantId: string, day: number | '' | 'days'): string {
     return `${this.tag(shard)}:tr:${tenantId}:${day}`;
   }
 

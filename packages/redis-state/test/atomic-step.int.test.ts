@@ -4,7 +4,7 @@ import { appendChanges, applyEvents, assignSegments, decodeChanges, decodeState,
 import {
   KeySpace, OutboxStore, leaseShards, loadCustomers, readBandCustomers, readCustomerState, readDueCustomers,
   readPopulation, readPurchasingCustomers, readSegmentCounts, samplePurchasingCustomers, transitionField, writeCustomers,
-  TRANSITION_RETENTION_SECONDS,
+  TRANSITION_RETENTION_SECONDS, trimTransitionDays,
   type CustomerWrite, type StoredCustomer,
 } from '@bondstream/redis-state';
 import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
@@ -91,6 +91,23 @@ describe('the atomic customer step (real redis-server)', () => {
     expect(await redis.ttl(dayKey)).toBeGreaterThan(TRANSITION_RETENTION_SECONDS - 60);
     expect(again!.history).toBe(write.history);
     expect(decodeChanges(again!.history)).toHaveLength(3);
+  });
+
+  it('records the days with transition counts, and the clock drops days it has left behind', async () => {
+    const other = { tenantId: 'shop-1', customerId: 'c-43' };
+    const [a] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1'] }]);
+    const [b] = await loadCustomers(redis, keyspace, [{ ref: other, eventIds: ['o-300'] }]);
+    await writeCustomers(redis, [plan(a!, [order(1)], t0 + 2 * day), plan(b!, [order(300)], t0 + 300 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    const firstDay = Math.floor((t0 + 2 * day) / day);
+    const lastDay = Math.floor((t0 + 300 * day) / day);
+    const shards = [keyspace.customer(ref).shard, keyspace.customer(other).shard];
+    const kept = async () => (await Promise.all(shards.map((shard) => redis.zrange(keyspace.transitions(shard, 'shop-1', 'days'), 0, -1)))).flat().map(Number).sort();
+    expect(await kept()).toEqual([firstDay, lastDay]);
+    expect(await trimTransitionDays(redis, keyspace, 'shop-1', keyspace.shardIds, lastDay)).toBe(1);
+    expect(await kept()).toEqual([lastDay]);
+    expect(await redis.exists(keyspace.transitions(shards[0]!, 'shop-1', firstDay))).toBe(0);
+    expect(await redis.exists(keyspace.transitions(shards[1]!, 'shop-1', lastDay))).toBe(1);
+    expect(await trimTransitionDays(redis, keyspace, 'shop-1', keyspace.shardIds, lastDay)).toBe(0);
   });
 
   it('leaves the history as stored when a write has no changes', async () => {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import { utcDay } from '@bondstream/model';
 import {
-  CLOCK_LEASE_KIND, CommandBatch, leaseShards, listTenants, readDueCustomers, releaseShards, type CustomerRef, type CustomerWrite, type ShardLeases,
+  CLOCK_LEASE_KIND, CommandBatch, leaseShards, trimTransitionDays, listTenants, readDueCustomers, releaseShards, type CustomerRef, type CustomerWrite, type ShardLeases,
 } from '@bondstream/redis-state';
 import type { ScoringContext } from './plan.js';
 import { reevaluateCustomers } from './reevaluate.js';
@@ -122,6 +123,8 @@ export class DueClock {
     let lagMs = 0;
     for (const tenantId of tenants) {
       const startMs = clock.now(tenantId);
+      // the console's transition counts: drop days the clock has left far behind
+      if (sweep) await trimTransitionDays(redis, keyspace, tenantId, this.shards, utcDay(startMs));
       const earliest = this.earliestOf(tenantId);
       const shards = sweep ? this.shards : this.shards.filter((shard) => (earliest[shard] as number) <= startMs);
       if (shards.length === 0) continue;
