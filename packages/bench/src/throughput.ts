@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import { listTenants, openStateLayout, readDueCustomers, readNewestEventMs, readWatermark } from '@bondstream/redis-state';
+import { eventClockSettled, listTenants, openStateLayout } from '@bondstream/redis-state';
 import { waitFor, type LocalStack } from '@bondstream/testkit';
 import { startRoundTripProxy } from './proxy.js';
 import {
@@ -179,11 +179,7 @@ const BATCH_CONNECTION = 'bondstream-scorer-batches';
 async function clockCaughtUp(redis: Redis, namespace: string): Promise<void> {
   const keyspace = await openStateLayout(redis, namespace, 16);
   await waitFor('the event clock caught up', async () => {
-    for (const tenantId of await listTenants(redis, keyspace)) {
-      const watermarkMs = await readWatermark(redis, keyspace, tenantId);
-      if ((await readNewestEventMs(redis, keyspace, tenantId)) > watermarkMs) return undefined;
-      if ((await readDueCustomers(redis, keyspace, tenantId, [...keyspace.shardIds], watermarkMs, 1)).length > 0) return undefined;
-    }
+    for (const tenantId of await listTenants(redis, keyspace)) if (!(await eventClockSettled(redis, keyspace, tenantId))) return undefined;
     return true;
   }, { timeoutMs: 120_000, intervalMs: 100 });
 }

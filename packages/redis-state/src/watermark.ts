@@ -3,6 +3,7 @@ import type { PartitionTime } from '@bondstream/model';
 import type { RedisClient } from './client.js';
 import type { KeySpace } from './keys.js';
 import { callScript } from './scripts.js';
+import { readDueCustomers } from './time-index.js';
 
 /**
  * The stored pieces of the event-time watermark (CRM_CLOCK=event; the computation is
@@ -81,4 +82,15 @@ export async function readNewestEventMs(redis: RedisClient, keyspace: KeySpace, 
 function parseTime(value: string): { newestEventMs: number; lastDataWallMs: number } {
   const colon = value.indexOf(':');
   return { newestEventMs: Number(value.slice(0, colon)), lastDataWallMs: Number(value.slice(colon + 1)) };
+}
+
+/**
+ * Whether a tenant's event clock has settled: its watermark has reached the newest event seen
+ * and no customer is due at or before it (the clock's re-evaluations are done). What a backfill,
+ * a bench or a test waits for before it reads the final state.
+ */
+export async function eventClockSettled(redis: RedisClient, keyspace: KeySpace, tenantId: string): Promise<boolean> {
+  const watermarkMs = await readWatermark(redis, keyspace, tenantId);
+  if (watermarkMs === 0 || (await readNewestEventMs(redis, keyspace, tenantId)) > watermarkMs) return false;
+  return (await readDueCustomers(redis, keyspace, tenantId, keyspace.shardIds, watermarkMs, 1)).length === 0;
 }
