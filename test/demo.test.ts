@@ -18,5 +18,7 @@ describe('the demo', () => {
     const actionLines = out.split('\n').filter((line) => /→ action [a-z_]+ for demo\/c-\d+ via [a-z_]+/.test(line));
     expect(actionLines.length, out.slice(-3_000)).toBeGreaterThan(0);
     expect(out).toContain('demo: stopped');
+    // where to watch it: the console, served by the demo's api
+    expect(out).toMatch(/^Console: http:\/\/127\.0\.0\.1:\d+\/console\//m);
   }, 180_000);
 });
