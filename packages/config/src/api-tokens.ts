@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { readYamlFile } from './yaml-file.js';
 
 /**
  * The API's bearer tokens and the tenants each may read (DESIGN section 3). `API_TOKEN` is the
@@ -33,16 +32,7 @@ export function loadApiTokens(apiToken: string | null, file: string | null): Api
   const tokens: ApiToken[] = apiToken === null ? [] : [{ name: 'API_TOKEN', token: apiToken, tenants: null }];
   if (file === null) return tokens;
   const source = `API_TOKENS_FILE (${file})`;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${source}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(err)})`}`);
-  }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new ConfigError(doc.errors.map((e) => `${source}: not valid YAML or JSON: ${e.message.split('\n')[0]}`));
-  const parsed = fileSchema.safeParse(doc.toJS());
+  const parsed = fileSchema.safeParse(readYamlFile(file, source));
   if (!parsed.success) {
     // token values are secrets: the messages name the path, never the value
     throw new ConfigError(parsed.error.issues.map((i) => `${source}: ${i.path.join('.') || 'document'}: ${i.message}`));

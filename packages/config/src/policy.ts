@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { defaultPolicy, type Policy } from '@bondstream/model';
 import { ConfigError } from './errors.js';
 import { policySchema } from './policy-schema.js';
+import { readYamlFile } from './yaml-file.js';
 
 type Plain = Record<string, unknown>;
 
@@ -66,17 +65,5 @@ export function resolvePolicy(document: unknown, source: string): Policy {
 export function loadPolicy(file: string | null): Policy {
   if (file === null) return structuredClone(defaultPolicy);
   const source = `CRM_POLICY_FILE (${file})`;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${source}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(err)})`}`);
-  }
-  // YAML 1.2 is a superset of JSON, so one parser reads both. Duplicate keys are errors.
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => `${source}: not valid YAML or JSON: ${e.message.split('\n')[0]}`));
-  }
-  return resolvePolicy(doc.toJS({ maxAliasCount: 100 }), source);
+  return resolvePolicy(readYamlFile(file, source), source);
 }
