@@ -66,5 +66,5 @@ export const fmt = {
   share: (n: number, total: number): string => (total > 0 ? `${((100 * n) / total).toFixed(1)} %` : '—'),
   prob: (n: number | null): string => (n === null ? '—' : n.toFixed(2)),
   num: (n: number, digits = 4): string => (Number.isInteger(n) ? String(n) : n.toPrecision(digits)),
-  time: (iso: string | null): string => (iso === null ? '—' : iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC')),
+  time: (iso: string | null): string => (iso === null ? '—' : iso.replace('T', ' ').replace(/(:\d\d)?(\.\d+)?Z$/, ' UTC')),
 };

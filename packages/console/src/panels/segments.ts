@@ -58,7 +58,7 @@ export function renderPyramid(target: HTMLElement, segments: Result<SegmentsResp
       bar.style.width = `${Math.max(n > 0 ? 1 : 0, (100 * n) / max)}%`;
       return [segmentLabel(segment), h('span', { class: 'bar-track', 'aria-hidden': 'true' }, bar), count('pyramid', segment, n), fmt.share(n, all)];
     });
-    return [table('Customers per pyramid level, top first', ['Level', 'Share of the base', 'Customers', '%'], rows, { className: 'pyramid', numeric: [2, 3] })];
+    return [table('Customers per pyramid level, top first', ['Level', 'Share', 'Customers', '%'], rows, { className: 'pyramid', numeric: [2, 3] })];
   });
 }
 
@@ -79,10 +79,11 @@ export function renderRfmGrid(target: HTMLElement, segments: Result<SegmentsResp
     })]);
     const all = total(counts);
     return [
-      table('R × F grid: recency score 5 (most recent) to 1 by frequency score 1 to 5', ['Recency', 'F1', 'F2', 'F3', 'F4', 'F5'], rows, { className: 'rf-grid' }),
-      table('Customers per RFM segment', ['Segment', 'Customers', '%'],
-        SEGMENTS.rfm.map((segment) => [segmentLabel(segment), count('rfm', segment, counts[segment] ?? 0), fmt.share(counts[segment] ?? 0, all)]),
-        { className: 'compact', numeric: [1, 2] }),
+      h('div', { class: 'rfm-layout' },
+        table('R × F grid: recency score 5 (most recent) to 1 by frequency score 1 to 5', ['R \\ F', 'F1', 'F2', 'F3', 'F4', 'F5'], rows, { className: 'rf-grid' }),
+        table('Customers per RFM segment', ['Segment', 'Customers', '%'],
+          SEGMENTS.rfm.map((segment) => [segmentLabel(segment), count('rfm', segment, counts[segment] ?? 0), fmt.share(counts[segment] ?? 0, all)]),
+          { numeric: [1, 2] })),
       h('p', { class: 'note' }, 'Prospects (interactions, no purchase) have no RFM segment. A cell is darker the more customers its segment holds.'),
     ];
   });
