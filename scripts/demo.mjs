@@ -343,6 +343,7 @@ say('');
 say(`API:  http://127.0.0.1:${api.port}`);
 say(`      curl -s${token} 'http://127.0.0.1:${api.port}/v1/customers/${example.customerId}?tenant=${TENANT}'   (built as ${example.archetype} → ${example.expected})`);
 say(`      curl -s${token} 'http://127.0.0.1:${api.port}/v1/segments?tenant=${TENANT}'`);
+say(`Console: http://127.0.0.1:${api.port}/console/?tenant=${TENANT}${process.env.API_TOKEN ? '   (the page asks for a token: the value of $API_TOKEN)' : ''}`);
 say(`Shoppers: ${history.shoppers.length} (${Object.entries(counts).map(([a, n]) => `${n} ${a} → ${history.shoppers.find((s) => s.archetype === a).expected}`).join(', ')}); ground truth in ${rel(labelsPath)}`);
 say('');
 
