@@ -25,6 +25,7 @@ describe('the console', () => {
   let stack: Stack;
   let scorer: RunningService;
   let api: RunningService;
+  let openApi: RunningService; // the same data, no API_TOKEN
   let browser: Browser;
   const dir = mkdtempSync(join(tmpdir(), 'bondstream-console-'));
   const endMs = Date.now();
@@ -32,11 +33,11 @@ describe('the console', () => {
   const apiGet = <T>(path: string) => getJson<T>(`${api.url}/v1/${path}`, TOKEN);
 
   /** A page of the console with the token already in the tab's session (or none). */
-  async function open(context: BrowserContext, token: string | null, query = `tenant=${TENANT}`) {
+  async function open(context: BrowserContext, token: string | null, query = `tenant=${TENANT}`, server = api) {
     if (token !== null) await context.addInitScript(([key, value]) => (globalThis as unknown as InPage).sessionStorage.setItem(key as string, value as string), [TOKEN_KEY, token]);
     const page = await context.newPage();
     const browserConsole = watchConsole(page, EXPECTED_HTTP);
-    await page.goto(`${api.url}/console/?${query}`);
+    await page.goto(`${server.url}/console/?${query}`);
     return { page, console: browserConsole };
   }
 
@@ -46,9 +47,10 @@ describe('the console', () => {
     writeFileSync(policyFile, 'lifetime:\n  refitSeconds: 10\n');
     mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startStack();
-    [scorer, api, browser] = await Promise.all([
+    [scorer, api, openApi, browser] = await Promise.all([
       startService('scorer', stack, { CRM_CLOCK: 'event', CRM_POLICY_FILE: policyFile }),
       startService('api', stack, { API_TOKEN: TOKEN, CRM_CLOCK: 'event' }),
+      startService('api', stack, { CRM_CLOCK: 'event' }),
       launchChromium(),
     ]);
     const kafka = new Kafka({ brokers: [stack.kafka.brokers], clientId: 'test-console', logLevel: logLevel.NOTHING });
@@ -63,7 +65,7 @@ describe('the console', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([scorer?.stop(), api?.stop()]);
+    await Promise.all([scorer?.stop(), api?.stop(), openApi?.stop()]);
     await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -111,6 +113,19 @@ describe('the console', () => {
       expect(browserConsole.errors).toEqual([]);
       // TODO(backend, after merging main): API_TOKENS_FILE with a token scoped to another tenant
       // → the banner "This token may not read tenant …" (403), and the picker lists only its tenants.
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('never asks for a token when the API needs none', async () => {
+    const context = await browser.newContext();
+    try {
+      const { page, console: browserConsole } = await open(context, null, `tenant=${TENANT}`, openApi);
+      await page.locator('[data-count="relationship:true_friend"]').waitFor({ timeout: 5_000 });
+      expect(await page.locator('#token-panel').isHidden()).toBe(true);
+      expect(await page.evaluate((key) => (globalThis as unknown as InPage).sessionStorage.getItem(key), TOKEN_KEY)).toBeNull();
+      expect(browserConsole.errors).toEqual([]);
     } finally {
       await context.close();
     }
