@@ -1,10 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import type { Browser } from 'playwright-core';
 
-// playwright-core never downloads a browser on install; this keeps any playwright tooling the
-// tests load from trying either (DESIGN section 6: Debian's chromium only).
-process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD ??= '1';
-
 /** Debian's chromium (scripts/setup.sh installs it), or a clear error naming the fix. */
 export function chromiumPath(): string {
   try {
@@ -19,6 +15,10 @@ export function chromiumPath(): string {
  * `finally` or an `afterAll`; `withChromium` does that for you.
  */
 export async function launchChromium(): Promise<Browser> {
+  // playwright-core never downloads a browser on install; this keeps any playwright tooling from
+  // trying either (DESIGN section 6: Debian's chromium only). Loaded here, not at import, so the
+  // demo and other users of the testkit need no playwright-core.
+  process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD ??= '1';
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: chromiumPath(),
