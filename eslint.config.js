@@ -13,4 +13,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // the console runs in the browser
+  { files: ['packages/console/src/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
 );

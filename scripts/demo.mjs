@@ -340,10 +340,10 @@ for (const s of history.shoppers) counts[s.archetype] = (counts[s.archetype] ?? 
 const example = history.shoppers.find((s) => s.archetype === 'loyal_high_margin') ?? history.shoppers[0];
 const token = process.env.API_TOKEN ? ` -H "Authorization: Bearer $API_TOKEN"` : '';
 say('');
-say(`Console: http://127.0.0.1:${api.port}/console/   (open it in a browser: it refreshes itself while the demo runs${process.env.API_TOKEN ? '; token: the value of $API_TOKEN' : ''})`);
 say(`API:  http://127.0.0.1:${api.port}`);
 say(`      curl -s${token} 'http://127.0.0.1:${api.port}/v1/customers/${example.customerId}?tenant=${TENANT}'   (built as ${example.archetype} → ${example.expected})`);
 say(`      curl -s${token} 'http://127.0.0.1:${api.port}/v1/segments?tenant=${TENANT}'`);
+say(`Console: http://127.0.0.1:${api.port}/console/?tenant=${TENANT}   (it refreshes itself while the demo runs${process.env.API_TOKEN ? '; it asks for a token: the value of $API_TOKEN' : ''})`);
 say(`Shoppers: ${history.shoppers.length} (${Object.entries(counts).map(([a, n]) => `${n} ${a} → ${history.shoppers.find((s) => s.archetype === a).expected}`).join(', ')}); ground truth in ${rel(labelsPath)}`);
 say('');
 

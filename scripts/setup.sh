@@ -17,6 +17,8 @@ command -v patch >/dev/null || need+=(patch)
 # Used only by tests that validate deploy/ (docker-compose.yml and the Prometheus rules).
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v promtool >/dev/null || need+=(prometheus)
+# The console's browser tests drive Debian's chromium with playwright-core (never a browser download).
+command -v chromium >/dev/null || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

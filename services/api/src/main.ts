@@ -1,6 +1,7 @@
 import { loadApiTokens, loadConfigOrExit, loadPolicy, loadServiceConfig } from '@bondstream/config';
 import { createLogger, createMetricsRegistry, startHttpServer } from '@bondstream/observability';
 import { closeRedis, openKeySpaceOrExit, openServiceRedis, readWatermark, redisReady, redisReporting } from '@bondstream/redis-state';
+import { registerConsole } from './console.js';
 import { registerApiRoutes } from './routes.js';
 
 async function main(): Promise<void> {
@@ -18,12 +19,15 @@ async function main(): Promise<void> {
     logger,
     registry,
     ready: () => redisReady(redis),
-    routes: (app) => registerApiRoutes(app, {
-      redis, keyspace, policy, tokens,
-      nowMs: async (tenantId) => config.clock === 'wall'
-        ? Date.now()
-        : (await readWatermark(redis, keyspace, tenantId)) - config.allowedLatenessSeconds * 1_000,
-    }),
+    routes: async (app) => {
+      await registerApiRoutes(app, {
+        redis, keyspace, policy, tokens,
+        nowMs: async (tenantId) => config.clock === 'wall'
+          ? Date.now()
+          : (await readWatermark(redis, keyspace, tenantId)) - config.allowedLatenessSeconds * 1_000,
+      });
+      await registerConsole(app);
+    },
   });
   logger.info({ port: http.port, namespace: config.redisNamespace, tokens: tokens.map((t) => t.name) }, 'api started');
 
