@@ -111,7 +111,7 @@ describe('the atomic customer step (real redis-server)', () => {
     const result = await writeCustomers(redis, [plan(stale!, [order(2)], t0 + 3 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
     expect(result.conflicts).toHaveLength(1);
     expect(result.written).toHaveLength(0);
-    const state = decodeState((await redis.hget(keyspace.customer(ref).state, 's'))!);
+    const state = decodeState((await redis.hgetBuffer(keyspace.customer(ref).state, 's'))!);
     expect(state.lifetime.orders).toBe(1);
     expect((await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-2'] }]))[0]!.alreadyApplied.size).toBe(0);
     expect(await redis.xlen(keyspace.outbox(first!.keys.shard))).toBe(outboxBefore);
