@@ -39,8 +39,10 @@ const F_EVALUATED = 8;
 const F_RFM = 16;
 const F_SEGMENT0 = 32; // << dimension index
 
+const writer = new ByteWriter();
+
 export function encodeState(s: CustomerState): Buffer {
-  const w = new ByteWriter();
+  const w = writer.reset();
   const anchor = s.lastEventAtMs === null ? 0 : int(s.lastEventAtMs, 'lastEventAtMs');
   const evalAnchor = s.evaluatedAtMs === null ? anchor : int(s.evaluatedAtMs, 'evaluatedAtMs');
   let flags = 0;
@@ -67,15 +69,14 @@ export function encodeState(s: CustomerState): Buffer {
   if (applied < 0) throw new Error(`cannot encode customer state: appliedEvents = ${applied} is negative`);
   w.varint(applied);
 
-  writeFields(w, LIFETIME_FIELDS.map((f) => int(s.lifetime[f], f)));
+  writeFields(w, s.lifetime, LIFETIME_FIELDS);
 
   const anchorDay = Math.floor(anchor / DAY_MS);
   writeDays(w, s.purchaseDays.map((d) => int(d, 'purchase day')), anchorDay, 'purchaseDays');
 
   const days = Object.keys(s.window).map((k) => int(Number(k), 'bucket day')).sort((a, b) => a - b);
   writeDays(w, days, anchorDay, 'bucket days', (day) => {
-    const b = s.window[day]!;
-    writeFields(w, BUCKET_FIELDS.map((f) => int(b[f], f)));
+    writeFields(w, s.window[day]!, BUCKET_FIELDS);
   });
 
   DIMENSIONS.forEach((d) => {
@@ -142,17 +143,15 @@ function readV2(r: ByteReader): CustomerState {
     rfmScores: null,
   };
 
-  const lifetime = readFields(r, LIFETIME_FIELDS.length, 'lifetime');
-  LIFETIME_FIELDS.forEach((f, i) => (s.lifetime[f] = lifetime[i]!));
+  readFields(r, s.lifetime, LIFETIME_FIELDS, 'lifetime');
 
   const anchorDay = Math.floor(anchor / DAY_MS);
   s.purchaseDays = readDays(r, anchorDay, 'purchaseDays');
 
   const buckets: [number, DayBucket][] = [];
   readDays(r, anchorDay, 'bucket days', (day) => {
-    const values = readFields(r, BUCKET_FIELDS.length, 'bucket');
     const b = emptyBucket();
-    BUCKET_FIELDS.forEach((f, j) => (b[f] = values[j]!));
+    readFields(r, b, BUCKET_FIELDS, 'bucket');
     buckets.push([day, b]);
   });
   for (let i = buckets.length - 1; i >= 0; i--) s.window[buckets[i]![0]] = buckets[i]![1];
@@ -199,24 +198,23 @@ function writeTime(w: ByteWriter, t: number): void {
 }
 
 function readTimeValue(r: ByteReader, what: string): number {
-  const out = { low: 0 };
-  return readTime(r.signed(2, out) * TIME_SCALES[out.low]!, what);
+  const v = r.signed(2);
+  return readTime(v * TIME_SCALES[r.low]!, what);
 }
 
-/** Bitmask of the non-zero values (bit i: values[i]), then those values, signed. */
-function writeFields(w: ByteWriter, values: readonly number[]): void {
+/** Bitmask of the non-zero fields (bit i: fields[i]), then their values, signed. */
+function writeFields<K extends string>(w: ByteWriter, values: Record<K, number>, fields: readonly K[]): void {
   let mask = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] !== 0) mask += 2 ** i;
+  for (let i = 0; i < fields.length; i++) if (int(values[fields[i]!], fields[i]!) !== 0) mask |= 1 << i;
   w.varint(mask);
-  for (const v of values) if (v !== 0) w.signed(v);
+  for (let i = 0; i < fields.length; i++) if (mask & (1 << i)) w.signed(values[fields[i]!]);
 }
 
-function readFields(r: ByteReader, count: number, what: string): number[] {
-  let mask = r.varint();
-  if (mask >= 2 ** count) fail(`${what}: unknown field in mask ${mask.toString(2)}`);
-  const values = new Array<number>(count).fill(0);
-  for (let i = 0; mask > 0; i++, mask = Math.floor(mask / 2)) if (mask % 2 === 1) values[i] = r.signed();
-  return values;
+/** Reads what writeFields wrote into `into` (whose fields start at 0). */
+function readFields<K extends string>(r: ByteReader, into: Record<K, number>, fields: readonly K[], what: string): void {
+  const mask = r.varint();
+  if (mask >= 1 << fields.length) fail(`${what}: unknown field in mask ${mask.toString(2)}`);
+  for (let i = 0; i < fields.length; i++) if (mask & (1 << i)) into[fields[i]!] = r.signed();
 }
 
 /**

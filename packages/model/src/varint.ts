@@ -13,8 +13,14 @@ export class VarintError extends Error {}
 const TWO_POW_7 = 128;
 
 export class ByteWriter {
-  private buf = new Uint8Array(64);
+  private buf = new Uint8Array(256);
   private at = 0;
+
+  /** Starts over (the buffer is reused: one writer serves every encode, which is synchronous). */
+  reset(): this {
+    this.at = 0;
+    return this;
+  }
 
   byte(b: number): void {
     if (this.at === this.buf.length) this.grow();
@@ -26,10 +32,19 @@ export class ByteWriter {
    * in the low bits of the first byte. Unsigned LEB128 of magnitude·2^lowBits + low.
    */
   varint(magnitude: number, low = 0, lowBits = 0): void {
+    if (magnitude < 0x2000000) {
+      // fast path, 32-bit arithmetic: magnitude·2^lowBits + low < 2^31
+      let v = magnitude * (1 << lowBits) + low;
+      while (v >= 0x80) {
+        this.byte((v & 0x7f) | 0x80);
+        v >>>= 7;
+      }
+      this.byte(v);
+      return;
+    }
     const firstSpan = 2 ** (7 - lowBits);
     let rest = Math.floor(magnitude / firstSpan);
-    const first = (magnitude - rest * firstSpan) * 2 ** lowBits + low;
-    this.byte(rest > 0 ? first | 0x80 : first);
+    this.byte(((magnitude - rest * firstSpan) * 2 ** lowBits + low) | 0x80);
     while (rest > 0) {
       const next = Math.floor(rest / TWO_POW_7);
       const b = rest - next * TWO_POW_7;
@@ -84,14 +99,16 @@ export class ByteReader {
     return this.buf[this.at++]!;
   }
 
-  /** Reads what `ByteWriter.varint(magnitude, low, lowBits)` wrote; returns the magnitude, `low` into lowOut. */
-  varint(lowBits = 0, lowOut?: { low: number }): number {
+  /** The `low` bits of the last varint read (its sign and tag for `signed`). */
+  low = 0;
+
+  /** Reads what `ByteWriter.varint(magnitude, low, lowBits)` wrote; returns the magnitude, `low` in this.low. */
+  varint(lowBits = 0): number {
     let b = this.byte();
-    const firstSpan = 2 ** (7 - lowBits);
     const payload = b & 0x7f;
-    if (lowOut) lowOut.low = payload & ((1 << lowBits) - 1);
-    let magnitude = Math.floor(payload / 2 ** lowBits);
-    let scale = firstSpan;
+    this.low = payload & ((1 << lowBits) - 1);
+    let magnitude = payload >>> lowBits;
+    let scale = 2 ** (7 - lowBits);
     while (b & 0x80) {
       b = this.byte();
       // 8 continuation bytes carry 56 bits beyond the first: more than any safe integer needs
@@ -101,15 +118,15 @@ export class ByteReader {
       magnitude += chunk * scale;
       scale *= TWO_POW_7;
     }
-    if (!Number.isSafeInteger(magnitude)) throw new VarintError('varint beyond 2^53');
+    if (magnitude > Number.MAX_SAFE_INTEGER) throw new VarintError('varint beyond 2^53');
     return magnitude;
   }
 
-  signed(tagBits = 0, tagOut?: { low: number }): number {
-    const out = { low: 0 };
-    const magnitude = this.varint(tagBits + 1, out);
-    const negative = out.low & 1;
-    if (tagOut) tagOut.low = out.low >> 1;
+  /** Reads what `ByteWriter.signed(v, tag, tagBits)` wrote; the tag is left in this.low. */
+  signed(tagBits = 0): number {
+    const magnitude = this.varint(tagBits + 1);
+    const negative = this.low & 1;
+    this.low >>>= 1;
     if (negative && magnitude === 0) throw new VarintError('negative zero');
     return negative ? -magnitude : magnitude;
   }
