@@ -1,4 +1,5 @@
 import { BUCKET_FIELDS, LIFETIME_FIELDS, emptyBucket, emptyLifetime } from './state.js';
+import type { LifetimeTotals } from './types.js';
 import { DIMENSIONS, SEGMENTS, type CustomerState, type DayBucket, type Dimension, type SegmentAssignment } from './types.js';
 import { decodeStateV1, fail, int, readTime } from './codec-v1.js';
 import { ByteReader, ByteWriter, VarintError } from './varint.js';
@@ -14,7 +15,9 @@ import { ByteReader, ByteWriter, VarintError } from './varint.js';
  *   lastEventAtMs            time, absolute: the anchor (0 when absent)
  *   firstPurchase, lastPurchase, evaluatedAt   time, as anchor − t (small numbers), when present
  *   appliedEvents            unsigned
- *   lifetime                 bitmask of the non-zero LIFETIME_FIELDS, then those values (signed)
+ *   lifetime                 bitmask: bit 0 "as differences", bit i + 1 LIFETIME_FIELDS[i] non-zero;
+ *                            then those values (signed). As differences: grossMargin − (revenue − cost),
+ *                            placed − revenue, firstDayPlaced − placed (mostly 0: no refunds, one day)
  *   purchaseDays             count, then newest first: anchor day − day (signed), then (gap − 1)s
  *   buckets                  count, then newest first: day as for purchaseDays, bitmask of the
  *                            non-zero BUCKET_FIELDS, those values (signed)
@@ -69,7 +72,7 @@ export function encodeState(s: CustomerState): Buffer {
   if (applied < 0) throw new Error(`cannot encode customer state: appliedEvents = ${applied} is negative`);
   w.varint(applied);
 
-  writeFields(w, s.lifetime, LIFETIME_FIELDS);
+  writeLifetime(w, s.lifetime);
 
   const anchorDay = Math.floor(anchor / DAY_MS);
   writeDays(w, s.purchaseDays.map((d) => int(d, 'purchase day')), anchorDay, 'purchaseDays');
@@ -143,7 +146,7 @@ function readV2(r: ByteReader): CustomerState {
     rfmScores: null,
   };
 
-  readFields(r, s.lifetime, LIFETIME_FIELDS, 'lifetime');
+  readLifetime(r, s.lifetime);
 
   const anchorDay = Math.floor(anchor / DAY_MS);
   s.purchaseDays = readDays(r, anchorDay, 'purchaseDays');
@@ -215,6 +218,41 @@ function readFields<K extends string>(r: ByteReader, into: Record<K, number>, fi
   const mask = r.varint();
   if (mask >= 1 << fields.length) fail(`${what}: unknown field in mask ${mask.toString(2)}`);
   for (let i = 0; i < fields.length; i++) if (mask & (1 << i)) into[fields[i]!] = r.signed();
+}
+
+/**
+ * The lifetime totals, three of them as differences from what the others predict when every
+ * difference is a safe integer (bit 0 of the mask says so): then they are mostly 0 and take no
+ * bytes. Fields added to LIFETIME_FIELDS later take the next bits.
+ */
+function writeLifetime(w: ByteWriter, l: LifetimeTotals): void {
+  const values = LIFETIME_FIELDS.map((f) => int(l[f], f));
+  const base = l.revenueCents - l.costCents;
+  const margin = l.grossMarginCents - base;
+  const placed = l.placedCents - l.revenueCents;
+  const firstDay = l.firstDayPlacedCents - l.placedCents;
+  let mask = 0;
+  if ([base, margin, placed, firstDay].every(Number.isSafeInteger)) {
+    mask = 1;
+    values[LIFETIME_FIELDS.indexOf('grossMarginCents')] = margin;
+    values[LIFETIME_FIELDS.indexOf('placedCents')] = placed;
+    values[LIFETIME_FIELDS.indexOf('firstDayPlacedCents')] = firstDay;
+  }
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) mask |= 2 << i;
+  w.varint(mask);
+  for (let i = 0; i < values.length; i++) if (mask & (2 << i)) w.signed(values[i]!);
+}
+
+function readLifetime(r: ByteReader, into: LifetimeTotals): void {
+  const mask = r.varint();
+  if (mask >= 2 << LIFETIME_FIELDS.length) fail(`lifetime: unknown field in mask ${mask.toString(2)}`);
+  for (let i = 0; i < LIFETIME_FIELDS.length; i++) if (mask & (2 << i)) into[LIFETIME_FIELDS[i]!] = r.signed();
+  if (mask & 1) {
+    const sum = (a: number, b: number): number => (Number.isSafeInteger(a + b) ? a + b : fail('lifetime: out of range'));
+    into.grossMarginCents = sum(into.grossMarginCents, sum(into.revenueCents, -into.costCents));
+    into.placedCents = sum(into.placedCents, into.revenueCents);
+    into.firstDayPlacedCents = sum(into.firstDayPlacedCents, into.placedCents);
+  }
 }
 
 /**
