@@ -1,6 +1,7 @@
 import { BUCKET_FIELDS, LIFETIME_FIELDS, emptyBucket, emptyLifetime } from './state.js';
-import type { LifetimeTotals } from './types.js';
-import { DIMENSIONS, SEGMENTS, type CustomerState, type DayBucket, type Dimension, type SegmentAssignment } from './types.js';
+import {
+  DIMENSIONS, SEGMENTS, type CustomerState, type DayBucket, type Dimension, type LifetimeTotals, type SegmentAssignment,
+} from './types.js';
 import { decodeStateV1, fail, int, readTime } from './codec-v1.js';
 import { ByteReader, ByteWriter, VarintError } from './varint.js';
 
