@@ -79,7 +79,7 @@ export async function naive(kafka: Kafka, redisUrl: string, events: number): Pro
         if (!decoded.ok || decoded.event.type === 'interaction') throw new Error('unexpected message in the orders topic');
         const e = decoded.event;
         const key = `naive:{${e.tenantId}:${e.customerId}}`;
-        const stored = await redis.get(key);
+        const stored = await redis.getBuffer(key); // binary state
         const occurredAtMs = Date.parse(e.occurredAt);
         const updated = applyEvents(stored === null ? emptyState() : decodeState(stored), [
           { eventId: e.eventId, type: e.type, occurredAtMs, amountCents: toCents(e.amount) },

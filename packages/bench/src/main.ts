@@ -122,7 +122,7 @@ async function run(args: Args): Promise<void> {
       log(`scorer run ${i + 1}: ${runResult.eventsPerSecond} events/s, CPU per event ${runResult.cpuMicrosPerEvent.scorer} µs scorer + ${runResult.cpuMicrosPerEvent.redis} µs Redis, steal ${percent(runResult.stealShare)}`);
     }
     const throughput = throughputRuns.reduce((best, r) => (r.eventsPerSecond > best.eventsPerSecond ? r : best));
-    log(`scorer ${throughput.eventsPerSecond} events/s (best of ${SCORER_RUNS}), ${throughput.eventsPerBatch} events/batch, Redis CPU share ${throughput.redisCpuShare}, ${throughput.redisBytesPerCustomer} bytes/customer (history ${throughput.historyBytesPerCustomer})`);
+    log(`scorer ${throughput.eventsPerSecond} events/s (best of ${SCORER_RUNS}), ${throughput.eventsPerBatch} events/batch, Redis CPU share ${throughput.redisCpuShare}, ${throughput.redisBytesPerCustomer} bytes/customer (history ${throughput.historyBytesPerCustomer}, state ${throughput.stateBytesPerCustomer.stored}, as version 1 ${throughput.stateBytesPerCustomer.v1})`);
     const scorerRuns = throughputRuns.map(({ eventsPerSecond, batches, cpuMicrosPerEvent, redisCpuShare, stealShare: steal }) => ({ eventsPerSecond, batches, cpuMicrosPerEvent, redisCpuShare, stealShare: steal }));
     if (args.only === 'throughput') {
       writeOnePhase('throughput', {

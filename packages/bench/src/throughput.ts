@@ -4,6 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
+import { decodeState, encodeStateV1 } from '@bondstream/model';
 import { eventClockSettled, listTenants, openStateLayout } from '@bondstream/redis-state';
 import { waitFor, type LocalStack } from '@bondstream/testkit';
 import { startRoundTripProxy } from './proxy.js';
@@ -42,6 +43,8 @@ export interface ScorerRun {
   redisBytesPerCustomer: number;
   /** of those, the mean length of the recent-changes and actions history fields (h, a) of the customers' hashes */
   historyBytesPerCustomer: number;
+  /** the mean length of the state field (s) as stored (format version 2) and as version 1 (JSON) would store it */
+  stateBytesPerCustomer: { stored: number; v1: number };
   memoryByKeyKind: Record<string, number>;
   usedMemoryBefore: number;
   usedMemoryAfter: number;
@@ -97,6 +100,27 @@ async function historyBytesPerCustomer(redis: Redis, namespace: string): Promise
   return customers === 0 ? 0 : round(bytes / customers, 1);
 }
 
+/** The mean length of the state field (s) over every customer's hash, and what version 1 (JSON) would take for the same states. */
+async function stateBytesPerCustomer(redis: Redis, namespace: string): Promise<{ stored: number; v1: number }> {
+  let stored = 0;
+  let v1 = 0;
+  let customers = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:{*}:c:*`, 'COUNT', 1000);
+    cursor = next;
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.hgetBuffer(key, 's');
+    for (const [, encoded] of (await pipeline.exec()) ?? []) {
+      if (!(encoded instanceof Buffer)) continue;
+      stored += encoded.length;
+      v1 += Buffer.byteLength(encodeStateV1(decodeState(encoded)));
+      customers += 1;
+    }
+  } while (cursor !== '0');
+  return customers === 0 ? { stored: 0, v1: 0 } : { stored: round(stored / customers, 1), v1: round(v1 / customers, 1) };
+}
+
 /**
  * Phase 1: one scorer drains the preloaded topic; throughput, batches, commands, memory per
  * customer. It is stopped afterwards (so a --cpu-prof profile covers this phase only).
@@ -134,6 +158,7 @@ export async function scorerThroughput(stack: LocalStack, redis: Redis, args: Ar
       segmentChangesPerEvent: round(changes / TOPIC_EVENTS, 3), redisCpuShare, cpuMicrosPerEvent, stealShare: steal,
       usedMemoryBefore, usedMemoryAfter, redisBytesPerCustomer: Math.round((usedMemoryAfter - usedMemoryBefore) / LOADED_CUSTOMERS),
       historyBytesPerCustomer: await historyBytesPerCustomer(redis, 'bench'),
+      stateBytesPerCustomer: await stateBytesPerCustomer(redis, 'bench'),
       memoryByKeyKind: await memoryByKeyKind(redis, 'bench'),
     };
   } finally {

@@ -17,6 +17,8 @@ export {
   type BandIndex, type MovedBand, type PopulationCounts, type PopulationSample, type ThresholdRanks, type ValueAtRank,
 } from './thresholds.js';
 export { encodeState, decodeState } from './codec.js';
+/** The JSON format written before 2026-12 (decodeState still reads it): for size comparisons and tests. */
+export { encodeStateV1 } from './codec-v1.js';
 export { toProfile, type CustomerProfile } from './profile.js';
 export {
   ACTION_NAMES, CHANNEL_CHOICES, PYRAMID_TIERS, MOVES, defaultActionsPolicy,

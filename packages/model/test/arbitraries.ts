@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { CHANNELS, computeThresholds, defaultPolicy, type ModelEvent } from '../src/index.js';
+import { CHANNELS, SEGMENTS, computeThresholds, defaultPolicy, type CustomerState, type DayBucket, type ModelEvent } from '../src/index.js';
 import { DAY, NOW, NOW_DAY } from './fixtures.js';
 
 const W = defaultPolicy.windowDays;
@@ -65,3 +65,32 @@ export function chunk<T>(xs: readonly T[], sizes: readonly number[]): T[][] {
   if (i < xs.length) out.push(xs.slice(i));
   return out;
 }
+
+/** Arbitrary well-formed states (any safe-ish integers, unknown segment values), for the codec. */
+const anyInt = fc.integer({ min: -1e12, max: 1e12 });
+const anyTime = fc.option(fc.integer({ min: 0, max: 4_102_444_800_000 }), { nil: null });
+const anyBucket: fc.Arbitrary<DayBucket> = fc.record({
+  orders: anyInt, revenueCents: anyInt, marginCents: anyInt, refundsCents: anyInt, refundMarginCents: anyInt, handlingCostCents: anyInt,
+  contacts: anyInt, contactCostCents: anyInt, satisfactionTenthsSum: anyInt, satisfactionCount: anyInt,
+});
+const anyAssignment = (values: readonly string[]) =>
+  fc.option(fc.record({ value: fc.oneof(fc.constantFrom(...values), fc.string()), sinceMs: fc.integer({ min: 0, max: 4e12 }) }), { nil: null });
+export const stateArb: fc.Arbitrary<CustomerState> = fc.record({
+  firstPurchaseAtMs: anyTime,
+  lastPurchaseAtMs: anyTime,
+  lastEventAtMs: anyTime,
+  appliedEvents: fc.nat(),
+  lifetime: fc.record({
+    orders: anyInt, revenueCents: anyInt, grossMarginCents: anyInt, refundsCents: anyInt, costCents: anyInt, contacts: anyInt, contactCostCents: anyInt,
+    placedCents: anyInt, firstDayPlacedCents: anyInt,
+  }),
+  purchaseDays: fc.uniqueArray(fc.integer({ min: -1000, max: 60_000 }), { maxLength: 30 }).map((d) => d.sort((a, b) => a - b)),
+  window: fc.dictionary(fc.integer({ min: -1000, max: 60_000 }).map(String), anyBucket, { maxKeys: 12 }),
+  segments: fc.record({
+    relationship: anyAssignment(SEGMENTS.relationship),
+    pyramid: anyAssignment(SEGMENTS.pyramid),
+    rfm: anyAssignment(SEGMENTS.rfm),
+  }),
+  evaluatedAtMs: anyTime,
+  rfmScores: fc.option(fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 })), { nil: null }),
+});

@@ -65,9 +65,9 @@ export async function readTopProfitCustomers(
   const states = new CommandBatch(redis);
   for (const { customerId } of chosen) {
     const key = keyspace.customer({ tenantId, customerId }).state;
-    states.add(key, (p) => p.hget(key, 's'));
+    states.add(key, (p) => p.hgetBuffer(key, 's')); // binary state: Buffer replies
   }
-  const encoded = (await states.exec()) as Array<string | null>;
+  const encoded = (await states.exec()) as Array<Buffer | null>;
   return chosen.flatMap(({ customerId }, i) => (encoded[i] ? [{ customerId, state: decodeState(encoded[i]!) }] : []));
 }
 

@@ -77,7 +77,7 @@ export async function loadCustomers(redis: RedisClient, keyspace: KeySpace, requ
         ref: request.ref,
         keys: keys[i] as CustomerKeys,
         version: version == null ? 0 : Number(version.toString()),
-        state: encoded == null ? null : decodeState(encoded.toString('utf8')),
+        state: encoded == null ? null : decodeState(encoded),
         alreadyApplied: new Set(request.eventIds.filter((id) => ledger.has(ledgerKeys.get(id) as string))),
         dueAtMs: due == null ? null : Number(due.toString()),
         ledger,

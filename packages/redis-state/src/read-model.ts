@@ -5,7 +5,8 @@ import type { CustomerRef, KeySpace } from './keys.js';
 
 /** The stored state of one customer, or null when unknown. */
 export async function readCustomerState(redis: RedisClient, keyspace: KeySpace, ref: CustomerRef): Promise<CustomerState | null> {
-  const encoded = await redis.hget(keyspace.customer(ref).state, 's');
+  // binary (format version 2): a string reply would lose its bytes ≥ 0x80
+  const encoded = await redis.hgetBuffer(keyspace.customer(ref).state, 's');
   return encoded === null ? null : decodeState(encoded);
 }
 

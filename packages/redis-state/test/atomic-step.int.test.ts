@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { appendChanges, applyEvents, assignSegments, decodeChanges, decodeState, defaultPolicy, emptyState, evaluate, type OrderEvent } from '@bondstream/model';
+import { appendChanges, applyEvents, assignSegments, decodeChanges, decodeState, defaultPolicy, emptyState, encodeStateV1, evaluate, type OrderEvent } from '@bondstream/model';
 import {
   KeySpace, OutboxStore, leaseShards, loadCustomers, readBandCustomers, readCustomerState, readDueCustomers,
   readPopulation, readPurchasingCustomers, readSegmentCounts, samplePurchasingCustomers, transitionField, writeCustomers,
@@ -128,10 +128,30 @@ describe('the atomic customer step (real redis-server)', () => {
     const result = await writeCustomers(redis, [plan(stale!, [order(2)], t0 + 3 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
     expect(result.conflicts).toHaveLength(1);
     expect(result.written).toHaveLength(0);
-    const state = decodeState((await redis.hget(keyspace.customer(ref).state, 's'))!);
+    const state = decodeState((await redis.hgetBuffer(keyspace.customer(ref).state, 's'))!);
     expect(state.lifetime.orders).toBe(1);
     expect((await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-2'] }]))[0]!.alreadyApplied.size).toBe(0);
     expect(await redis.xlen(keyspace.outbox(first!.keys.shard))).toBe(outboxBefore);
+  });
+
+  it('stores the state as binary bytes intact, reads a state stored as version 1 (JSON) and stores it again as version 2', async () => {
+    const [first] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1'] }]);
+    const written = plan(first!, [order(1)], t0 + 2 * day);
+    await writeCustomers(redis, [written], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    const stored = (await redis.hgetBuffer(keyspace.customer(ref).state, 's'))!;
+    expect(stored[0]).toBe(2);
+    expect(stored.some((b) => b >= 0x80)).toBe(true); // bytes a UTF-8 string reply would have mangled
+    expect(await readCustomerState(redis, keyspace, ref)).toEqual(written.state);
+
+    // data written before format version 2
+    await redis.hset(keyspace.customer(ref).state, 's', encodeStateV1(written.state));
+    expect(await readCustomerState(redis, keyspace, ref)).toEqual(written.state);
+    const [old] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-2'] }]);
+    expect(old!.state).toEqual(written.state);
+    await writeCustomers(redis, [plan(old!, [order(2)], t0 + 3 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    const rewritten = (await redis.hgetBuffer(keyspace.customer(ref).state, 's'))!;
+    expect(rewritten[0]).toBe(2);
+    expect(decodeState(rewritten).lifetime.orders).toBe(2);
   });
 
   it('forgets dedupe ids after the retention, at the customer\'s next write', async () => {
