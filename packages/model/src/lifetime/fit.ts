@@ -59,9 +59,12 @@ const BOUND_PENALTY = 1;
 const AT_BOUND = SOFT_BOUND - 0.01;
 /** far beyond any answer the penalty allows: trial points there are not even evaluated */
 const LOG_BOX = 30;
-/** a restart that improves the mean log-likelihood by less than this has found the optimum */
-const RESTART_TOLERANCE = 1e-11;
-const MAX_RESTARTS = 6;
+/**
+ * a restart that improves the mean log-likelihood by less than this (relative to its size) has
+ * found the optimum: near a bound the simplex can creep by 1e-11 a round, which is rounding
+ */
+const RESTART_TOLERANCE = 1e-10;
+const MAX_RESTARTS = 10;
 
 /** Groups customers with identical statistics into weighted cells, in order of first appearance. */
 export function groupCells<C extends object>(customers: Iterable<C>, key: (c: C) => string): Array<C & { weight: number }> {
@@ -164,7 +167,7 @@ function fit<P>(
     iterations += run.iterations;
     const improvement = best.f - run.f;
     if (run.f <= best.f) best = { x: run.x, f: run.f };
-    if ((run.converged || run.stalled) && round > 0 && !(improvement > RESTART_TOLERANCE)) {
+    if ((run.converged || run.stalled) && round > 0 && !(improvement > RESTART_TOLERANCE * (1 + Math.abs(run.f)))) {
       settled = true;
       break;
     }
