@@ -6,8 +6,9 @@
  * partition's time.
  *
  * Idleness (Flink's `withIdleness`): a partition that has had no data for the tenant for
- * `idleMs` of wall time, and on which the consumer group had no backlog at the last report,
- * stops holding the watermark back; it holds it again when data for the tenant comes back. A
+ * `idleMs` of wall time, and on which the consumer group had no backlog at a report made since
+ * that quiet began (an older "no backlog" may predate data produced since), stops holding the
+ * watermark back; it holds it again when data for the tenant comes back. A
  * partition with a backlog is never idle: a slow or rebalancing consumer is not an idle one.
  */
 
@@ -19,6 +20,8 @@ export interface PartitionTime {
   lastDataWallMs: number;
   /** the group had a backlog on the partition at the last report (the broker's, or a batch's fetch) */
   behind: boolean;
+  /** wall time of that report */
+  reportedAtWallMs: number;
 }
 
 /**
@@ -30,7 +33,7 @@ export function eventTimeWatermark(partitions: readonly PartitionTime[], wallNow
   let lowestActive = Infinity;
   let newestIdle = -Infinity;
   for (const p of partitions) {
-    const idle = !p.behind && wallNowMs - p.lastDataWallMs >= idleMs;
+    const idle = !p.behind && p.reportedAtWallMs >= p.lastDataWallMs && wallNowMs - p.lastDataWallMs >= idleMs;
     if (idle) {
       if (p.newestEventMs !== null && p.newestEventMs > newestIdle) newestIdle = p.newestEventMs;
     } else {

@@ -27,20 +27,20 @@ const step = (partitions: number): fc.Arbitrary<Step> => fc.record({
  */
 function run(partitions: number, steps: readonly Step[], check: (times: PartitionTime[], wallMs: number, watermark: number | null, computed: number | null) => void): void {
   const firstSeenMs = 0;
-  const times: PartitionTime[] = Array.from({ length: partitions }, () => ({ newestEventMs: null, lastDataWallMs: firstSeenMs, behind: false }));
+  const times: PartitionTime[] = Array.from({ length: partitions }, () => ({ newestEventMs: null, lastDataWallMs: firstSeenMs, behind: false, reportedAtWallMs: firstSeenMs }));
   let wallMs = firstSeenMs;
   let watermark: number | null = null;
   for (const s of steps) {
     wallMs += s.wallAdvanceMs;
     const p = times[s.partition]!;
-    times[s.partition] = { newestEventMs: Math.max(p.newestEventMs ?? -Infinity, s.eventMs), lastDataWallMs: wallMs, behind: s.behind };
+    times[s.partition] = { newestEventMs: Math.max(p.newestEventMs ?? -Infinity, s.eventMs), lastDataWallMs: wallMs, behind: s.behind, reportedAtWallMs: wallMs };
     const computed = eventTimeWatermark(times, wallMs, IDLE_MS);
     if (computed !== null && (watermark === null || computed > watermark)) watermark = computed;
     check(times, wallMs, watermark, computed);
   }
 }
 
-const isIdle = (p: PartitionTime, wallMs: number) => !p.behind && wallMs - p.lastDataWallMs >= IDLE_MS;
+const isIdle = (p: PartitionTime, wallMs: number) => !p.behind && p.reportedAtWallMs >= p.lastDataWallMs && wallMs - p.lastDataWallMs >= IDLE_MS;
 
 describe('eventTimeWatermark', () => {
   it('never passes the newest event of a partition that has data and is not idle, whatever the interleaving', () => {
@@ -67,7 +67,7 @@ describe('eventTimeWatermark', () => {
   it('is held back by a partition that has not shown data, until it is idle', () => {
     fc.assert(fc.property(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 0, max: IDLE_MS - 1 }), fc.integer({ min: 0, max: 500 * DAY }), (n, quietMs, eventMs) => {
       const times: PartitionTime[] = Array.from({ length: n }, (_, i) =>
-        i === 0 ? { newestEventMs: eventMs, lastDataWallMs: quietMs, behind: false } : { newestEventMs: null, lastDataWallMs: 0, behind: false });
+        i === 0 ? { newestEventMs: eventMs, lastDataWallMs: quietMs, behind: false, reportedAtWallMs: quietMs } : { newestEventMs: null, lastDataWallMs: 0, behind: false, reportedAtWallMs: 0 });
       expect(eventTimeWatermark(times, quietMs, IDLE_MS)).toBeNull();
       expect(eventTimeWatermark(times, IDLE_MS, IDLE_MS)).toBe(eventMs);
     }));
@@ -76,16 +76,30 @@ describe('eventTimeWatermark', () => {
   it('a partition with a backlog never goes idle, however long it is quiet', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 100 * IDLE_MS }), fc.integer({ min: 0, max: 500 * DAY }), fc.nat({ max: 100 * DAY }), (quietMs, laggingMs, leadMs) => {
       const times: PartitionTime[] = [
-        { newestEventMs: laggingMs, lastDataWallMs: 0, behind: true },
-        { newestEventMs: laggingMs + leadMs, lastDataWallMs: quietMs, behind: false },
+        { newestEventMs: laggingMs, lastDataWallMs: 0, behind: true, reportedAtWallMs: quietMs },
+        { newestEventMs: laggingMs + leadMs, lastDataWallMs: quietMs, behind: false, reportedAtWallMs: quietMs },
       ];
       expect(eventTimeWatermark(times, quietMs, IDLE_MS)).toBe(laggingMs);
     }));
   });
 
+  it('a "no backlog" reported before the quiet began (data may have been produced since) does not make a partition idle', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 100 * IDLE_MS }), fc.integer({ min: IDLE_MS, max: 100 * IDLE_MS }), fc.integer({ min: 0, max: 500 * DAY }), (firstSeenMs, quietMs, eventMs) => {
+      const times: PartitionTime[] = [
+        { newestEventMs: eventMs, lastDataWallMs: firstSeenMs + quietMs, behind: false, reportedAtWallMs: firstSeenMs + quietMs },
+        // no data for the tenant yet; its last report (no backlog) is older than the tenant
+        { newestEventMs: null, lastDataWallMs: firstSeenMs, behind: false, reportedAtWallMs: firstSeenMs - 1 },
+      ];
+      expect(eventTimeWatermark(times, firstSeenMs + quietMs, IDLE_MS)).toBeNull();
+      // a fresh report of no backlog lets it go idle
+      times[1] = { ...times[1]!, reportedAtWallMs: firstSeenMs + quietMs };
+      expect(eventTimeWatermark(times, firstSeenMs + quietMs, IDLE_MS)).toBe(eventMs);
+    }));
+  });
+
   it('reaches the newest event seen once every partition is idle (the end of a replay)', () => {
     fc.assert(fc.property(fc.array(fc.option(fc.integer({ min: 0, max: 500 * DAY })), { minLength: 1, maxLength: 10 }), (newest) => {
-      const times = newest.map((n): PartitionTime => ({ newestEventMs: n, lastDataWallMs: 0, behind: false }));
+      const times = newest.map((n): PartitionTime => ({ newestEventMs: n, lastDataWallMs: 0, behind: false, reportedAtWallMs: 0 }));
       const seen = newest.filter((n): n is number => n !== null);
       expect(eventTimeWatermark(times, IDLE_MS, IDLE_MS)).toBe(seen.length === 0 ? null : Math.max(...seen));
     }));

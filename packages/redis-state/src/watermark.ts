@@ -39,15 +39,26 @@ export function notePartitionTimes(
 }
 
 /** Queues whether each partition's consumer was behind after the batches just applied. */
-export function reportInputPartitions(pipeline: ChainableCommander, keyspace: KeySpace, behindByPartition: ReadonlyMap<string, boolean>): void {
+export function reportInputPartitions(
+  pipeline: ChainableCommander, keyspace: KeySpace, behindByPartition: ReadonlyMap<string, boolean>, wallNowMs: number,
+): void {
   const args: string[] = [];
-  for (const [field, behind] of behindByPartition) args.push(field, behind ? '1' : '0');
+  for (const [field, behind] of behindByPartition) args.push(field, `${behind ? '1' : '0'}:${wallNowMs}`);
   pipeline.hset(keyspace.inputPartitions(), ...args);
 }
 
-/** Parses `<ns>:input-partitions` (HGETALL): partition field → behind. */
-export function parseInputPartitions(hash: Record<string, string>): Map<string, boolean> {
-  return new Map(Object.entries(hash).map(([field, behind]) => [field, behind === '1']));
+/** A partition's last backlog report: whether the group was behind, and when it was said. */
+export interface BacklogReport {
+  behind: boolean;
+  reportedAtWallMs: number;
+}
+
+/** Parses `<ns>:input-partitions` (HGETALL): partition field → `behind:wallMs` (a bare `1`/`0` is a report of unknown time). */
+export function parseInputPartitions(hash: Record<string, string>): Map<string, BacklogReport> {
+  return new Map(Object.entries(hash).map(([field, value]) => {
+    const [behind, at] = value.split(':');
+    return [field, { behind: behind === '1', reportedAtWallMs: Number(at ?? 0) || 0 }];
+  }));
 }
 
 /**
@@ -56,16 +67,18 @@ export function parseInputPartitions(hash: Record<string, string>): Map<string, 
  * tenant was first seen; one known only from the tenant's hash (its registration was lost)
  * counts too.
  */
-export function tenantPartitionTimes(hash: Record<string, string>, inputPartitions: ReadonlyMap<string, boolean>): PartitionTime[] {
+export function tenantPartitionTimes(hash: Record<string, string>, inputPartitions: ReadonlyMap<string, BacklogReport>): PartitionTime[] {
   const firstSeenMs = Number(hash.first ?? 0);
   const times: PartitionTime[] = [];
-  for (const [field, behind] of inputPartitions) {
+  for (const [field, report] of inputPartitions) {
     const value = hash[field];
-    if (value === undefined) times.push({ newestEventMs: null, lastDataWallMs: firstSeenMs, behind });
-    else times.push({ ...parseTime(value), behind });
+    if (value === undefined) times.push({ newestEventMs: null, lastDataWallMs: firstSeenMs, ...report });
+    else times.push({ ...parseTime(value), ...report });
   }
   for (const [field, value] of Object.entries(hash)) {
-    if (field !== 'first' && !inputPartitions.has(field)) times.push({ ...parseTime(value), behind: false });
+    if (field === 'first' || inputPartitions.has(field)) continue;
+    const time = parseTime(value);
+    times.push({ ...time, behind: false, reportedAtWallMs: time.lastDataWallMs });
   }
   return times;
 }

@@ -14,9 +14,9 @@ describe('event-time watermark storage (real redis-server)', () => {
     notePartitionTimes(pipeline, keyspace, tenant, wallMs, new Map(Object.entries(times)));
     await pipeline.exec();
   };
-  const report = async (behind: Record<string, boolean>) => {
+  const report = async (behind: Record<string, boolean>, wallMs = 1_000) => {
     const pipeline = local.redis.pipeline();
-    reportInputPartitions(pipeline, keyspace, new Map(Object.entries(behind)));
+    reportInputPartitions(pipeline, keyspace, new Map(Object.entries(behind)), wallMs);
     await pipeline.exec();
   };
   const timesOf = async (tenant: string) => tenantPartitionTimes(
@@ -35,12 +35,13 @@ describe('event-time watermark storage (real redis-server)', () => {
     await report({ 'o/0': false, 'o/1': false, 'i/0': false });
     await note('t', 1_000, { 'o/0': 500, 'o/1': 700 });
     await note('t', 2_000, { 'o/0': 400 }); // an older batch applied again (a rebalance): time does not go back
-    await report({ 'o/0': false, 'o/1': true });
+    await report({ 'o/0': false, 'o/1': true }, 2_000);
     const times = await timesOf('t');
     expect(times).toEqual([
-      { newestEventMs: 500, lastDataWallMs: 2_000, behind: false },
-      { newestEventMs: 700, lastDataWallMs: 1_000, behind: true },
-      { newestEventMs: null, lastDataWallMs: 1_000, behind: false }, // no data: quiet since the tenant was first seen
+      { newestEventMs: 500, lastDataWallMs: 2_000, behind: false, reportedAtWallMs: 2_000 },
+      { newestEventMs: 700, lastDataWallMs: 1_000, behind: true, reportedAtWallMs: 2_000 },
+      // no data: quiet since the tenant was first seen, reported without a backlog since
+      { newestEventMs: null, lastDataWallMs: 1_000, behind: false, reportedAtWallMs: 1_000 },
     ]);
     // i/0 holds the watermark back until it has been quiet for the idle time; then o/0 does (o/1 has a backlog)
     expect(eventTimeWatermark(times, 1_500, 1_000)).toBeNull();
@@ -51,11 +52,13 @@ describe('event-time watermark storage (real redis-server)', () => {
   it('takes the latest report of a partition, and counts partitions known only from data', async () => {
     await report({ 'o/1': true });
     await report({ 'o/0': false });
-    expect(parseInputPartitions(await local.redis.hgetall(keyspace.inputPartitions())).get('o/1')).toBe(true);
-    await report({ 'o/1': false });
-    expect(parseInputPartitions(await local.redis.hgetall(keyspace.inputPartitions())).get('o/1')).toBe(false);
+    expect(parseInputPartitions(await local.redis.hgetall(keyspace.inputPartitions())).get('o/1')).toEqual({ behind: true, reportedAtWallMs: 1_000 });
+    await report({ 'o/1': false }, 5_000);
+    expect(parseInputPartitions(await local.redis.hgetall(keyspace.inputPartitions())).get('o/1')).toEqual({ behind: false, reportedAtWallMs: 5_000 });
     await note('u', 10, { 'o/9': 42 });
-    expect((await timesOf('u')).filter((t) => t.newestEventMs !== null)).toEqual([{ newestEventMs: 42, lastDataWallMs: 10, behind: false }]);
+    expect((await timesOf('u')).filter((t) => t.newestEventMs !== null)).toEqual([{ newestEventMs: 42, lastDataWallMs: 10, behind: false, reportedAtWallMs: 10 }]);
+    // a report stored before the report times (a bare 1/0) reads as of unknown time
+    expect(parseInputPartitions({ 'o/2': '0' }).get('o/2')).toEqual({ behind: false, reportedAtWallMs: 0 });
   });
 
   it('only ever raises the stored watermark', async () => {

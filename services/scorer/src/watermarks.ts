@@ -32,7 +32,7 @@ export class EventTimeWatermarks {
   async reportBacklogs(redis: RedisClient, backlogs: readonly { topic: string; partition: number; behind: boolean }[]): Promise<void> {
     if (backlogs.length === 0) return;
     const pipeline = redis.pipeline();
-    reportInputPartitions(pipeline, this.keyspace, new Map(backlogs.map((b) => [partitionField(b.topic, b.partition), b.behind])));
+    reportInputPartitions(pipeline, this.keyspace, new Map(backlogs.map((b) => [partitionField(b.topic, b.partition), b.behind])), this.wallNow());
     await pipeline.exec();
   }
 
@@ -56,7 +56,7 @@ export class EventTimeWatermarks {
       const key = this.keyspace.partitionTimes(tenantId);
       batch.add(key, (p) => notePartitionTimes(p, this.keyspace, tenantId, wallNowMs, perPartition));
     }
-    batch.add(this.keyspace.inputPartitions(), (p) => reportInputPartitions(p, this.keyspace, behind));
+    batch.add(this.keyspace.inputPartitions(), (p) => reportInputPartitions(p, this.keyspace, behind, wallNowMs));
     await batch.exec();
   }
 
