@@ -62,22 +62,24 @@ describe('the console', () => {
     writeFileSync(tokensFile, `tokens:\n  - { name: console-ops, token: ${TOKENS.all}, tenants: ["*"] }\n  - { name: other team, token: ${TOKENS.other}, tenants: [${OTHER}] }\n`);
     mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startStack();
-    [scorer, api, openApi, actions, changes, browser] = await Promise.all([
-      startService('scorer', stack, { CRM_CLOCK: 'event', CRM_POLICY_FILE: policyFile }),
-      startService('api', stack, { API_TOKENS_FILE: tokensFile, CRM_CLOCK: 'event' }),
-      startService('api', stack, { CRM_CLOCK: 'event' }),
-      startService('actions', stack),
-      collect(stack.kafka.brokers, [TOPICS.segmentChanges]), // before anything is published
-      launchChromium(),
+    // allSettled: when one part fails to start, the others are still assigned (and stopped in afterAll)
+    const started = await Promise.allSettled([
+      startService('scorer', stack, { CRM_CLOCK: 'event', CRM_POLICY_FILE: policyFile }).then((s) => (scorer = s)),
+      startService('api', stack, { API_TOKENS_FILE: tokensFile, CRM_CLOCK: 'event' }).then((s) => (api = s)),
+      startService('api', stack, { CRM_CLOCK: 'event' }).then((s) => (openApi = s)),
+      startService('actions', stack).then((s) => (actions = s)),
+      collect(stack.kafka.brokers, [TOPICS.segmentChanges]).then((c) => (changes = c)), // before anything is published
+      launchChromium().then((b) => (browser = b)),
     ]);
+    for (const result of started) if (result.status === 'rejected') throw result.reason;
     await publish(history.events);
     await waitForOutcomes(scorer.url, history.events.length, 60_000);
     await waitFor('a lifetime model', async () => ((await apiGet(`models?tenant=${TENANT}`)).status === 200 ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await changes?.stop();
-    await Promise.all([scorer?.stop(), api?.stop(), openApi?.stop(), actions?.stop()]);
+    // every part that started is stopped, also when another fails to stop
+    await Promise.allSettled([browser?.close(), changes?.stop()]);
+    await Promise.allSettled([scorer, api, openApi, actions].map((service) => service?.stop()));
     await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
