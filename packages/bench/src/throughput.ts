@@ -84,24 +84,13 @@ async function memoryByKeyKind(redis: Redis, namespace: string): Promise<Record<
   return Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, Math.round(v / LOADED_CUSTOMERS)]));
 }
 
-/** The mean length of the history fields (h: recent changes, a: actions) over every customer's hash. */
-async function historyBytesPerCustomer(redis: Redis, namespace: string): Promise<number> {
-  let bytes = 0;
-  let customers = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:{*}:c:*`, 'COUNT', 1000);
-    cursor = next;
-    const pipeline = redis.pipeline();
-    for (const key of keys) pipeline.hstrlen(key, 'h').hstrlen(key, 'a');
-    for (const [, length] of (await pipeline.exec()) ?? []) bytes += Number(length ?? 0);
-    customers += keys.length;
-  } while (cursor !== '0');
-  return customers === 0 ? 0 : round(bytes / customers, 1);
-}
-
-/** The mean length of the state field (s) over every customer's hash, and what version 1 (JSON) would take for the same states. */
-async function stateBytesPerCustomer(redis: Redis, namespace: string): Promise<{ stored: number; v1: number }> {
+/**
+ * Over every customer's hash, in one scan: the mean length of the history fields (h: recent
+ * changes, a: actions) and of the state field (s), and what version 1 (JSON) would take for the
+ * same states.
+ */
+async function customerFieldBytes(redis: Redis, namespace: string): Promise<{ history: number; state: { stored: number; v1: number } }> {
+  let history = 0;
   let stored = 0;
   let v1 = 0;
   let customers = 0;
@@ -110,15 +99,19 @@ async function stateBytesPerCustomer(redis: Redis, namespace: string): Promise<{
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:{*}:c:*`, 'COUNT', 1000);
     cursor = next;
     const pipeline = redis.pipeline();
-    for (const key of keys) pipeline.hgetBuffer(key, 's');
-    for (const [, encoded] of (await pipeline.exec()) ?? []) {
+    for (const key of keys) pipeline.hstrlen(key, 'h').hstrlen(key, 'a').hgetBuffer(key, 's');
+    const replies = (await pipeline.exec()) ?? [];
+    for (let k = 0; k < keys.length; k++) {
+      history += Number(replies[3 * k]?.[1] ?? 0) + Number(replies[3 * k + 1]?.[1] ?? 0);
+      const encoded = replies[3 * k + 2]?.[1];
       if (!(encoded instanceof Buffer)) continue;
       stored += encoded.length;
       v1 += Buffer.byteLength(encodeStateV1(decodeState(encoded)));
       customers += 1;
     }
   } while (cursor !== '0');
-  return customers === 0 ? { stored: 0, v1: 0 } : { stored: round(stored / customers, 1), v1: round(v1 / customers, 1) };
+  const per = (bytes: number) => (customers === 0 ? 0 : round(bytes / customers, 1));
+  return { history: per(history), state: { stored: per(stored), v1: per(v1) } };
 }
 
 /**
@@ -157,8 +150,7 @@ export async function scorerThroughput(stack: LocalStack, redis: Redis, args: Ar
       eventsPerSecond, batches, eventsPerBatch: round(TOPIC_EVENTS / batches, 1), commandsPerBatch: round(commands / batches, 1),
       segmentChangesPerEvent: round(changes / TOPIC_EVENTS, 3), redisCpuShare, cpuMicrosPerEvent, stealShare: steal,
       usedMemoryBefore, usedMemoryAfter, redisBytesPerCustomer: Math.round((usedMemoryAfter - usedMemoryBefore) / LOADED_CUSTOMERS),
-      historyBytesPerCustomer: await historyBytesPerCustomer(redis, 'bench'),
-      stateBytesPerCustomer: await stateBytesPerCustomer(redis, 'bench'),
+      ...await customerFieldBytes(redis, 'bench').then(({ history, state }) => ({ historyBytesPerCustomer: history, stateBytesPerCustomer: state })),
       memoryByKeyKind: await memoryByKeyKind(redis, 'bench'),
     };
   } finally {
