@@ -41,28 +41,8 @@ export interface TopCustomer {
 }
 export interface TopCustomersResponse { tenantId: string; by: string; customers: TopCustomer[] }
 
-export interface Profile {
-  tenantId: string;
-  customerId: string;
-  stateVersion: number;
-  firstPurchaseAt: string | null;
-  lastPurchaseAt: string | null;
-  lastEventAt: string | null;
-  lifetime: { orders: number; revenue: number; grossMargin: number; refunds: number; contacts: number; contactCost: number };
-  window: { days: number; orders: number; monetary: number; grossMargin: number; refunds: number; contacts: number; contactCost: number; profit: number };
-  scores: {
-    recencyDays: number | null; frequency: number; monetary: number; profit: number; loyalty: number;
-    r: number | null; f: number | null; m: number | null;
-  };
-  segments: Record<Dimension, { value: string; since: string } | null>;
-  prediction: {
-    pAlive: number;
-    expectedPurchases: { days: number; value: number };
-    expectedOrderValue: number | null;
-    clv: { value: number; horizonMonths: number; monthlyDiscountRate: number } | null;
-    modelVersion: number;
-  } | null;
-}
+/** GET /v1/customers/{id}: the model's own type (type only: nothing of packages/model is bundled). */
+export type { CustomerProfile as Profile } from '@bondstream/model';
 
 export interface HistoryResponse {
   tenantId: string;
