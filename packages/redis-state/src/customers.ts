@@ -111,10 +111,25 @@ export interface CustomerWrite {
   history: string | null;
   /** when the outbox's changes happened: their day's transition counts get them */
   changesAtMs: number;
+  /** when the newest input record of this write entered Kafka (ms), if it came from one: latency is measured from there */
+  sourceProducedAtMs?: number;
+}
+
+/** The outbox entry one script call wrote: the changes of its written customers, in order. */
+export interface OutboxEntryWritten {
+  shard: number;
+  /** the stream entry's id */
+  id: string;
+  /** the stored changes (OutboxAppend.event), as the entry holds them */
+  events: string[];
+  /** sourceProducedAtMs of its writes that had one */
+  sourceProducedAtMs: number[];
 }
 
 export interface WriteResult {
   written: CustomerWrite[];
+  /** one per script call that wrote changes: what the relay's fast path publishes */
+  outboxEntries: OutboxEntryWritten[];
   /** writes whose version moved since the read (another scorer got there first): re-read and retry */
   conflicts: CustomerWrite[];
 }
@@ -125,7 +140,7 @@ export async function writeCustomers(
   writes: readonly CustomerWrite[],
   options: { wallNowMs: number; dedupeRetentionMs: number },
 ): Promise<WriteResult> {
-  if (writes.length === 0) return { written: [], conflicts: [] };
+  if (writes.length === 0) return { written: [], conflicts: [], outboxEntries: [] };
   const groups = groupByShard(writes, (w) => w.stored);
   const batch = new CommandBatch(redis);
   for (const group of groups) {
@@ -138,7 +153,7 @@ export async function writeCustomers(
       const day = Math.floor(write.changesAtMs / DAY_MS);
       if (!days.includes(day)) days.push(day);
     }
-    const keys = [k.outbox, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts, k.due,
+    const keys = [k.outbox, k.outboxPending, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts, k.due,
       `${k.transitionsPrefix}days`, ...days.map((day) => `${k.transitionsPrefix}${day}`)];
     const args: (string | number | Buffer)[] = [days.length, TRANSITION_RETENTION_SECONDS, ...days];
     for (const i of group.at) {
@@ -151,7 +166,7 @@ export async function writeCustomers(
         write.stored.ref.customerId,
         orEmpty(write.index.lastPurchaseDay), orEmpty(write.index.frequency),
         orEmpty(write.index.monetaryCents), orEmpty(write.index.profitCents),
-        orEmpty(write.dueAtMs),
+        write.dueAtMs === write.stored.dueAtMs ? '=' : orEmpty(write.dueAtMs),
         write.history === write.stored.history ? '=' : (write.history ?? ''),
         write.outbox.length === 0 ? 0 : days.indexOf(Math.floor(write.changesAtMs / DAY_MS)) + 1,
         write.outbox.length,
@@ -164,13 +179,21 @@ export async function writeCustomers(
   // REDIS_WAIT_REPLICAS replicas by then (DESIGN 4).
   const replies = await batch.exec({ durable: true });
   const stored = new Array<boolean>(writes.length);
+  const outboxEntries: OutboxEntryWritten[] = [];
   groups.forEach((group, g) => {
-    const outcome = replies[g] as number[];
+    const outcome = replies[g] as [string, ...number[]];
+    const events: string[] = [];
+    const sourceProducedAtMs: number[] = [];
     group.at.forEach((i, n) => {
-      stored[i] = outcome[2 * n] === 1;
+      stored[i] = outcome[1 + 2 * n] === 1;
+      const write = writes[i] as CustomerWrite;
+      if (!stored[i] || write.outbox.length === 0) return;
+      for (const change of write.outbox) events.push(change.event);
+      if (write.sourceProducedAtMs !== undefined && Number.isFinite(write.sourceProducedAtMs)) sourceProducedAtMs.push(write.sourceProducedAtMs);
     });
+    if (outcome[0] !== '') outboxEntries.push({ shard: group.first.stored.keys.shard, id: outcome[0], events, sourceProducedAtMs });
   });
-  const result: WriteResult = { written: [], conflicts: [] };
+  const result: WriteResult = { written: [], conflicts: [], outboxEntries };
   writes.forEach((write, i) => (stored[i] ? result.written : result.conflicts).push(write));
   return result;
 }

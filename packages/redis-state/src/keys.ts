@@ -22,6 +22,8 @@ export interface CustomerKeys {
   /** hash: `v` version, `s` state, `e` dedupe ledger */
   state: string;
   outbox: string;
+  /** how many segment changes the outbox holds that are not yet published (its backlog) */
+  outboxPending: string;
   recencyIndex: string;
   frequencyIndex: string;
   monetaryIndex: string;
@@ -85,6 +87,7 @@ export class KeySpace {
       shared = {
         shard,
         outbox: this.outbox(shard),
+        outboxPending: this.outboxPending(shard),
         recencyIndex: this.index(shard, ref.tenantId, 'recency'),
         frequencyIndex: this.index(shard, ref.tenantId, 'frequency'),
         monetaryIndex: this.index(shard, ref.tenantId, 'monetary'),
@@ -114,6 +117,14 @@ export class KeySpace {
   /** A shard's stream: `outbox` (segment changes) by default. */
   outbox(shard: number, stream: StreamName = 'outbox'): string {
     return `${this.tag(shard)}:${stream}`;
+  }
+
+  /**
+   * The count of segment changes in a shard's outbox not yet published: an outbox entry holds
+   * all the changes of one atomic step call, so the stream's length no longer counts changes.
+   */
+  outboxPending(shard: number): string {
+    return `${this.tag(shard)}:outbox-pending`;
   }
 
   /** The lease of whoever drains a shard's stream (one process per shard at a time). */

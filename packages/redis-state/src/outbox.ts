@@ -60,9 +60,9 @@ export class OutboxStore {
    * The relay's read: as read(), the bodies as Buffers (no UTF-8 decode and re-encode on the
    * way to Kafka).
    */
-  async readBatch(shards: readonly number[], perShard: number, after?: ReadonlyMap<number, string>): Promise<Map<number, RawOutboxEntry[]>> {
+  async readBatch(shards: readonly number[], perShard: number, after?: ReadonlyMap<number, string>, writtenBeforeMs?: number): Promise<Map<number, RawOutboxEntry[]>> {
     const batch = new CommandBatch(this.redis);
-    this.queueReads(batch, shards, perShard, after);
+    this.queueReads(batch, shards, perShard, after, writtenBeforeMs);
     return this.parseReads(shards, await batch.exec());
   }
 
@@ -83,21 +83,28 @@ export class OutboxStore {
    * so the read starts after the trimmed prefix). A shard whose trim reports a lost lease was
    * read without the lease: its entries must not be published.
    */
-  async trimThenRead(trims: ReadonlyMap<number, string>, shards: readonly number[], perShard: number): Promise<{
+  async trimThenRead(trims: ReadonlyMap<number, string>, shards: readonly number[], perShard: number, writtenBeforeMs?: number): Promise<{
     trimmed: Map<number, boolean>; entries: Map<number, RawOutboxEntry[]>;
   }> {
     const batch = new CommandBatch(this.redis);
     const trimmedShards = this.queueTrims(batch, trims);
-    this.queueReads(batch, shards, perShard);
+    this.queueReads(batch, shards, perShard, undefined, writtenBeforeMs);
     const replies = await batch.exec();
     return { trimmed: this.parseTrims(trimmedShards, replies.slice(0, trimmedShards.length)), entries: this.parseReads(shards, replies.slice(trimmedShards.length)) };
   }
 
-  private queueReads(batch: CommandBatch, shards: readonly number[], perShard: number, after?: ReadonlyMap<number, string>): void {
+  /**
+   * `writtenBeforeMs`: only entries added before then (stream ids start with Redis' clock in
+   * ms), so that entries the writing process is still publishing itself (the scorer's fast
+   * path) are left to it. COUNT counts entries; an entry of the segment-change outbox holds
+   * several changes.
+   */
+  private queueReads(batch: CommandBatch, shards: readonly number[], perShard: number, after?: ReadonlyMap<number, string>, writtenBeforeMs?: number): void {
+    const end = writtenBeforeMs === undefined ? '+' : String(Math.max(0, Math.floor(writtenBeforeMs) - 1));
     for (const shard of shards) {
       const from = after?.get(shard);
       const key = this.keyspace.outbox(shard, this.stream);
-      batch.add(key, (p) => p.xrangeBuffer(key, from === undefined ? '-' : `(${from}`, '+', 'COUNT', perShard));
+      batch.add(key, (p) => p.xrangeBuffer(key, from === undefined ? '-' : `(${from}`, end, 'COUNT', perShard));
     }
   }
 
@@ -105,7 +112,8 @@ export class OutboxStore {
     const entries = new Map<number, RawOutboxEntry[]>();
     shards.forEach((shard, i) => {
       const rows = replies[i] as [Buffer, Buffer[]][];
-      if (rows.length > 0) entries.set(shard, rows.map(([id, fields]) => ({ id: id.toString('latin1'), event: fieldValue(fields, 'e') })));
+      // One row per change: an entry of the segment-change outbox holds several (field `e` each).
+      if (rows.length > 0) entries.set(shard, rows.flatMap(([id, fields]) => fieldValues(fields, 'e').map((event) => ({ id: id.toString('latin1'), event }))));
     });
     return entries;
   }
@@ -114,8 +122,13 @@ export class OutboxStore {
     const shards = [...lastIds.keys()];
     for (const shard of shards) {
       const keys = [this.keyspace.outbox(shard, this.stream), this.keyspace.relayLease(shard, this.stream)];
-      const minId = nextStreamId(lastIds.get(shard) as string);
-      batch.add(keys[0] as string, (p) => callScript(p, 'trimOutbox', keys, [this.leaseToken, minId]));
+      const lastId = lastIds.get(shard) as string;
+      const args = [this.leaseToken, nextStreamId(lastId)];
+      if (this.stream === 'outbox') {
+        keys.push(this.keyspace.outboxPending(shard));
+        args.push(lastId);
+      }
+      batch.add(keys[0] as string, (p) => callScript(p, 'trimOutbox', keys, args));
     }
     return shards;
   }
@@ -130,6 +143,7 @@ export class OutboxStore {
     const shards = [...published.keys()];
     for (const shard of shards) {
       const keys = [this.keyspace.outbox(shard, this.stream), this.keyspace.relayLease(shard, this.stream)];
+      if (this.stream === 'outbox') keys.push(this.keyspace.outboxPending(shard));
       const ids = published.get(shard) ?? [];
       batch.add(keys[0] as string, (p) => callScript(p, 'ackOutbox', keys, [this.leaseToken, ...ids]));
     }
@@ -137,15 +151,39 @@ export class OutboxStore {
     return new Map(shards.map((shard, i) => [shard, replies[i] !== -1]));
   }
 
-  /** Entries waiting in all shards (the backlog gauge and back-pressure signal). */
+  /**
+   * Fast path (scorer): entries this process wrote and has published itself, with the number of
+   * changes each holds, are deleted (one round trip; no lease needed, see delete-published.lua).
+   */
+  async deletePublished(entries: readonly { shard: number; id: string; changes: number }[]): Promise<void> {
+    const byShard = new Map<number, (string | number)[]>();
+    for (const { shard, id, changes } of entries) {
+      const args = byShard.get(shard);
+      if (args === undefined) byShard.set(shard, [id, changes]);
+      else args.push(id, changes);
+    }
+    const batch = new CommandBatch(this.redis);
+    for (const [shard, args] of byShard) {
+      const keys = [this.keyspace.outbox(shard, this.stream), this.keyspace.outboxPending(shard)];
+      batch.add(keys[0] as string, (p) => callScript(p, 'deletePublished', keys, args));
+    }
+    await batch.exec();
+  }
+
+  /**
+   * Changes waiting in all shards (the backlog gauge and back-pressure signal): the
+   * segment-change outbox keeps their count beside the stream (an entry holds several); the
+   * others hold one per entry.
+   */
   async backlog(): Promise<number> {
     const batch = new CommandBatch(this.redis);
     for (const shard of this.keyspace.shardIds) {
       const key = this.keyspace.outbox(shard, this.stream);
-      batch.add(key, (p) => p.xlen(key));
+      if (this.stream === 'outbox') batch.add(key, (p) => p.get(this.keyspace.outboxPending(shard)));
+      else batch.add(key, (p) => p.xlen(key));
     }
     const replies = await batch.exec();
-    return replies.reduce<number>((sum, n) => sum + Number(n), 0);
+    return replies.reduce<number>((sum, n) => sum + Number(n ?? 0), 0);
   }
 
   release(): Promise<void> {
@@ -153,7 +191,9 @@ export class OutboxStore {
   }
 }
 
-function fieldValue(fields: Buffer[], name: string): Buffer {
-  for (let i = 0; i + 1 < fields.length; i += 2) if ((fields[i] as Buffer).toString('latin1') === name) return fields[i + 1] as Buffer;
-  throw new Error(`outbox entry without field ${name}`);
+function fieldValues(fields: Buffer[], name: string): Buffer[] {
+  const values: Buffer[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) if ((fields[i] as Buffer).toString('latin1') === name) values.push(fields[i + 1] as Buffer);
+  if (values.length === 0) throw new Error(`outbox entry without field ${name}`);
+  return values;
 }

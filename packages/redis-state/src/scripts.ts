@@ -13,8 +13,9 @@ const VARIABLE = null;
 const SCRIPTS: Record<string, { file: string; keys: number | null }> = {
   applyCustomers: { file: 'apply-customers.lua', keys: VARIABLE },
   loadCustomers: { file: 'load-customers.lua', keys: VARIABLE },
-  ackOutbox: { file: 'ack-outbox.lua', keys: 2 },
-  trimOutbox: { file: 'trim-outbox.lua', keys: 2 },
+  ackOutbox: { file: 'ack-outbox.lua', keys: VARIABLE },
+  trimOutbox: { file: 'trim-outbox.lua', keys: VARIABLE },
+  deletePublished: { file: 'delete-published.lua', keys: 2 },
   acquireLease: { file: 'acquire-lease.lua', keys: 1 },
   releaseLease: { file: 'release-lease.lua', keys: 1 },
   raiseWatermark: { file: 'raise-watermark.lua', keys: 1 },
@@ -22,7 +23,7 @@ const SCRIPTS: Record<string, { file: string; keys: number | null }> = {
   claimAction: { file: 'claim-action.lua', keys: 5 },
 };
 
-export type ScriptName = 'applyCustomers' | 'loadCustomers' | 'ackOutbox' | 'trimOutbox' | 'acquireLease' | 'releaseLease' | 'raiseWatermark' | 'notePartitionTimes' | 'claimAction';
+export type ScriptName = 'applyCustomers' | 'loadCustomers' | 'ackOutbox' | 'trimOutbox' | 'deletePublished' | 'acquireLease' | 'releaseLease' | 'raiseWatermark' | 'notePartitionTimes' | 'claimAction';
 type Args = (string | number | Buffer)[];
 
 const sources = new Map<ScriptName, string>();

@@ -79,8 +79,13 @@ describe('the atomic customer step (real redis-server)', () => {
     expect(population.activeProfitsCents).toHaveLength(1);
     const counts = await readSegmentCounts(redis, keyspace, 'shop-1');
     expect(Object.values(counts.relationship).reduce((a, b) => a + b, 0)).toBe(1);
-    expect(await redis.xlen(keyspace.outbox(stored!.keys.shard))).toBe(write.outbox.length);
+    // one outbox entry per call, holding every change; the backlog counts changes
+    expect(await redis.xlen(keyspace.outbox(stored!.keys.shard))).toBe(1);
     expect(write.outbox.length).toBe(3);
+    expect(result.outboxEntries).toEqual([{ shard: stored!.keys.shard, id: expect.stringMatching(/^\d+-\d+$/), events: write.outbox.map((c) => c.event), sourceProducedAtMs: [] }]);
+    const outbox = new OutboxStore(redis, keyspace, 'relay-x', 60_000);
+    expect(await outbox.backlog()).toBe(3);
+    expect((await outbox.read([stored!.keys.shard], 10)).get(stored!.keys.shard)!.map((e) => e.event)).toEqual(write.outbox.map((c) => c.event));
 
     // the changes' day counts each transition, and the customer's history holds them
     const dayKey = keyspace.transitions(stored!.keys.shard, 'shop-1', Math.floor((t0 + 2 * day) / day));
@@ -184,6 +189,36 @@ describe('the atomic customer step (real redis-server)', () => {
     expect(await a.backlog()).toBe(0);
     await a.release();
     expect(await b.leaseShards()).toHaveLength(keyspace.shards);
+  });
+
+  it('fast path: the writer deletes what it published (and its count); the sweep leaves entries younger than its grace', async () => {
+    const [stored] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1'] }]);
+    const first = await writeCustomers(redis, [plan(stored!, [order(1)], t0 + 2 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    const [entry] = first.outboxEntries;
+    const shard = stored!.keys.shard;
+    const relay = new OutboxStore(redis, keyspace, 'relay-a', 60_000);
+    await relay.leaseShards();
+    expect(await relay.backlog()).toBe(3);
+    // written just now: a sweep that only takes entries written before a second ago sees none
+    const young = await relay.trimThenRead(new Map(), [shard], 10, Date.now() - 1_000);
+    expect(young.entries.size).toBe(0);
+    expect((await relay.trimThenRead(new Map(), [shard], 10, Date.now() + 1_000)).entries.get(shard)).toHaveLength(3);
+
+    await relay.deletePublished([{ shard, id: entry!.id, changes: entry!.events.length }]);
+    expect(await redis.xlen(keyspace.outbox(shard))).toBe(0);
+    expect(await relay.backlog()).toBe(0);
+    // deleting it again (a retried delete) does not count it twice
+    await relay.deletePublished([{ shard, id: entry!.id, changes: entry!.events.length }]);
+    expect(await relay.backlog()).toBe(0);
+
+    // a trim by the sweep counts the changes of the entries it removes
+    const [again] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-2'] }]);
+    const second = await writeCustomers(redis, [plan(again!, [order(2)], t0 + 40 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    const changes = second.outboxEntries[0]!.events.length;
+    expect(changes).toBeGreaterThan(0);
+    expect(await relay.backlog()).toBe(changes);
+    expect((await relay.ackThrough(new Map([[shard, second.outboxEntries[0]!.id]]))).get(shard)).toBe(true);
+    expect(await relay.backlog()).toBe(0);
   });
 
   it('reads a population larger than one page of every index, each member once', async () => {
