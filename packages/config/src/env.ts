@@ -60,6 +60,12 @@ export interface ServiceConfig {
   idlePartitionSeconds: number;
   /** OUTBOX_RELAY_LINGER_MS: the outbox relay's pause between two busy cycles */
   relayLingerMs: number;
+  /**
+   * OUTBOX_RELAY_GRACE_MS: the scorer publishes the segment changes it wrote itself right after
+   * the write (the fast path); the relay's sweep takes only outbox entries older than this (the
+   * writer crashed, or its send failed). 0 turns the fast path off.
+   */
+  relayGraceMs: number;
 }
 
 export interface ServiceDefaults {
@@ -402,6 +408,7 @@ function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConf
   const allowedLatenessSeconds = readSeconds(r, 'CRM_ALLOWED_LATENESS_SECONDS', 0);
   const idlePartitionSeconds = readSeconds(r, 'CRM_IDLE_PARTITION_SECONDS', DEFAULT_IDLE_PARTITION_SECONDS, 0.1);
   const relayLingerMs = readInt(r, 'OUTBOX_RELAY_LINGER_MS', 5, 0, 1_000);
+  const relayGraceMs = readInt(r, 'OUTBOX_RELAY_GRACE_MS', 5_000, 0, 600_000);
 
   return {
     service: defaults.service,
@@ -421,6 +428,7 @@ function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConf
     allowedLatenessSeconds,
     idlePartitionSeconds,
     relayLingerMs,
+    relayGraceMs,
   };
 }
 

@@ -65,6 +65,7 @@ describe('loadServiceConfig', () => {
       allowedLatenessSeconds: 0,
       idlePartitionSeconds: 30,
       relayLingerMs: 5,
+      relayGraceMs: 5_000,
     });
   });
 
@@ -111,6 +112,7 @@ describe('loadServiceConfig', () => {
         CRM_ALLOWED_LATENESS_SECONDS: '2.5',
         CRM_IDLE_PARTITION_SECONDS: '5',
         OUTBOX_RELAY_LINGER_MS: '0',
+        OUTBOX_RELAY_GRACE_MS: '0',
       },
       defaults,
     );
@@ -140,6 +142,7 @@ describe('loadServiceConfig', () => {
       allowedLatenessSeconds: 2.5,
       idlePartitionSeconds: 5,
       relayLingerMs: 0,
+      relayGraceMs: 0,
     });
   });
 
@@ -223,6 +226,8 @@ describe('loadServiceConfig', () => {
     ['OUTBOX_RELAY_LINGER_MS', '-1'],
     ['OUTBOX_RELAY_LINGER_MS', '1001'],
     ['OUTBOX_RELAY_LINGER_MS', '2.5'],
+    ['OUTBOX_RELAY_GRACE_MS', '-1'],
+    ['OUTBOX_RELAY_GRACE_MS', '600001'],
   ];
   it.each(bad)('rejects %s=%j naming the variable', (name, value) => {
     // a mechanism needs credentials; give them so that only the bad mechanism is reported

@@ -417,5 +417,5 @@ function partitionKey({ topic, partition }: { topic: string; partition: number }
 }
 
 function toSource(topic: string, partition: number, m: KafkaMessage): SourceMessage {
-  return { topic, partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} };
+  return { topic, partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {}, producedAtMs: Number(m.timestamp) };
 }

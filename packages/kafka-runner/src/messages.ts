@@ -8,6 +8,11 @@ export interface SourceMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers: IHeaders;
+  /**
+   * The record's timestamp in ms (CreateTime: the producer's clock when it sent it, unless the
+   * topic uses LogAppendTime): where the scorer's latency stages start.
+   */
+  producedAtMs?: number;
 }
 
 /** A message that cannot be applied, with a stable reason code (DESIGN section 3). */

@@ -8,11 +8,24 @@ export interface OutboxSource {
   leaseShards(): Promise<number[]>;
   /** Deletes each shard's entries up to and including the id; false for a shard whose lease was lost. */
   ackThrough(lastIds: ReadonlyMap<number, string>): Promise<Map<number, boolean>>;
-  /** ackThrough(trims), then the oldest entries of each shard, oldest first, in one round trip. */
-  trimThenRead(trims: ReadonlyMap<number, string>, shards: readonly number[], perShard: number): Promise<{
+  /**
+   * ackThrough(trims), then the oldest entries of each shard, oldest first, in one round trip;
+   * with `writtenBeforeMs`, only entries written before then.
+   */
+  trimThenRead(trims: ReadonlyMap<number, string>, shards: readonly number[], perShard: number, writtenBeforeMs?: number): Promise<{
     trimmed: Map<number, boolean>; entries: Map<number, { id: string; event: Buffer }[]>;
   }>;
+  /** Deletes entries the fast path published (needed only with `graceMs`). */
+  deletePublished?(entries: readonly { shard: number; id: string; changes: number }[]): Promise<void>;
   release(): Promise<void>;
+}
+
+/** An outbox entry its writer hands to the relay right after the write (the fast path). */
+export interface WrittenEntry {
+  shard: number;
+  id: string;
+  /** the stored events it holds, in order */
+  events: Buffer[];
 }
 
 /** A message as kafkajs takes it. */
@@ -46,6 +59,14 @@ export interface OutboxRelayOptions {
    * with entries left, so idle shards cost nothing per cycle.
    */
   sweepMs?: number;
+  /**
+   * With a fast path (publishWritten): the sweep publishes only entries older than this, and
+   * leaves younger ones to the process that wrote them and is publishing them itself. 0 (the
+   * default): no fast path, every entry is the sweep's.
+   */
+  graceMs?: number;
+  /** Called after the fast path's produce was acknowledged, with what it carried. */
+  onFastPublished?(entries: readonly WrittenEntry[]): void;
 }
 
 /**
@@ -64,6 +85,11 @@ export class OutboxRelay {
   private sweptAt = 0;
   /** per shard, the last entry published and not yet deleted */
   private published = new Map<number, string>();
+  /** fast path: entries handed over and not yet sent, the send in flight, deletes pending */
+  private fastQueue: WrittenEntry[] = [];
+  private fastSending: Promise<void> | null = null;
+  private toDelete: { shard: number; id: string; changes: number }[] = [];
+  private deleting: Promise<void> | null = null;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.loop = new PollingLoop(() => this.publishOnce(), (error) => {
@@ -86,17 +112,71 @@ export class OutboxRelay {
     this.loop.wake();
   }
 
+  /**
+   * The fast path: entries the caller has just written, published now in one produce request
+   * (what arrives while one is in flight goes in the next, so under load requests grow instead
+   * of queueing), then deleted from the outbox. A failure leaves them to the sweep, after
+   * graceMs: nothing is lost, at worst published twice (deterministic ids).
+   */
+  publishWritten(entries: readonly WrittenEntry[]): void {
+    this.fastQueue.push(...entries);
+    this.fastSending ??= this.sendWritten().finally(() => {
+      this.fastSending = null;
+    });
+  }
+
+  private async sendWritten(): Promise<void> {
+    const { producer, topic, metrics, logger } = this.options;
+    while (this.fastQueue.length > 0) {
+      const entries = this.fastQueue;
+      this.fastQueue = [];
+      try {
+        const messages = await this.options.encode(entries.flatMap((e) => e.events));
+        await producer.send({ topic, acks: -1, messages });
+        metrics.published.inc(messages.length);
+        this.options.onFastPublished?.(entries);
+        for (const e of entries) this.toDelete.push({ shard: e.shard, id: e.id, changes: e.events.length });
+        this.deleting ??= this.deleteWritten().finally(() => {
+          this.deleting = null;
+        });
+      } catch (error) {
+        metrics.errors.inc({ stage: 'relay' });
+        logger.warn({ err: error, entries: entries.length }, 'fast path failed; the relay publishes these entries after its grace period');
+      }
+    }
+  }
+
+  private async deleteWritten(): Promise<void> {
+    const deletePublished = this.options.source.deletePublished?.bind(this.options.source);
+    while (this.toDelete.length > 0) {
+      const entries = this.toDelete;
+      this.toDelete = [];
+      if (deletePublished === undefined) continue;
+      await deletePublished(entries).catch((error: unknown) => {
+        this.options.metrics.errors.inc({ stage: 'relay' });
+        this.options.logger.warn({ err: error }, 'published outbox entries not deleted; the relay publishes them again after its grace period');
+      });
+    }
+  }
+
+  /** Waits for the fast path's sends and deletes in flight. */
+  private async settleFastPath(): Promise<void> {
+    while (this.fastSending !== null || this.deleting !== null) await Promise.all([this.fastSending, this.deleting]);
+  }
+
   async stop(): Promise<void> {
     await this.loop.stop();
+    await this.settleFastPath();
     await this.deletePublished().catch((error: unknown) => this.options.logger.warn({ err: error }, 'published outbox entries not deleted; the next relay publishes them again'));
     await this.options.source.release().catch(() => undefined);
   }
 
   /** Publishes until the outbox is empty (used on shutdown and in tests). */
   async drain(): Promise<void> {
+    await this.settleFastPath();
     for (;;) {
       this.sweptAt = 0; // every held shard, not only the ones written lately
-      if ((await this.publishOnce()) === 0) break;
+      if ((await this.publishOnce(true)) === 0) break;
     }
     await this.deletePublished();
   }
@@ -119,8 +199,11 @@ export class OutboxRelay {
     return lost;
   }
 
-  /** One read-produce-delete cycle; returns how many entries it published. */
-  async publishOnce(): Promise<number> {
+  /**
+   * One read-produce-delete cycle; returns how many entries it published. `all`: whatever the
+   * grace period (drain).
+   */
+  async publishOnce(all = false): Promise<number> {
     const { source, producer, topic, metrics } = this.options;
     const refreshMs = this.options.leaseRefreshMs ?? 2_000;
     if (Date.now() - this.leasedAt >= refreshMs) {
@@ -138,7 +221,8 @@ export class OutboxRelay {
     }
     this.dirty.clear();
     if (reading.length === 0 && this.published.size === 0) return 0;
-    const { trimmed, entries } = await source.trimThenRead(this.published, reading, perShard);
+    const graceMs = all ? 0 : (this.options.graceMs ?? 0);
+    const { trimmed, entries } = await source.trimThenRead(this.published, reading, perShard, graceMs > 0 ? Date.now() - graceMs : undefined);
     this.published = new Map();
     // read without the lease (another relay holds it now): not ours to publish
     for (const shard of this.dropLost(trimmed)) entries.delete(shard);

@@ -4,7 +4,7 @@ import { Counter, Registry } from 'prom-client';
 import { pino } from 'pino';
 import { OutboxRelay } from '@bondstream/kafka-runner';
 import { KeySpace, OutboxStore } from '@bondstream/redis-state';
-import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
+import { startRedisWithClient, waitFor, type RedisWithClient } from '@bondstream/testkit';
 
 /**
  * Which shards a relay cycle reads (real Redis outbox). The producer is a stand-in that records
@@ -49,5 +49,62 @@ describe('the outbox relay reads the shards it was told of, and all of them on a
     expect(sent).toEqual(['ours', 'theirs']);
     await relay.stop();
     expect(await local.redis.xlen(keyspace.outbox(2)) + await local.redis.xlen(keyspace.outbox(5))).toBe(0);
+  });
+
+  it('fast path: publishes handed-over entries at once and deletes them; the sweep leaves young entries, drain takes all', async () => {
+    const keyspace = new KeySpace('relay-fast', 16);
+    const sent: string[] = [];
+    let failNext = false;
+    const producer = {
+      send: async ({ messages }: { messages: { value: Buffer }[] }) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('broker away');
+        }
+        sent.push(...messages.map((m) => m.value.toString()));
+      },
+    } as unknown as Producer;
+    const registry = new Registry();
+    const acked: string[] = [];
+    const store = new OutboxStore(local.redis, keyspace, 'relay-1', 60_000);
+    const relay = new OutboxRelay({
+      source: store,
+      producer,
+      topic: 'changes',
+      encode: async (stored) => stored.map((value) => ({ key: 'k', value })),
+      logger: pino({ level: 'silent' }),
+      metrics: {
+        published: new Counter({ name: 'p', help: 'p', registers: [registry] }),
+        errors: new Counter({ name: 'e', help: 'e', labelNames: ['stage'], registers: [registry] }),
+      },
+      graceMs: 60_000,
+      onFastPublished: (entries) => acked.push(...entries.map((e) => e.id)),
+    });
+    // as the atomic step writes them: one entry per call with a field per change, and their count
+    const write = async (shard: number, bodies: string[]) => {
+      const id = await local.redis.xadd(keyspace.outbox(shard), '*', ...bodies.flatMap((b) => ['e', b])) as string;
+      await local.redis.incrby(keyspace.outboxPending(shard), bodies.length);
+      return { shard, id, events: bodies.map((b) => Buffer.from(b)) };
+    };
+    const mine = await write(2, ['a', 'b']);
+    const other = await write(5, ['c']); // another process is publishing this one itself
+    expect(await relay.publishOnce()).toBe(0); // the sweep: both are younger than the grace
+    relay.publishWritten([mine]);
+    await waitFor('the fast path to publish and delete', async () => (await local.redis.xlen(keyspace.outbox(2))) === 0 ? true : undefined, { timeoutMs: 5_000, intervalMs: 10 });
+    expect(sent).toEqual(['a', 'b']);
+    expect(acked).toEqual([mine.id]);
+    expect(await store.backlog()).toBe(1);
+
+    // a failed send leaves the entry to the sweep (here: the drain, which ignores the grace)
+    failNext = true;
+    const failed = await write(7, ['d']);
+    relay.publishWritten([failed]);
+    await waitFor('the failed send to be counted', async () => ((await registry.getSingleMetric('e')!.get()).values[0]?.value === 1 ? true : undefined), { timeoutMs: 5_000, intervalMs: 10 });
+    expect(await local.redis.xlen(keyspace.outbox(7))).toBe(1);
+    await relay.drain();
+    expect(sent.slice(2).sort()).toEqual(['c', 'd']);
+    expect(await store.backlog()).toBe(0);
+    await relay.stop();
+    expect(other.id).toMatch(/-/);
   });
 });

@@ -9,6 +9,8 @@ export type ApplyContext = ScoringContext;
 interface CustomerBatch {
   ref: CustomerRef;
   events: ModelEvent[];
+  /** each event's source record's Kafka timestamp (NaN when unknown) */
+  producedAtMs: number[];
 }
 
 /**
@@ -42,11 +44,18 @@ export async function applyBatch(
       const cause = latest(fresh);
       const clockNow = ctx.clock.nowFor(watermarkBefore.get(batch.ref.tenantId) ?? 0, cause.occurredAtMs);
       const nowMs = evaluationTime(clockNow, stored.state);
-      return planWrite(ctx, stored, applyEvents(stored.state ?? emptyState(), fresh, nowMs, ctx.policy), nowMs,
+      const write = planWrite(ctx, stored, applyEvents(stored.state ?? emptyState(), fresh, nowMs, ctx.policy), nowMs,
         fresh.map((e) => e.eventId), { kind: 'event', eventId: cause.eventId, occurredAtMs: cause.occurredAtMs });
+      write.sourceProducedAtMs = Math.max(...batch.producedAtMs);
+      return write;
     },
     registering,
   );
+  const writtenAt = Date.now();
+  const writtenStage = ctx.metrics.eventLatency.labels('written');
+  for (const { item } of written) {
+    for (const producedAtMs of item.producedAtMs) if (Number.isFinite(producedAtMs)) writtenStage.observe((writtenAt - producedAtMs) / 1000);
+  }
   countChanges(ctx, written, 'event');
   // Only once the events are stored: a batch that is never stored (a crash, a rebalance) must
   // not move the watermark past its own events, which come back with the next consumer.
@@ -65,11 +74,11 @@ function latest(events: readonly ModelEvent[]): ModelEvent {
 function groupByCustomer(accepted: readonly AcceptedEvent[]): { customers: CustomerBatch[]; duplicatesInBatch: number } {
   const byCustomer = new Map<string, CustomerBatch & { ids: Set<string> }>();
   let duplicatesInBatch = 0;
-  for (const { tenantId, customerId, event } of accepted) {
+  for (const { tenantId, customerId, event, producedAtMs } of accepted) {
     const key = `${tenantId}\u0000${customerId}`;
     let batch = byCustomer.get(key);
     if (!batch) {
-      batch = { ref: { tenantId, customerId }, events: [], ids: new Set() };
+      batch = { ref: { tenantId, customerId }, events: [], producedAtMs: [], ids: new Set() };
       byCustomer.set(key, batch);
     }
     if (batch.ids.has(event.eventId)) {
@@ -78,8 +87,9 @@ function groupByCustomer(accepted: readonly AcceptedEvent[]): { customers: Custo
     }
     batch.ids.add(event.eventId);
     batch.events.push(event);
+    batch.producedAtMs.push(producedAtMs);
   }
-  return { customers: [...byCustomer.values()].map(({ ref, events }) => ({ ref, events })), duplicatesInBatch };
+  return { customers: [...byCustomer.values()].map(({ ref, events, producedAtMs }) => ({ ref, events, producedAtMs })), duplicatesInBatch };
 }
 
 /**

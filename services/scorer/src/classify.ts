@@ -8,6 +8,8 @@ export interface AcceptedEvent {
   tenantId: string;
   customerId: string;
   event: ModelEvent;
+  /** the source record's Kafka timestamp (ms), NaN when unknown: the latency stages start there */
+  producedAtMs: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function classifyMessages(
       });
       continue;
     }
-    accepted.push({ tenantId: decoded.event.tenantId, customerId: decoded.event.customerId, event: converted.event });
+    accepted.push({ tenantId: decoded.event.tenantId, customerId: decoded.event.customerId, event: converted.event, producedAtMs: message.producedAtMs ?? Number.NaN });
   }
   return { accepted, deadLetters };
 }

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     thresholds: (tenantId) => thresholds?.get(tenantId) ?? null,
     lifetimeModel: (tenantId) => lifetimeRefit?.get(tenantId) ?? null,
     dedupeRetentionMs: DEDUPE_RETENTION_MS,
-    onOutboxWrite: (shards) => relay.wake(shards),
+    onOutboxWrite: (entries) => relay.published(entries),
     onWritten: (writes) => dueClock?.noteDueTimes(writes),
     writeRounds: new WriteRounds(),
   };
@@ -91,10 +91,12 @@ async function main(): Promise<void> {
     logger,
     metrics,
     handler: {
-      classify: (messages) => classifyMessages(messages, decoder, {
-        wallNowMs: Date.now(),
-        policy,
-      }),
+      classify: (messages) => {
+        const wallNowMs = Date.now();
+        const consumed = metrics.eventLatency.labels('consumed');
+        for (const m of messages) if (m.producedAtMs !== undefined && Number.isFinite(m.producedAtMs)) consumed.observe((wallNowMs - m.producedAtMs) / 1000);
+        return classifyMessages(messages, decoder, { wallNowMs, policy });
+      },
       apply: (accepted, _heartbeat, sources) => applyBatch(scoring, accepted, sources),
     },
   });

@@ -22,6 +22,13 @@ export function createScorerMetrics(registry: Registry) {
       help: 'Segment changes published from the outbox to Kafka',
       registers,
     }),
+    eventLatency: new Histogram({
+      name: 'bondstream_event_latency_seconds',
+      help: 'Time from an input record\'s Kafka timestamp until the scorer had consumed it (stage consumed), written its atomic step (written), and had Kafka acknowledge the first segment change it caused (published, fast path)',
+      labelNames: ['stage'] as const,
+      buckets: [0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
     backlog: new Gauge({
       name: 'bondstream_outbox_backlog',
       help: 'Segment changes written to the outbox and not yet published',

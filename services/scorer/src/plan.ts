@@ -4,7 +4,7 @@ import {
 } from '@bondstream/model';
 import {
   ensureDurable, loadCustomers, writeCustomers,
-  type CustomerWrite, type RedisClient, type KeySpace, type LoadRequest, type StoredCustomer,
+  type CustomerWrite, type OutboxEntryWritten, type RedisClient, type KeySpace, type LoadRequest, type StoredCustomer,
 } from '@bondstream/redis-state';
 import type { EvaluationClock } from './clock.js';
 import type { EventTimeWatermarks } from './watermarks.js';
@@ -25,8 +25,8 @@ export interface ScoringContext {
   lifetimeModel(tenantId: string): LifetimeModel | null;
   metrics: ScorerMetrics;
   dedupeRetentionMs: number;
-  /** Segment changes were written to these shards' outboxes: the relay publishes them right away. */
-  onOutboxWrite(shards: ReadonlySet<number>): void;
+  /** Segment changes were written to the outbox in these entries: the relay publishes them right away (fast path). */
+  onOutboxWrite(entries: readonly OutboxEntryWritten[]): void;
   /** customers' states (and next due times) were written: the clock reads shards whose earliest due time moved */
   onWritten?(writes: readonly CustomerWrite[]): void;
   /** Every round of writeUntilStored runs through it (shared by all contexts of a process). */
@@ -125,12 +125,8 @@ export async function writeUntilStored<T>(
         result: await writeCustomers(ctx.redis, [...byWrite.keys()], { wallNowMs: Date.now(), dedupeRetentionMs: ctx.dedupeRetentionMs }),
       };
     });
-    const outboxShards = new Set<number>();
-    for (const write of result.written) {
-      stored.push({ item: planned.get(write) as T, write });
-      if (write.outbox.length > 0) outboxShards.add(write.stored.keys.shard);
-    }
-    if (outboxShards.size > 0) ctx.onOutboxWrite(outboxShards);
+    if (result.outboxEntries.length > 0) ctx.onOutboxWrite(result.outboxEntries);
+    for (const write of result.written) stored.push({ item: planned.get(write) as T, write });
     ctx.onWritten?.(result.written);
     pending = result.conflicts.map((w) => planned.get(w) as T);
   }

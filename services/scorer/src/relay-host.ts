@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '@bondstream/config';
 import { backoffMs } from '@bondstream/kafka-runner';
+import type { OutboxEntryWritten } from '@bondstream/redis-state';
 import type { ScorerMetrics } from './metrics.js';
 
 export interface RelayThreadData {
@@ -13,6 +14,8 @@ export interface RelayThreadData {
 export interface RelayReport {
   published: number;
   errors: number;
+  /** fast path: seconds from each published write's newest input record to Kafka's acknowledgement */
+  publishedLatencySeconds?: number[];
 }
 
 /**
@@ -41,6 +44,10 @@ export class RelayHost {
       if (message.ready) this.restarts = 0;
       if (message.published) this.metrics.published.inc(message.published);
       if (message.errors) this.metrics.errors.inc({ stage: 'relay' }, message.errors);
+      if (message.publishedLatencySeconds) {
+        const stage = this.metrics.eventLatency.labels('published');
+        for (const seconds of message.publishedLatencySeconds) stage.observe(seconds);
+      }
     });
     worker.on('error', (error) => {
       this.metrics.errors.inc({ stage: 'relay' });
@@ -58,9 +65,14 @@ export class RelayHost {
     });
   }
 
-  /** Something was written to these shards' outboxes: publish now. */
-  wake(shards: ReadonlySet<number>): void {
-    this.worker?.postMessage({ wake: [...shards] });
+  /**
+   * Segment changes were just written in these outbox entries: the thread publishes them now
+   * (the fast path), or, with OUTBOX_RELAY_GRACE_MS=0, reads those shards now. If the thread is
+   * not running, the entries wait in the outbox for its sweep.
+   */
+  published(entries: readonly OutboxEntryWritten[]): void {
+    if (this.data.config.relayGraceMs > 0) this.worker?.postMessage({ written: entries });
+    else this.worker?.postMessage({ wake: [...new Set(entries.map((e) => e.shard))] });
   }
 
   /** Lets the thread publish what is left in the outbox, then ends it. */

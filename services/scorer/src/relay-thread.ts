@@ -8,9 +8,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Counter, Registry } from 'prom-client';
 import { createSchemaRegistryClient, OutputEncoder } from '@bondstream/contracts';
-import { connectProducer, createKafka, OutboxRelay } from '@bondstream/kafka-runner';
+import { connectProducer, createKafka, OutboxRelay, type WrittenEntry } from '@bondstream/kafka-runner';
 import { createLogger } from '@bondstream/observability';
-import { closeRedis, openServiceRedis, openStateLayout, OutboxStore } from '@bondstream/redis-state';
+import { closeRedis, openServiceRedis, openStateLayout, OutboxStore, type OutboxEntryWritten } from '@bondstream/redis-state';
 import { segmentChangeMessages } from './relay-encode.js';
 import type { RelayReport, RelayThreadData } from './relay-host.js';
 
@@ -31,6 +31,8 @@ const local = new Registry();
 const published = new Counter({ name: 'relay_published', help: 'published', registers: [local] });
 const errors = new Counter({ name: 'relay_errors', help: 'errors', labelNames: ['stage'] as const, registers: [local] });
 let reported = { published: 0, errors: 0 };
+/** fast path latencies since the last report (observed into the main thread's histogram) */
+let latencies: number[] = [];
 const report = async (): Promise<void> => {
   const now = {
     published: (await published.get()).values.reduce((n, v) => n + v.value, 0),
@@ -38,7 +40,11 @@ const report = async (): Promise<void> => {
   };
   const delta: RelayReport = { published: now.published - reported.published, errors: now.errors - reported.errors };
   reported = now;
-  if (delta.published > 0 || delta.errors > 0) port.postMessage(delta);
+  if (latencies.length > 0) {
+    delta.publishedLatencySeconds = latencies;
+    latencies = [];
+  }
+  if (delta.published > 0 || delta.errors > 0 || delta.publishedLatencySeconds) port.postMessage(delta);
 };
 const reporting = setInterval(() => void report(), 200);
 
@@ -51,12 +57,27 @@ const relay = new OutboxRelay({
   metrics: { published, errors },
   leaseRefreshMs: 2_000,
   lingerMs: config.relayLingerMs,
+  graceMs: config.relayGraceMs,
+  onFastPublished: (entries) => {
+    const ackedAt = Date.now();
+    for (const entry of entries as readonly FastEntry[]) for (const t of entry.sourceProducedAtMs) latencies.push((ackedAt - t) / 1000);
+  },
 });
 relay.start();
 
-port.on('message', (message: { wake: number[] } | 'stop') => {
+/** An entry of the fast path, with when its writes' input records entered Kafka. */
+interface FastEntry extends WrittenEntry {
+  sourceProducedAtMs: number[];
+}
+
+port.on('message', (message: { wake: number[] } | { written: OutboxEntryWritten[] } | 'stop') => {
   if (message !== 'stop') {
-    relay.wake(message.wake);
+    if ('wake' in message) relay.wake(message.wake);
+    else {
+      relay.publishWritten(message.written.map((e): FastEntry => ({
+        shard: e.shard, id: e.id, events: e.events.map((event) => Buffer.from(event)), sourceProducedAtMs: e.sourceProducedAtMs,
+      })));
+    }
     return;
   }
   void (async () => {

@@ -22,7 +22,10 @@ describe('classifyMessages', () => {
     expect(accepted).toEqual([{
       tenantId: 'default', customerId: 'c-1',
       event: { eventId: 'e-2026-11-22T11:00:00Z', type: 'order.placed', occurredAtMs: Date.UTC(2026, 10, 22, 11), amountCents: 1234 },
+      producedAtMs: Number.NaN, // the message carries no Kafka timestamp
     }]);
+    const stamped = await classify([{ ...message(order('2026-11-22T11:00:00Z')), producedAtMs: 1_700_000_000_123 }]);
+    expect(stamped.accepted[0]!.producedAtMs).toBe(1_700_000_000_123);
   });
 
   it('dead-letters events beyond the allowed clock skew, and keeps those within it', async () => {
