@@ -1,0 +1,90 @@
+/**
+ * The phases of `npm run bench`, in the order main.ts runs them. Each one measures, logs its
+ * line on stderr and returns its figures (the DESIGN section 7 ones it yields) and its details
+ * (what the JSON keeps); the measurements themselves are in throughput.ts, latency.ts and
+ * baselines.ts.
+ */
+import type { Redis } from 'ioredis';
+import type { Kafka, Producer } from 'kafkajs';
+import type { LocalStack } from '@bondstream/testkit';
+import { naive, redisCeiling } from './baselines.js';
+import { latency, latencyLine } from './latency.js';
+import { log, percent, preload, type Args } from './shared.js';
+import { round, type Figures } from './stats.js';
+import { kafkaCeiling, roundTrips, SCORER_RUNS, scorerThroughput, type ScorerRun } from './throughput.js';
+
+/** What every phase runs on: the private redis-server and mock broker, and the bench's clients. */
+export interface BenchContext {
+  stack: LocalStack;
+  kafka: Kafka;
+  producer: Producer;
+  redis: Redis;
+  args: Args;
+}
+
+/**
+ * Import, Kafka ceiling, scorer drains: CDNOW_master imported twice, the raw kafkajs ceiling
+ * (3 runs, the best counts) and the scorer's drains of it (SCORER_RUNS, the best rate counts).
+ */
+export async function throughputPhase({ stack, kafka, producer, redis, args }: BenchContext) {
+  log('importing CDNOW_master.txt into crm.orders.v1');
+  const imported = await preload(producer);
+  log(`imported ${imported.events} events at ${imported.eventsPerSecond}/s; Kafka ceiling (3 runs)`);
+  const ceilingRuns: { eventsPerSecond: number; batches: number }[] = [];
+  for (let i = 0; i < 3; i++) ceilingRuns.push(await kafkaCeiling(kafka));
+  // A ceiling is the best the client managed: the slower runs lost time to the other tenants of this CPU.
+  const ceiling = Math.max(...ceilingRuns.map((r) => r.eventsPerSecond));
+  log(`Kafka ceiling runs ${ceilingRuns.map((r) => `${r.eventsPerSecond}/s in ${r.batches} batches`).join(', ')}; scorer throughput`);
+  const drains: ScorerRun[] = [];
+  for (let i = 0; i < SCORER_RUNS; i++) {
+    const drain = await scorerThroughput(stack, redis, args, i);
+    drains.push(drain);
+    log(`scorer run ${i + 1}: ${drain.eventsPerSecond} events/s, CPU per event ${drain.cpuMicrosPerEvent.scorer} µs scorer + ${drain.cpuMicrosPerEvent.redis} µs Redis, steal ${percent(drain.stealShare)}`);
+  }
+  const best = drains.reduce((a, b) => (b.eventsPerSecond > a.eventsPerSecond ? b : a));
+  log(`scorer ${best.eventsPerSecond} events/s (best of ${SCORER_RUNS}), ${best.eventsPerBatch} events/batch, Redis CPU share ${best.redisCpuShare}, ${best.redisBytesPerCustomer} bytes/customer (history ${best.historyBytesPerCustomer}, state ${best.stateBytesPerCustomer.stored}, as version 1 ${best.stateBytesPerCustomer.v1})`);
+  const figures = {
+    eventsPerSecond: best.eventsPerSecond,
+    ceilingEventsPerSecond: ceiling,
+    ceilingRatio: round(best.eventsPerSecond / ceiling, 3),
+    redisBytesPerCustomer: best.redisBytesPerCustomer,
+  } satisfies Partial<Figures>;
+  const scorerRuns = drains.map(({ eventsPerSecond, batches, cpuMicrosPerEvent, redisCpuShare, stealShare }) => ({ eventsPerSecond, batches, cpuMicrosPerEvent, redisCpuShare, stealShare }));
+  return { figures, best, details: { import: imported, kafkaCeilingRuns: ceilingRuns, scorer: best, scorerRuns } };
+}
+
+/** Redis round trips per batch: a second scorer drains the same topic behind a counting proxy. */
+export async function roundTripsPhase({ stack, args }: BenchContext) {
+  log('round trips per batch');
+  const trips = await roundTrips(stack, args);
+  log(`${trips.roundTripsPerBatch} round trips per batch (${trips.eventsPerBatch} events/batch)`);
+  return { figures: { redisRoundTripsPerBatch: trips.roundTripsPerBatch } satisfies Partial<Figures>, details: { roundTrips: trips } };
+}
+
+/** End-to-end latency at a steady rate (after the drains, or alone on an empty orders topic). */
+export async function latencyPhase({ stack, redis, producer, args }: BenchContext) {
+  log(`latency at ${args['latency-rate']}/s for ${args['latency-seconds']} s${args.only === 'latency' ? ' (only this phase)' : ''}`);
+  const lat = await latency(stack, redis, producer, args);
+  log(`${latencyLine(lat)}; steps ${JSON.stringify(lat.steps)}`);
+  log(lat.mockBroker);
+  return { figures: { latencyP50Ms: lat.p50, latencyP99Ms: lat.p99 } satisfies Partial<Figures>, details: { latency: lat } };
+}
+
+/**
+ * What the scorer's drain rate is compared with besides the Kafka ceiling: the Redis ceiling
+ * (its atomic step alone) and the naive per-event read-modify-write baseline.
+ */
+export async function baselinesPhase({ stack, kafka, args }: BenchContext, drain: ScorerRun) {
+  log('Redis ceiling');
+  const rceil = await redisCeiling(stack.redis.url, drain.segmentChangesPerEvent);
+  log(`Redis ceiling ${rceil.eventsPerSecond} events/s; naive baseline (${args['naive-events']} events)`);
+  const naiveRate = await naive(kafka, stack.redis.url, args['naive-events']);
+  log(`naive baseline ${naiveRate} events/s`);
+  const figures = {
+    redisCeilingEventsPerSecond: rceil.eventsPerSecond,
+    redisCeilingRatio: round(drain.eventsPerSecond / rceil.eventsPerSecond, 3),
+    naiveEventsPerSecond: naiveRate,
+    naiveSpeedup: round(drain.eventsPerSecond / naiveRate, 2),
+  } satisfies Partial<Figures>;
+  return { figures, details: { redisCeiling: rceil } };
+}
