@@ -13,6 +13,7 @@ import { waitFor, type LocalStack } from '@bondstream/testkit';
 import { startKcatCollector } from './collector.js';
 import { log, metric, percent, profileArgs, sleep, startScorer, TOPICS, type Args, type Scorer } from './shared.js';
 import { percentile, round } from './stats.js';
+import { drainGroup, SCORER_RUNS } from './throughput.js';
 import { cpuTimes, stealShare } from './steal.js';
 
 const LATENCY_TENANT = 'latency';
@@ -67,9 +68,10 @@ function caughtUp(sent: readonly string[], from: { index: number }, latencies: R
 
 /** Phase 2: steady produce rate into the running scorer; latency until the segment change is read back. */
 export async function latency(stack: LocalStack, redis: Redis, producer: Producer, args: Args) {
-  // Same group and namespace as phase 1: it continues from the committed end of CDNOW_master.
+  // The last drain's group and namespace: it continues from the committed end of CDNOW_master
+  // (in a group of its own it would first re-read both copies, 139,318 duplicates).
   const scorer = await startScorer(stack, 'scorer-latency', {
-    REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: 'bench-scorer', KAFKA_FETCH_MAX_WAIT_MS: String(args['fetch-wait-ms']),
+    REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: drainGroup(SCORER_RUNS - 1), KAFKA_FETCH_MAX_WAIT_MS: String(args['fetch-wait-ms']),
   }, args.out, profileArgs(args));
   const run = randomUUID().slice(0, 8);
   const sentAt = new Map<string, number>();

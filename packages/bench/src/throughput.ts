@@ -66,6 +66,9 @@ export interface ScorerRun {
  */
 export const SCORER_RUNS = 3;
 
+/** The consumer group of drain `runIndex` (0-based): the latency phase continues in the last one's. */
+export const drainGroup = (runIndex: number): string => `bench-scorer-${runIndex + 1}`;
+
 /** Bytes per kind of key (state c, dedupe d, indexes ix, outbox, segment counts, ...) by MEMORY USAGE. */
 async function memoryByKeyKind(redis: Redis, namespace: string): Promise<Record<string, number>> {
   const kinds: Record<string, number> = {};
@@ -122,7 +125,7 @@ export async function scorerThroughput(stack: LocalStack, redis: Redis, args: Ar
   await redis.flushall();
   const usedMemoryBefore = Number((await redisInfo(redis, 'memory')).used_memory);
   const commandsBefore = Number((await redisInfo(redis, 'stats')).total_commands_processed);
-  const scorer = await startScorer(stack, `scorer-throughput-${runIndex + 1}`, { REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: `bench-scorer-${runIndex + 1}` }, args.out,
+  const scorer = await startScorer(stack, `scorer-throughput-${runIndex + 1}`, { REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: drainGroup(runIndex) }, args.out,
     profileArgs(args));
   try {
     const { eventsPerSecond, first, last } = await drain(scorer, async () => {
