@@ -82,6 +82,7 @@ async function run(args: Args): Promise<void> {
     const t = throughput.figures;
     const b = baselines.figures;
     const figures: Figures = {
+      scorerCpuMicrosPerEvent: t.scorerCpuMicrosPerEvent, redisCpuMicrosPerEvent: t.redisCpuMicrosPerEvent,
       eventsPerSecond: t.eventsPerSecond, ceilingEventsPerSecond: t.ceilingEventsPerSecond, ceilingRatio: t.ceilingRatio,
       redisCeilingEventsPerSecond: b.redisCeilingEventsPerSecond, redisCeilingRatio: b.redisCeilingRatio,
       naiveEventsPerSecond: b.naiveEventsPerSecond, naiveSpeedup: b.naiveSpeedup,

@@ -1,4 +1,4 @@
-/** Pure pieces of the benchmark: percentiles, the DESIGN section 7 targets and their verdicts. */
+/** Pure pieces of the benchmark: percentiles, medians, the DESIGN section 7 targets and their verdicts. */
 
 /** The p-th percentile (0..100) of a sample by the nearest-rank method; NaN for an empty one. */
 export function percentile(values: readonly number[], p: number): number {
@@ -9,12 +9,24 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank - 1] as number;
 }
 
+/** The median of a sample (the mean of the middle two for an even count); NaN for an empty one. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 /** Rate in events per second, rounded; 0 when no time passed. */
 export function rate(events: number, ms: number): number {
   return ms > 0 ? Math.round((events / ms) * 1000) : 0;
 }
 
 export interface Figures {
+  /** CPU µs per consumed event of the scorer process (all threads) over the measured copy, median of the drains */
+  scorerCpuMicrosPerEvent: number;
+  /** CPU µs per consumed event of redis-server over the same windows, median of the drains */
+  redisCpuMicrosPerEvent: number;
   eventsPerSecond: number;
   ceilingEventsPerSecond: number;
   ceilingRatio: number;
@@ -37,20 +49,33 @@ export interface Target {
 }
 
 /**
- * DESIGN section 7. "Round trips per consumed batch bounded by a constant" is checked against
- * the constant the scorer's code promises (tenants + read + write per conflict-free batch = 3)
- * with headroom for the relay and back-pressure polls that share the connection: 5.
+ * DESIGN section 7, as written there (2026-12-04). "Round trips per consumed batch bounded by a
+ * constant" is checked against the constant the scorer's code promises (tenants + read + write
+ * per conflict-free batch = 3) with headroom for the relay and back-pressure polls that share
+ * the connection: 5.
+ *
+ * `redisCeilingRatio` is still measured and reported but is no target: DESIGN section 7 dropped
+ * it, since the CPU per event of the scorer and of Redis says directly what it approximated (how
+ * much more than its own atomic step the pipeline costs) and does not move with steal.
  */
 export const TARGETS: readonly Target[] = [
+  { figure: 'scorerCpuMicrosPerEvent', kind: 'max', limit: 30, what: 'scorer CPU µs per event (all threads), CDNOW drain' },
+  { figure: 'redisCpuMicrosPerEvent', kind: 'max', limit: 10, what: 'Redis CPU µs per event, CDNOW drain' },
   { figure: 'eventsPerSecond', kind: 'min', limit: 40_000, what: 'scorer throughput, one process' },
-  { figure: 'ceilingRatio', kind: 'min', limit: 0.15, what: 'share of the raw Kafka ceiling' },
-  { figure: 'redisCeilingRatio', kind: 'min', limit: 0.5, what: 'share of the Redis ceiling (own atomic step)' },
-  { figure: 'latencyP50Ms', kind: 'max', limit: 10, what: 'end-to-end latency p50 at 2,000 events/s' },
-  { figure: 'latencyP99Ms', kind: 'max', limit: 50, what: 'end-to-end latency p99 at 2,000 events/s' },
+  { figure: 'ceilingRatio', kind: 'min', limit: 0.25, what: 'share of the raw Kafka ceiling' },
+  { figure: 'latencyP50Ms', kind: 'max', limit: 5, what: 'end-to-end latency p50 at 2,000 events/s' },
+  { figure: 'latencyP99Ms', kind: 'max', limit: 25, what: 'end-to-end latency p99 at 2,000 events/s' },
   { figure: 'redisBytesPerCustomer', kind: 'max', limit: 1_000, what: 'Redis bytes per customer after CDNOW_master' },
   { figure: 'redisRoundTripsPerBatch', kind: 'max', limit: 5, what: 'Redis round trips per consumed batch' },
-  { figure: 'naiveSpeedup', kind: 'min', limit: 5, what: 'speed-up over naive read-modify-write' },
+  { figure: 'naiveSpeedup', kind: 'min', limit: 8, what: 'speed-up over naive read-modify-write' },
 ];
+
+/** A target's limit by figure (the chart draws them; one place to change a limit). */
+export function limitOf(figure: keyof Figures): number {
+  const target = TARGETS.find((t) => t.figure === figure);
+  if (target === undefined) throw new Error(`no target for ${figure}`);
+  return target.limit;
+}
 
 export interface Verdict {
   value: number;
