@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { hotSpots, type HotSpot } from './profile.js';
 import { machineInfo, type Args } from './shared.js';
-import { evaluateTargets, TARGETS, type Figures, type Verdict } from './stats.js';
+import { evaluateTargets, targetOutcomes, TARGETS, verdictLine, type Figures, type FigureSteal, type Verdict } from './stats.js';
 import type { CpuTimes } from './steal.js';
 import { renderChart } from './svg.js';
 
@@ -23,18 +23,22 @@ export interface Report {
   /** `full`: every phase (and a chart); otherwise the `--only` phase */
   phase: 'full' | NonNullable<Args['only']>;
   figures: Partial<Figures>;
+  /** per figure, its phase's steal: judges whether a rate or latency is comparable */
+  steal: FigureSteal;
+  /** per phase (a list for the repeated ones), the steal share: kept in the JSON and the last line */
+  stealShare: Record<string, number | number[]>;
   parameters: Record<string, unknown>;
   details: Record<string, unknown>;
 }
 
-/** Prints each target's verdict. */
+/** Prints each target's verdict: PASS, FAIL or not comparable. */
 function printVerdicts(verdicts: Record<string, Verdict>): void {
   for (const t of TARGETS) {
     const v = verdicts[t.figure];
-    if (v === undefined) continue;
-    process.stdout.write(`${v.pass ? 'PASS' : 'FAIL'}  ${t.figure.padEnd(24)} ${String(v.value).padStart(10)}  (${t.kind === 'min' ? '≥' : '≤'} ${t.limit}: ${t.what})\n`);
+    if (v !== undefined) process.stdout.write(`${verdictLine(t, v)}\n`);
   }
 }
+
 
 /** The newest scorer profile of a --cpu-prof run, with its hottest functions. */
 function latestProfile(out: string): { file: string; totalMs: number; functions: HotSpot[]; places: HotSpot[] } | undefined {
@@ -48,7 +52,7 @@ function latestProfile(out: string): { file: string; totalMs: number; functions:
 export function writeReport(report: Report, args: Args, run: RunStart): void {
   const { figures } = report;
   // A phase run alone is judged only on the figures it measured.
-  const verdicts = evaluateTargets(figures as Figures, TARGETS.filter((t) => t.figure in figures));
+  const verdicts = evaluateTargets(figures as Figures, TARGETS.filter((t) => t.figure in figures), report.steal);
   const profile = args['cpu-prof'] ? latestProfile(args.out) : undefined;
   const stamp = run.startedAt.toISOString().replace(/[:.]/g, '-');
   const name = report.phase === 'full' ? `bench-${stamp}` : `bench-${report.phase}-${stamp}`;
@@ -57,7 +61,7 @@ export function writeReport(report: Report, args: Args, run: RunStart): void {
     startedAt: run.startedAt.toISOString(),
     machine: machineInfo(run.load, run.machineAtStart),
     parameters: report.phase === 'full' ? report.parameters : { only: report.phase, ...report.parameters },
-    figures, targets: verdicts, details: report.details,
+    figures, stealShare: report.stealShare, targets: verdicts, details: report.details,
     ...(profile ? { profile } : {}),
   }, null, 2)}\n`);
   printVerdicts(verdicts);
@@ -71,5 +75,5 @@ export function writeReport(report: Report, args: Args, run: RunStart): void {
     writeFileSync(svgFile, renderChart(figures as Figures, `bondstream bench ${run.startedAt.toISOString()} (${cpus().length} cores)`));
     process.stdout.write(`chart: ${svgFile}\n`);
   }
-  process.stdout.write(`${JSON.stringify({ ...figures, targets: Object.fromEntries(Object.entries(verdicts).map(([k, v]) => [k, v.pass])) })}\n`);
+  process.stdout.write(`${JSON.stringify({ ...figures, stealShare: report.stealShare, targets: targetOutcomes(verdicts) })}\n`);
 }

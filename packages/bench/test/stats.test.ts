@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateTargets, limitOf, median, percentile, rate, TARGETS, type Figures } from '../src/stats.js';
+import {
+  bestRun, evaluateTargets, limitOf, median, percentile, rate, targetOutcomes, TARGETS, verdictLine, type Figures,
+} from '../src/stats.js';
 import { renderChart } from '../src/svg.js';
 
 const passing: Figures = {
@@ -46,7 +48,7 @@ describe('targets of DESIGN section 7', () => {
   it('passes figures that meet every target, the limits included', () => {
     const verdicts = evaluateTargets(passing);
     expect(Object.values(verdicts).every((v) => v.pass)).toBe(true);
-    expect(verdicts.latencyP99Ms).toEqual({ value: 20, target: '≤ 25', pass: true });
+    expect(verdicts.latencyP99Ms).toEqual({ value: 20, target: '≤ 25', pass: true, comparable: true });
     const atLimits = evaluateTargets({ ...passing, scorerCpuMicrosPerEvent: 30, ceilingRatio: 0.25, latencyP50Ms: 5, naiveSpeedup: 8 });
     expect(Object.values(atLimits).every((v) => v.pass)).toBe(true);
   });
@@ -60,6 +62,45 @@ describe('targets of DESIGN section 7', () => {
       'ceilingRatio', 'eventsPerSecond', 'latencyP50Ms', 'latencyP99Ms', 'naiveSpeedup', 'redisBytesPerCustomer',
       'redisCpuMicrosPerEvent', 'scorerCpuMicrosPerEvent',
     ]);
+  });
+});
+
+describe('steal and comparability', () => {
+  const target = (figure: keyof Figures) => TARGETS.find((t) => t.figure === figure) as (typeof TARGETS)[number];
+
+  it('marks a rate or latency from a phase with steal over 5 % not comparable, pass or fail', () => {
+    const verdicts = evaluateTargets({ ...passing, eventsPerSecond: 30_000 }, TARGETS, {
+      eventsPerSecond: 0.051, latencyP50Ms: 0.12, latencyP99Ms: 0.05, ceilingRatio: 0.2, naiveSpeedup: 0,
+    });
+    expect(verdicts.eventsPerSecond).toEqual({ value: 30_000, target: '≥ 40000', pass: false, comparable: false, stealShare: 0.051 });
+    expect(verdicts.latencyP50Ms?.comparable).toBe(false);
+    expect(verdicts.ceilingRatio?.comparable).toBe(false);
+    // 5 % itself is still comparable ("under 5 %" with the bench's rounding to 0.1 %)
+    expect(verdicts.latencyP99Ms).toMatchObject({ comparable: true, pass: true, stealShare: 0.05 });
+    expect(verdicts.naiveSpeedup?.comparable).toBe(true);
+    expect(targetOutcomes(verdicts)).toMatchObject({ eventsPerSecond: null, latencyP50Ms: null, latencyP99Ms: true, naiveSpeedup: true });
+  });
+
+  it('keeps CPU per event, bytes and round trips comparable whatever the steal', () => {
+    const verdicts = evaluateTargets({ ...passing, scorerCpuMicrosPerEvent: 45 }, TARGETS, {
+      scorerCpuMicrosPerEvent: 0.4, redisCpuMicrosPerEvent: 0.4, redisBytesPerCustomer: 0.4, redisRoundTripsPerBatch: 0.4,
+    });
+    expect(verdicts.scorerCpuMicrosPerEvent).toMatchObject({ pass: false, comparable: true });
+    expect(targetOutcomes(verdicts)).toMatchObject({ scorerCpuMicrosPerEvent: false, redisCpuMicrosPerEvent: true, redisBytesPerCustomer: true, redisRoundTripsPerBatch: true });
+  });
+
+  it('prints PASS, FAIL or "not comparable (steal x %)"', () => {
+    const verdicts = evaluateTargets({ ...passing, latencyP99Ms: 31.5 }, TARGETS, { eventsPerSecond: 0.123 });
+    expect(verdictLine(target('eventsPerSecond'), verdicts.eventsPerSecond!)).toMatch(/^not comparable \(steal 12\.3 %\)\s+eventsPerSecond\s+45000\s+\(≥ 40000: /);
+    expect(verdictLine(target('latencyP99Ms'), verdicts.latencyP99Ms!)).toMatch(/^FAIL\s+latencyP99Ms\s+31\.5\s+\(≤ 25: end-to-end latency p99/);
+    expect(verdictLine(target('redisBytesPerCustomer'), verdicts.redisBytesPerCustomer!)).toMatch(/^PASS\s+redisBytesPerCustomer\s+700\s+\(≤ 1000: /);
+  });
+
+  it('reports the fastest run among those without steal, or the fastest of all when every run had steal', () => {
+    const runs = [{ eventsPerSecond: 30_000, stealShare: 0.2 }, { eventsPerSecond: 25_000, stealShare: 0.01 }, { eventsPerSecond: 27_000, stealShare: 0 }];
+    expect(bestRun(runs, (r) => r.eventsPerSecond)).toBe(runs[2]);
+    expect(bestRun(runs.slice(0, 1), (r) => r.eventsPerSecond)).toBe(runs[0]);
+    expect(() => bestRun([], (r: { stealShare: number }) => r.stealShare)).toThrow(/no runs/);
   });
 });
 
