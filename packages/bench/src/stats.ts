@@ -17,6 +17,37 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** One cumulative bucket of a Prometheus histogram: `count` observations were at most `le`. */
+export interface Bucket {
+  le: number;
+  count: number;
+}
+
+/**
+ * The q-quantile (0..1) of a histogram from its cumulative buckets (upper bounds ascending, +Inf
+ * last), as Prometheus' histogram_quantile computes it: find the bucket that holds rank q × total
+ * and interpolate linearly within it, as if its observations were spread evenly between its
+ * lower bound (the previous bucket's upper one; 0 for the first) and its upper bound. A rank in
+ * the +Inf bucket gives the highest finite bound, a lower bound of the true value. NaN when
+ * nothing was observed.
+ */
+export function histogramQuantile(buckets: readonly Bucket[], q: number): number {
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be within 0..1, got ${q}`);
+  const total = buckets.at(-1)?.count ?? 0;
+  if (!(total > 0)) return Number.NaN;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const { le, count } of buckets) {
+    if (count >= rank && count > below) {
+      return le === Number.POSITIVE_INFINITY ? lower : lower + ((le - lower) * (rank - below)) / (count - below);
+    }
+    lower = le;
+    below = count;
+  }
+  return lower;
+}
+
 /** Rate in events per second, rounded; 0 when no time passed. */
 export function rate(events: number, ms: number): number {
   return ms > 0 ? Math.round((events / ms) * 1000) : 0;
