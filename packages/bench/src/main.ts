@@ -24,11 +24,20 @@ latency from a phase with more than 5 % steal: not comparable, and its verdict l
 CPU per event (scorerCpuMicrosPerEvent, redisCpuMicrosPerEvent: the median of the drains) is
 judged whatever the steal.
 
+Latency counts from the producer.send call that carries an event to the kcat collector
+reading its first segment change, not from when the event became due on the bench's send
+schedule (every --linger-ms): that wait is the producer client's linger, a platform setting
+outside the pipeline. It is reported on its own (due → send, p50/p99), and the latency from due
+as latencyFromDueP50Ms/latencyFromDueP99Ms, what figures before issue 17 counted. The latency
+phase prints a breakdown on stderr (produce acked, consumed, written to Redis, emittedAt, the
+output message's timestamp, published, delivered: p50/p99 since the send); the scorer's stages
+come from its bondstream_event_latency_seconds histogram and are left out when it has none.
+
   --latency-seconds <n>   measured length of the steady 2,000 events/s phase (default 20),
                           after its warm-up (README, Performance)
   --latency-rate <n>      events/s of that phase (default 2000)
   --linger-ms <n>         the latency phase sends what became due every n ms (default 5,
-                          librdkafka's default linger.ms)
+                          librdkafka's default linger.ms); not counted in the latency
   --fetch-wait-ms <n>     the latency phase's consumers (scorer, kcat reading the output) let
                           a fetch wait at most n ms for data (default 100, the scorer's
                           KAFKA_FETCH_MAX_WAIT_MS default; the patched mock, like a broker,

@@ -80,11 +80,12 @@ export async function roundTripsPhase({ stack, args }: BenchContext) {
 export async function latencyPhase({ stack, redis, producer, args }: BenchContext) {
   log(`latency at ${args['latency-rate']}/s for ${args['latency-seconds']} s${args.only === 'latency' ? ' (only this phase)' : ''}`);
   const lat = await latency(stack, redis, producer, args);
-  log(`${latencyLine(lat)}; steps ${JSON.stringify(lat.steps)}`);
+  log(latencyLine(lat));
   log(lat.mockBroker);
+  const figures = { latencyP50Ms: lat.p50, latencyP99Ms: lat.p99, latencyFromDueP50Ms: lat.fromDueP50, latencyFromDueP99Ms: lat.fromDueP99 } satisfies Partial<Figures>;
   return {
-    figures: { latencyP50Ms: lat.p50, latencyP99Ms: lat.p99 } satisfies Partial<Figures>,
-    steal: { latencyP50Ms: lat.stealShare, latencyP99Ms: lat.stealShare } satisfies FigureSteal,
+    figures,
+    steal: Object.fromEntries(Object.keys(figures).map((k) => [k, lat.stealShare])) as FigureSteal,
     phaseSteal: { latency: lat.stealShare },
     details: { latency: lat },
   };

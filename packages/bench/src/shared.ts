@@ -111,9 +111,12 @@ export async function startScorer(
   return { url, process: child, stop: () => stopProcess(child, 20_000) };
 }
 
+/** A scorer's /metrics page (Prometheus text format). */
+export const metricsText = async (url: string): Promise<string> => (await fetch(`${url}/metrics`)).text();
+
 /** Sum of a metric's samples whose labels include `labels`. */
 export async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await metricsText(url);
   let sum = 0;
   for (const line of text.split('\n')) {
     const m = /^([a-z_]+)(\{[^}]*\})?\s+(\S+)/.exec(line);

@@ -67,6 +67,12 @@ export interface Figures {
   naiveSpeedup: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /**
+   * The same events' latency counted from when each was due on the bench's send schedule, as
+   * figures before issue 17 counted: the end-to-end latency now counts from the producer.send call.
+   */
+  latencyFromDueP50Ms: number;
+  latencyFromDueP99Ms: number;
   redisBytesPerCustomer: number;
   redisRoundTripsPerBatch: number;
 }

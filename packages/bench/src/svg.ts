@@ -77,7 +77,7 @@ export function renderChart(f: Figures, title: string): string {
   };
   const latency: Panel = {
     title: 'Latency at 2,000 events/s (ms)',
-    unit: 'produce → segment change received',
+    unit: 'producer.send → segment change received',
     bars: [
       { label: 'p50', value: f.latencyP50Ms },
       { label: 'p99', value: f.latencyP99Ms },
