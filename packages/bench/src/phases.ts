@@ -24,7 +24,8 @@ export interface BenchContext {
 
 /**
  * Import, Kafka ceiling, scorer drains: CDNOW_master imported twice, the raw kafkajs ceiling
- * (3 runs, the best counts) and the scorer's drains of it (SCORER_RUNS, the best rate counts).
+ * (3 runs) and the scorer's drains of it (SCORER_RUNS). Of each, the fastest run without steal
+ * counts for the rates (stats.ts bestRun); the CPU per event is the drains' median.
  */
 export async function throughputPhase({ stack, kafka, producer, redis, args }: BenchContext) {
   log('importing CDNOW_master.txt into crm.orders.v1');
