@@ -209,7 +209,8 @@ export async function latency(stack: LocalStack, redis: Redis, producer: Produce
       .catch(() => log(`only ${measured.filter((e) => e.receivedAt !== undefined).length} of ${measured.length} latency events came back within 20 s`));
     const gaveUpAt = performance.now();
     // The scorer's stages observed while the measured events went through: this scrape minus
-    // the one at the start of the window (no events are sent after the window).
+    // the one at the start of the window (no events are sent after the window). Warm-up events
+    // the scorer had not finished by the start are counted too; the row's event count shows it.
     const stagesBefore = await atMeasure.stages;
     const stagesAfter = await scrapeStages(scorer);
     const scorerStages = stagesAfter.size === 0 ? null : new Map([...stagesAfter].map(([stage, buckets]) => [stage, histogramDelta(stagesBefore.get(stage), buckets)]));
