@@ -15,7 +15,7 @@ import {
   benchCpuSeconds, descendantPids, drain, log, machineAt, machineInfo, MASTER_EVENTS, metric, percent, preload, processCpuSeconds, redisCpuSeconds, redisInfo, startScorer, TOPICS,
   type Scorer,
 } from './shared.js';
-import { rate, round } from './stats.js';
+import { rate, round, STEAL_LIMIT } from './stats.js';
 import { busyShare, cpuTimes, stealShare } from './steal.js';
 
 /** The README's recommendation: 8 state shards per master. */
@@ -31,8 +31,6 @@ const SHARDS = 8 * MASTERS;
 const PAIR_TOPIC = 'bench.cluster-pair.orders';
 /** The second member of a group is ready (joined) after ~25 s on the mock, sometimes after a retry. */
 const PAIR_READY_TIMEOUT_MS = 150_000;
-/** Above this steal a drain's rates are not comparable with other runs' (DESIGN section 7). */
-const STEAL_LIMIT = 0.05;
 /**
  * Nor above this many cores taken by processes the bench did not start: on 2 cores another job
  * (a test suite) slows the scorers as steal does, and no steal shows it.

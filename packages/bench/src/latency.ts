@@ -1,7 +1,11 @@
 /**
  * Phase 2, end-to-end latency: a scorer continuing from the throughput drain (or, with
  * `--only latency`, from an empty orders topic) gets events at a steady rate; each one's latency
- * runs from when it was due until the kcat collector reads its segment change back.
+ * runs from the producer.send call that carries it until the kcat collector reads its segment
+ * change back. The wait between an event's due time on the bench's send schedule (every
+ * linger-ms) and that call is the emulated producer's linger, a client setting outside the
+ * pipeline: it is reported on its own, and the latency counted from due is kept as well, which
+ * is what figures before issue 17 measured.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -10,9 +14,15 @@ import { loadPolicy } from '@bondstream/config';
 import { medianProfitTrusted, pyramidRanksTrusted, rfmQuantilesTrusted, type Thresholds } from '@bondstream/model';
 import { KeySpace, readThresholds } from '@bondstream/redis-state';
 import { waitFor, type LocalStack } from '@bondstream/testkit';
+import { breakdownTable, missingStages } from './breakdown.js';
 import { startKcatCollector } from './collector.js';
-import { log, metric, percent, profileArgs, sleep, startScorer, TOPICS, type Args, type Scorer } from './shared.js';
-import { percentile, round } from './stats.js';
+import { histogramDelta, parseHistograms } from './histogram.js';
+import { summarizeLatency, warmupFigures, type TrackedEvent } from './latency-summary.js';
+import {
+  log, metric, metricsText, percent, processCpuSeconds, profileArgs, redisCpuSeconds, sleep, startScorer, TOPICS, type Args, type Scorer,
+} from './shared.js';
+import { round, type Bucket } from './stats.js';
+import { drainGroup, SCORER_RUNS } from './throughput.js';
 import { cpuTimes, stealShare } from './steal.js';
 
 const LATENCY_TENANT = 'latency';
@@ -23,9 +33,19 @@ const mockLatencyNote = (fetchWaitMs: number): string => `mock broker: librdkafk
   + `broker; the scorer and the kcat collector fetch with a ${fetchWaitMs} ms wait (--fetch-wait-ms)`;
 
 /** The latency phase's summary line (stderr). */
-export const latencyLine = (lat: { p50: number; p99: number; produceToEmittedP50: number; produceToEmittedP99: number; warmup: { seconds: number }; stealShare: number }): string =>
-  `latency p50 ${lat.p50} ms, p99 ${lat.p99} ms; produce → emittedAt (the scorer's share) p50 ${lat.produceToEmittedP50} ms, `
-  + `p99 ${lat.produceToEmittedP99} ms; measured after a ${lat.warmup.seconds} s warm-up; steal ${percent(lat.stealShare)}`;
+export const latencyLine = (lat: {
+  p50: number; p99: number; fromDueP50: number; fromDueP99: number; dueToSendP50: number; dueToSendP99: number;
+  cpuMicrosPerEvent: { scorer: number; redis: number }; warmup: { seconds: number }; stealShare: number;
+}): string =>
+  `latency from producer.send p50 ${lat.p50} ms, p99 ${lat.p99} ms (from due p50 ${lat.fromDueP50}, p99 ${lat.fromDueP99}; `
+  + `due → send p50 ${lat.dueToSendP50}, p99 ${lat.dueToSendP99}); CPU per event ${lat.cpuMicrosPerEvent.scorer} µs scorer, `
+  + `${lat.cpuMicrosPerEvent.redis} µs Redis; measured after a ${lat.warmup.seconds} s warm-up; steal ${percent(lat.stealShare)}`;
+
+/** The scorer's per-stage latency histogram (issue 17); absent from a scorer older than that. */
+const STAGE_HISTOGRAM = 'bondstream_event_latency_seconds';
+
+/** The stage histogram's buckets per stage, as the scorer's /metrics shows them now. */
+const scrapeStages = async (scorer: Scorer): Promise<Map<string, Bucket[]>> => parseHistograms(await metricsText(scorer.url), STAGE_HISTOGRAM, 'stage');
 
 /**
  * A tenant is scored with the policy's absolute cuts until it has minPopulation customers; at
@@ -59,73 +79,76 @@ async function establishTenant(redis: Redis, scorer: Scorer, send: (events: { id
  * Whether every event sent more than 250 ms ago has come back (the pipeline is not behind).
  * `from` is where to resume scanning `sent` (everything before it came back already).
  */
-function caughtUp(sent: readonly string[], from: { index: number }, latencies: ReadonlyMap<string, number>, sentAt: ReadonlyMap<string, number>): boolean {
-  while (from.index < sent.length && latencies.has(sent[from.index] as string)) from.index++;
+function caughtUp(sent: readonly TrackedEvent[], from: { index: number }): boolean {
+  while (from.index < sent.length && sent[from.index]?.receivedAt !== undefined) from.index++;
   const oldest = sent[from.index];
-  return oldest === undefined || (sentAt.get(oldest) as number) >= performance.now() - 250;
+  return oldest === undefined || oldest.sentAt >= performance.now() - 250;
 }
 
 /** Phase 2: steady produce rate into the running scorer; latency until the segment change is read back. */
 export async function latency(stack: LocalStack, redis: Redis, producer: Producer, args: Args) {
-  // Same group and namespace as phase 1: it continues from the committed end of CDNOW_master.
+  // The last drain's group and namespace: it continues from the committed end of CDNOW_master
+  // (in a group of its own it would first re-read both copies, 139,318 duplicates).
   const scorer = await startScorer(stack, 'scorer-latency', {
-    REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: 'bench-scorer', KAFKA_FETCH_MAX_WAIT_MS: String(args['fetch-wait-ms']),
+    REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: drainGroup(SCORER_RUNS - 1), KAFKA_FETCH_MAX_WAIT_MS: String(args['fetch-wait-ms']),
   }, args.out, profileArgs(args));
   const run = randomUUID().slice(0, 8);
-  const sentAt = new Map<string, number>();
-  const sentWallMs = new Map<string, number>();
-  const latencies = new Map<string, number>();
-  /** produce → emittedAt (the relay's clock when it published): the scorer's share of the latency */
-  const toEmitted = new Map<string, number>();
-  /** per event, ms after it was due: produce acked, emittedAt, the output message's timestamp (relay send) */
-  const stages = new Map<string, { acked: number; emitted?: number; published?: number }>();
+  const tracked = new Map<string, TrackedEvent>();
   // In this phase every event is a new customer's first (key = customer id = event id), so
   // only the first change of each customer can be the first to name the event as its cause.
   const collector = startKcatCollector(stack.kafka.brokers, TOPICS.segmentChanges, args['fetch-wait-ms'],
-    (key) => sentAt.has(key) && !latencies.has(key),
+    (key) => {
+      const event = tracked.get(key);
+      return event !== undefined && event.receivedAt === undefined;
+    },
     (key, change, receivedAt) => {
-      if (change.causeEventId !== key) return;
-      latencies.set(key, receivedAt - (sentAt.get(key) as number));
-      const wallDue = sentWallMs.get(key) as number;
-      toEmitted.set(key, change.emittedAtMs - wallDue);
-      const stage = stages.get(key);
-      if (stage) {
-        stage.emitted = change.emittedAtMs - wallDue;
-        stage.published = change.timestampMs - wallDue;
-      }
+      const event = tracked.get(key);
+      if (change.causeEventId !== key || event === undefined) return;
+      event.receivedAt = receivedAt;
+      event.emittedWallMs = change.emittedAtMs;
+      event.outputTimestampWallMs = change.timestampMs;
     });
   try {
-    /** Each event with the time it was due: its latency includes the producer's linger. */
-    const send = async (events: { id: string; dueAt: number }[]): Promise<void> => {
-      const perfNow = performance.now();
-      const wallNow = Date.now();
-      for (const { id, dueAt } of events) {
-        sentAt.set(id, dueAt);
-        sentWallMs.set(id, wallNow - (perfNow - dueAt));
-      }
-      const ids = events.map((e) => e.id);
-      const occurredAt = new Date(wallNow).toISOString();
+    /**
+     * One produce request for `events`. Each record's Kafka timestamp is set to the wall clock of
+     * this call (kafkajs would take it when it encodes the request, a little later): the scorer's
+     * stage histogram counts from it, so its stages and the bench's count from the same instant.
+     */
+    const send = async (events: { id: string; dueAt: number }[]): Promise<TrackedEvent[]> => {
+      const sentAt = performance.now();
+      const sentWallMs = Date.now();
+      const records = events.map(({ id, dueAt }) => {
+        const event: TrackedEvent = { dueAt, sentAt, sentWallMs };
+        tracked.set(id, event);
+        return event;
+      });
+      const occurredAt = new Date(sentWallMs).toISOString();
       await producer.send({
         topic: TOPICS.orders, acks: -1,
-        messages: ids.map((id) => ({ key: id, value: JSON.stringify({ eventId: id, type: 'order.placed', tenantId: LATENCY_TENANT, customerId: id, orderId: id, occurredAt, amount: 25 }) })),
+        messages: events.map(({ id }) => ({
+          key: id, timestamp: String(sentWallMs),
+          value: JSON.stringify({ eventId: id, type: 'order.placed', tenantId: LATENCY_TENANT, customerId: id, orderId: id, occurredAt, amount: 25 }),
+        })),
       });
-      const acked = performance.now();
-      for (const { id, dueAt } of events) stages.set(id, { acked: acked - dueAt });
+      const ackedAt = performance.now();
+      for (const event of records) event.ackedAt = ackedAt;
+      return records;
     };
     // The collector joins its group and starts at the end of the topic: probe until it sees a change.
     let probe = 0;
     await waitFor('the latency collector to receive a probe', async () => {
-      const id = `probe-${run}-${probe++}`;
-      await send([{ id, dueAt: performance.now() }]);
+      const [event] = await send([{ id: `probe-${run}-${probe++}`, dueAt: performance.now() }]);
       await sleep(300);
-      return latencies.has(id) ? true : undefined;
+      return event?.receivedAt !== undefined ? true : undefined;
     }, { timeoutMs: 60_000, intervalMs: 0 });
 
     const perSecond = args['latency-rate'];
     const durationMs = args['latency-seconds'] * 1000;
-    const measured: string[] = [];
-    const warmup: string[] = [];
-    const established = await establishTenant(redis, scorer, send, run);
+    const measured: TrackedEvent[] = [];
+    const warmup: TrackedEvent[] = [];
+    const established = await establishTenant(redis, scorer, async (events) => {
+      await send(events);
+    }, run);
     if (!established) log('latency warm-up: the tenant did not get its own thresholds within 30 s; measuring anyway');
     // Warm-up at the steady rate, not measured: at least 2 s, and until the pipeline has caught
     // up (at most 30 s); then latency-seconds measured.
@@ -136,29 +159,35 @@ export async function latency(stack: LocalStack, redis: Redis, producer: Produce
     // Like a producer's linger: every linger-ms (on a fixed schedule, not drifting by the time a
     // send takes) what became due goes out in one request, without waiting for the previous
     // request's acknowledgement.
-    const sending = new Set<Promise<void>>();
+    const sending = new Set<Promise<unknown>>();
     let sendError: unknown = null;
-    let machineAtMeasure = cpuTimes();
+    // At the start of the measured window: the machine's CPU times, the scorer's CPU, and (not
+    // awaited: the send schedule must not wait for them) Redis' CPU and the stage histogram.
+    let atMeasure: { machine: ReturnType<typeof cpuTimes>; scorerCpu: number; redisCpu: Promise<number>; stages: Promise<Map<string, Bucket[]>> } | null = null;
     for (let tick = 1; ; tick++) {
       const wait = started + tick * args['linger-ms'] - performance.now();
       if (wait > 0) await sleep(wait);
       const now = performance.now();
-      if (measureFrom === Number.POSITIVE_INFINITY && now >= started + 2_000 && (caughtUp(warmup, warmupBack, latencies, sentAt) || now >= started + 30_000)) {
+      if (atMeasure === null && now >= started + 2_000 && (caughtUp(warmup, warmupBack) || now >= started + 30_000)) {
         measureFrom = now;
-        machineAtMeasure = cpuTimes();
+        atMeasure = { machine: cpuTimes(), scorerCpu: processCpuSeconds(scorer.process.pid), redisCpu: redisCpuSeconds(redis), stages: scrapeStages(scorer) };
+        // Awaited after the window; until then a failure must not end the process as unhandled.
+        atMeasure.redisCpu.catch(() => undefined);
+        atMeasure.stages.catch(() => undefined);
         if (now >= started + 30_000) log('latency warm-up: still behind after 30 s; measuring anyway');
       }
       if (now >= measureFrom + durationMs) break;
-      const elapsed = now - started;
-      const due = Math.floor((elapsed / 1000) * perSecond);
+      const due = Math.floor(((now - started) / 1000) * perSecond);
       if (due > sent) {
-        // Event n was due at started + n / rate: measured from then, the linger counts.
+        // Event n was due at started + n / rate.
         const events: { id: string; dueAt: number }[] = [];
         for (; sent < due; sent++) events.push({ id: `lat-${run}-${sent}`, dueAt: started + ((sent + 1) / perSecond) * 1000 });
-        (now >= measureFrom ? measured : warmup).push(...events.map((e) => e.id));
         const request = send(events).catch((error: unknown) => {
           sendError ??= error;
+          return [];
         });
+        // send() registers its events before its first await, so they are tracked already.
+        (now >= measureFrom ? measured : warmup).push(...events.map(({ id }) => tracked.get(id) as TrackedEvent));
         sending.add(request);
         void request.then(() => sending.delete(request));
       }
@@ -166,56 +195,40 @@ export async function latency(stack: LocalStack, redis: Redis, producer: Produce
     }
     await Promise.all(sending);
     if (sendError !== null) throw sendError;
+    if (atMeasure === null) throw new Error('the latency phase never started measuring');
     const sendSeconds = (performance.now() - started) / 1000;
-    const steal = round(stealShare(machineAtMeasure, cpuTimes()), 3);
-    const warmupValues = warmup.filter((id) => latencies.has(id)).map((id) => latencies.get(id) as number);
-    await waitFor('a segment change for every measured event', () => (measured.every((id) => latencies.has(id)) ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 })
-      .catch(() => log(`only ${measured.filter((id) => latencies.has(id)).length} of ${measured.length} latency events came back within 20 s`));
-    // An event that never came back counts with the time waited for it so far (a lower bound of
-    // its latency): the percentiles do not hide it.
-    const gaveUp = performance.now();
-    const values = measured.map((id) => latencies.get(id) ?? gaveUp - (sentAt.get(id) as number));
-    const emitted = measured.map((id) => toEmitted.get(id) ?? Number.NaN).filter((v) => Number.isFinite(v));
-    const missing = measured.filter((id) => !latencies.has(id)).length;
-    // Where the time went, for the events that came back: each step's p50 and p99 in ms.
-    const back = measured.filter((id) => latencies.has(id)).map((id) => ({ ...(stages.get(id) as { acked: number }), received: latencies.get(id) as number }));
-    const step = (f: (s: { acked: number; emitted?: number; published?: number; received: number }) => number | undefined) => {
-      const xs = back.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v));
-      return { p50: round(percentile(xs, 50), 1), p99: round(percentile(xs, 99), 1) };
+    // CPU over the window in which the measured events were sent, per event sent: the few in
+    // flight at its start (warm-up's) and at its end (not yet applied) about balance.
+    const steal = round(stealShare(atMeasure.machine, cpuTimes()), 3);
+    const perEvent = (seconds: number): number => round((seconds / measured.length) * 1e6, 1);
+    const cpuMicrosPerEvent = {
+      scorer: perEvent(processCpuSeconds(scorer.process.pid) - atMeasure.scorerCpu),
+      redis: perEvent(await redisCpuSeconds(redis) - await atMeasure.redisCpu),
     };
-    // Per second of the phase: how the latency developed (a backlog grows; a hiccup recovers).
-    const bySecond = new Map<number, number[]>();
-    measured.forEach((id, i) => {
-      const second = Math.floor(((sentAt.get(id) as number) - measureFrom) / 1000);
-      const bucket = bySecond.get(second);
-      if (bucket) bucket.push(values[i] as number);
-      else bySecond.set(second, [values[i] as number]);
-    });
-    const timeline = [...bySecond].map(([second, xs]) => ({ second, p50: round(percentile(xs, 50), 1), p99: round(percentile(xs, 99), 1), max: round(xs.reduce((a, b) => Math.max(a, b), 0), 1) }));
-    const steps = {
-      dueToProduceAcked: step((x) => x.acked),
-      ackedToEmittedAt: step((x) => (x.emitted === undefined ? undefined : x.emitted - x.acked)),
-      emittedAtToRelaySend: step((x) => (x.emitted === undefined || x.published === undefined ? undefined : x.published - x.emitted)),
-      relaySendToCollector: step((x) => (x.published === undefined ? undefined : x.received - x.published)),
-    };
+    await waitFor('a segment change for every measured event', () => (measured.every((e) => e.receivedAt !== undefined) ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 })
+      .catch(() => log(`only ${measured.filter((e) => e.receivedAt !== undefined).length} of ${measured.length} latency events came back within 20 s`));
+    const gaveUpAt = performance.now();
+    // The scorer's stages observed while the measured events went through: this scrape minus
+    // the one at the start of the window (no events are sent after the window). Warm-up events
+    // the scorer had not finished by the start are counted too; the row's event count shows it.
+    const stagesBefore = await atMeasure.stages;
+    const stagesAfter = await scrapeStages(scorer);
+    const scorerStages = stagesAfter.size === 0 ? null : new Map([...stagesAfter].map(([stage, buckets]) => [stage, histogramDelta(stagesBefore.get(stage), buckets)]));
+    const summary = summarizeLatency(measured, gaveUpAt, measureFrom, scorerStages);
+    const note = missingStages(scorerStages);
+    for (const line of [...breakdownTable(summary.breakdown), ...(note === null ? [] : [`  (${note})`])]) log(line);
     return {
-      p50: round(percentile(values, 50), 2), p90: round(percentile(values, 90), 2), p99: round(percentile(values, 99), 2), stealShare: steal,
-      max: round(values.reduce((a, b) => Math.max(a, b), 0), 2), measured: measured.length, missing, lowerBound: missing > 0,
-      warmup: {
-        tenantEstablished: established,
-        seconds: round((measureFrom - started) / 1000, 1), events: warmup.length,
-        p50: round(percentile(warmupValues, 50), 1), p99: round(percentile(warmupValues, 99), 1), max: round(warmupValues.reduce((a, b) => Math.max(a, b), 0), 1),
-      },
+      ...summary, stealShare: steal, cpuMicrosPerEvent, scorerStagesNote: note,
+      warmup: { tenantEstablished: established, seconds: round((measureFrom - started) / 1000, 1), ...warmupFigures(warmup) },
       consumedByScorer: await metric(scorer.url, 'bondstream_events_consumed_total'),
       achievedRate: Math.round(sent / sendSeconds),
-      produceToEmittedP50: round(percentile(emitted, 50), 1), produceToEmittedP99: round(percentile(emitted, 99), 1), lingerMs: args['linger-ms'],
-      fetchWaitMs: args['fetch-wait-ms'],
+      lingerMs: args['linger-ms'], fetchWaitMs: args['fetch-wait-ms'],
       mockBroker: mockLatencyNote(args['fetch-wait-ms']),
       batchesDuringPhase: await metric(scorer.url, 'bondstream_batch_duration_seconds_count'),
       // background work in the same process: re-scores after a thresholds refresh (every 10 s)
       thresholdsRefreshes: await metric(scorer.url, 'bondstream_thresholds_refreshes_total'),
       thresholdsRescoredCustomers: await metric(scorer.url, 'bondstream_thresholds_rescored_customers_total'),
-      steps, changesRead: collector.lines(), timeline,
+      changesRead: collector.lines(),
     };
   } finally {
     await collector.stop();

@@ -111,9 +111,12 @@ export async function startScorer(
   return { url, process: child, stop: () => stopProcess(child, 20_000) };
 }
 
+/** A scorer's /metrics page (Prometheus text format). */
+export const metricsText = async (url: string): Promise<string> => (await fetch(`${url}/metrics`)).text();
+
 /** Sum of a metric's samples whose labels include `labels`. */
 export async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await metricsText(url);
   let sum = 0;
   for (const line of text.split('\n')) {
     const m = /^([a-z_]+)(\{[^}]*\})?\s+(\S+)/.exec(line);
@@ -226,7 +229,7 @@ export async function drain(
 /**
  * A fresh consumer group reads the orders topic from the beginning; `count(n)` records n events
  * handled. The rate is timed from the `skip`-th event (0: the first; MASTER_EVENTS: the end of
- * the warm-up copy) to the `target`-th.
+ * the warm-up copy) to the `target`-th, and the machine's steal over the same window.
  */
 export async function timedConsume(
   kafka: Kafka,
@@ -234,24 +237,24 @@ export async function timedConsume(
   skip: number,
   target: number,
   run: (count: (n: number) => void, done: () => boolean) => ConsumerRunConfig,
-): Promise<number> {
+): Promise<{ eventsPerSecond: number; stealShare: number }> {
   const consumer = kafka.consumer({ groupId: `${group}-${randomUUID()}` });
   let count = 0;
-  let first = { t: 0, count: 0 };
-  let last = 0;
+  let first = { t: 0, count: 0, machine: cpuTimes() };
+  let last = { t: 0, machine: cpuTimes() };
   await consumer.connect();
   try {
     await consumer.subscribe({ topic: TOPICS.orders, fromBeginning: true });
     await consumer.run(run((n) => {
       count += n;
-      if (first.t === 0 && count >= skip) first = { t: performance.now(), count };
-      if (count >= target && last === 0) last = performance.now();
-    }, () => last > 0));
-    await waitFor(`${group} to handle ${target} events`, () => (last > 0 ? true : undefined), { timeoutMs: 300_000, intervalMs: 20 });
+      if (first.t === 0 && count >= skip) first = { t: performance.now(), count, machine: cpuTimes() };
+      if (count >= target && last.t === 0) last = { t: performance.now(), machine: cpuTimes() };
+    }, () => last.t > 0));
+    await waitFor(`${group} to handle ${target} events`, () => (last.t > 0 ? true : undefined), { timeoutMs: 300_000, intervalMs: 20 });
   } finally {
     await consumer.disconnect();
   }
-  return rate(count - first.count, last - first.t);
+  return { eventsPerSecond: rate(count - first.count, last.t - first.t), stealShare: round(stealShare(first.machine, last.machine), 3) };
 }
 
 /** The machine's CPU times of a drain sample whose `sample` returned `...cpuTimes()`. */

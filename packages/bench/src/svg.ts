@@ -1,4 +1,4 @@
-import type { Figures } from './stats.js';
+import { limitOf, type Figures } from './stats.js';
 
 /** Escapes text for SVG. */
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -41,12 +41,25 @@ function panel(p: Panel, x: number, y: number, width: number, height: number): s
 }
 
 /**
- * The chart of one run: throughput against the two ceilings and the naive baseline, and the
- * latency percentiles, each target drawn as a dashed red line. Plain SVG strings, no library.
+ * The chart of one run: the CPU per event of the scorer and of Redis, throughput against the
+ * two ceilings and the naive baseline, and the latency percentiles, each DESIGN section 7 target
+ * drawn as a dashed red line (limits from stats.ts TARGETS). Plain SVG strings, no library.
  */
 export function renderChart(f: Figures, title: string): string {
-  const width = 900;
+  const width = 1080;
   const height = 420;
+  const cpu: Panel = {
+    title: 'CPU per event (µs)',
+    unit: 'CDNOW drain, median of the drains',
+    bars: [
+      { label: 'scorer', value: f.scorerCpuMicrosPerEvent },
+      { label: 'Redis', value: f.redisCpuMicrosPerEvent },
+    ],
+    lines: [
+      { label: `scorer ≤ ${limitOf('scorerCpuMicrosPerEvent')}`, value: limitOf('scorerCpuMicrosPerEvent') },
+      { label: `Redis ≤ ${limitOf('redisCpuMicrosPerEvent')}`, value: limitOf('redisCpuMicrosPerEvent') },
+    ],
+  };
   const throughput: Panel = {
     title: 'Throughput (events/s)',
     unit: 'events per second, one scorer process',
@@ -57,30 +70,30 @@ export function renderChart(f: Figures, title: string): string {
       { label: 'naive', value: f.naiveEventsPerSecond },
     ],
     lines: [
-      { label: 'target 40,000/s', value: 40_000 },
-      { label: '0.15 × Kafka ceiling', value: 0.15 * f.ceilingEventsPerSecond },
-      { label: '0.5 × Redis ceiling', value: 0.5 * f.redisCeilingEventsPerSecond },
-      { label: '5 × naive', value: 5 * f.naiveEventsPerSecond },
+      { label: `target ${limitOf('eventsPerSecond').toLocaleString('en-US')}/s`, value: limitOf('eventsPerSecond') },
+      { label: `${limitOf('ceilingRatio')} × Kafka ceiling`, value: limitOf('ceilingRatio') * f.ceilingEventsPerSecond },
+      { label: `${limitOf('naiveSpeedup')} × naive`, value: limitOf('naiveSpeedup') * f.naiveEventsPerSecond },
     ],
   };
   const latency: Panel = {
     title: 'Latency at 2,000 events/s (ms)',
-    unit: 'produce → segment change received',
+    unit: 'producer.send → segment change received',
     bars: [
       { label: 'p50', value: f.latencyP50Ms },
       { label: 'p99', value: f.latencyP99Ms },
     ],
     lines: [
-      { label: 'p50 target 10 ms', value: 10 },
-      { label: 'p99 target 50 ms', value: 50 },
+      { label: `p50 target ${limitOf('latencyP50Ms')} ms`, value: limitOf('latencyP50Ms') },
+      { label: `p99 target ${limitOf('latencyP99Ms')} ms`, value: limitOf('latencyP99Ms') },
     ],
   };
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}</text>`,
-    panel(throughput, 20, 30, 560, height - 40),
-    panel(latency, 620, 30, 260, height - 40),
+    panel(cpu, 20, 30, 200, height - 40),
+    panel(throughput, 260, 30, 520, height - 40),
+    panel(latency, 820, 30, 240, height - 40),
     '</svg>',
     '',
   ].join('\n');
