@@ -119,10 +119,20 @@ export class LifetimeRefit {
     return Math.min(this.deps.policy.lifetime.refitSeconds * 1_000, MAX_TICK_MS);
   }
 
+  /**
+   * Per tenant, this process's failed fits in a row and when the last one was: a tenant without
+   * enough repeat buyers is tried again after a doubling pause (a tick, two, four, … at most
+   * refitSeconds), not every tick: each try reads its whole sample, which costs Redis and this
+   * event loop the same whether or not the fit can succeed.
+   */
+  private readonly failures = new Map<string, { count: number; atMs: number }>();
+
   /** Refits the tenants whose lease this process gets and whose model is missing or due. */
   async refitAll(): Promise<void> {
     const leaseMs = Math.max(1_000, this.tickMs() - 100);
     for (const tenantId of await listTenants(this.deps.redis, this.deps.keyspace)) {
+      const failed = this.failures.get(tenantId);
+      if (failed && Date.now() - failed.atMs < Math.min(this.deps.policy.lifetime.refitSeconds * 1_000, this.tickMs() * 2 ** (failed.count - 1))) continue;
       if (!(await acquireLifetimeModelLease(this.deps.redis, this.deps.keyspace, tenantId, this.deps.leaseToken, leaseMs))) continue;
       const current = await readLifetimeModel(this.deps.redis, this.deps.keyspace, tenantId);
       if (current === null || Date.now() - current.fittedAtMs >= this.deps.policy.lifetime.refitSeconds * 1_000) await this.refit(tenantId);
@@ -151,8 +161,10 @@ export class LifetimeRefit {
     if (!gammaGamma.ok) this.deps.logger.warn({ tenantId, reason: gammaGamma.reason, detail: gammaGamma.message }, 'Gamma-Gamma fit not used; the previous one is kept');
     if (!bgnbd.ok) {
       this.deps.logger.warn({ tenantId, reason: bgnbd.reason, detail: bgnbd.message }, 'BG/NBD fit not used; the previous model is kept');
+      this.failures.set(tenantId, { count: (this.failures.get(tenantId)?.count ?? 0) + 1, atMs: Date.now() });
       return previous;
     }
+    this.failures.delete(tenantId);
     const next: LifetimeModelSnapshot = {
       version,
       fittedAtMs: Date.now(),

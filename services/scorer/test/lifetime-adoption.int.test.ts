@@ -98,4 +98,27 @@ describe('lifetime model adoption across scorers (real redis-server)', () => {
     expect(rescored.reduce((n, k) => n + k, 0)).toBe(300);
     expect(await redis.hkeys(keyspace.lifetimeModelAdopted(TENANT))).toEqual(['scorer-a']);
   }, 60_000);
+
+  it('a tenant whose fit fails is tried again only after a pause, not at every look', async () => {
+    const tenant = 'too-few-repeat-buyers';
+    await redis.sadd(keyspace.tenants(), tenant);
+    let fits = 0;
+    const deps: TenantTaskDeps = {
+      redis, keyspace, policy: { ...defaultPolicy, lifetime: { ...defaultPolicy.lifetime, minRepeatBuyers: 1_000_000 } },
+      clock: new EvaluationClock('event', 0), leaseToken: 'scorer-c', writeRounds: new WriteRounds(),
+      logger: createLogger('scorer', 'silent'), metrics: createScorerMetrics(createMetricsRegistry('scorer')),
+    };
+    const refitter = new LifetimeRefit(deps, async () => undefined, async (request) => {
+      fits += 1;
+      return fitLifetimeModels(request);
+    });
+    await refitter.refitAll();
+    const first = fits;
+    expect(first).toBeGreaterThanOrEqual(1); // this tenant (and shop-1 if its model is due)
+    expect(await readLifetimeModel(redis, keyspace, tenant)).toBeNull();
+    // the next looks come within the pause (a tick, 30 s, after the first failure): no new read or fit
+    await refitter.refitAll();
+    await refitter.refitAll();
+    expect(fits).toBe(first);
+  }, 60_000);
 });
