@@ -19,7 +19,7 @@ import { startKcatCollector } from './collector.js';
 import { histogramDelta, parseHistograms } from './histogram.js';
 import { summarizeLatency, warmupFigures, type TrackedEvent } from './latency-summary.js';
 import {
-  log, metric, metricsText, percent, processCpuSeconds, profileArgs, redisCpuSeconds, sleep, startScorer, TOPICS, type Args, type Scorer,
+  log, metric, metricsText, percent, processCpuSeconds, threadCpuSeconds, threadMicrosPerEvent, profileArgs, redisCpuSeconds, sleep, startScorer, TOPICS, type Args, type Scorer,
 } from './shared.js';
 import { round, type Bucket } from './stats.js';
 import { drainGroup, SCORER_RUNS } from './throughput.js';
@@ -52,8 +52,10 @@ const scrapeStages = async (scorer: Scorer): Promise<Map<string, Bucket[]>> => p
  * the first thresholds refresh after that (every refreshSeconds, 10) the scorer switches it to
  * its own cuts and re-scores all its customers, once in the tenant's life. The latency phase
  * measures the steady state after that: before it sends at the steady rate, it gives the
- * tenant twice minPopulation customers and waits for that switch (at most 30 s; false if it
- * did not come). Waiting without sending keeps the mock broker's partitions short (it looks
+ * tenant twice minPopulation customers and waits for that switch and for the tenant's first
+ * lifetime-model fit, which a scorer attempts within 30 s of a new tenant (at most 45 s; false
+ * if either did not come). A failed fit is attempted again only after a back-off (see
+ * services/scorer lifetime-refit.ts), so neither recurs in the measured window. Waiting without sending keeps the mock broker's partitions short (it looks
  * up a fetch's offset by walking the partition's produced sets one by one).
  */
 async function establishTenant(redis: Redis, scorer: Scorer, send: (events: { id: string; dueAt: number }[]) => Promise<void>, run: string): Promise<boolean> {
@@ -62,15 +64,17 @@ async function establishTenant(redis: Redis, scorer: Scorer, send: (events: { id
   const trusted = (t: Thresholds | null) => medianProfitTrusted(t, policy) && pyramidRanksTrusted(t, policy) && rfmQuantilesTrusted(t, policy);
   if (trusted(await readThresholds(redis, keyspace, LATENCY_TENANT))) return true;
   const rescoredBefore = await metric(scorer.url, 'bondstream_thresholds_rescored_customers_total');
+  const fitsBefore = await metric(scorer.url, 'bondstream_lifetime_fits_total');
   const seed = 2 * Math.max(policy.relationship.minPopulation, policy.rfm.minPopulation);
   for (let i = 0; i < seed; i += 100) {
     await send(Array.from({ length: Math.min(100, seed - i) }, (_, k) => ({ id: `seed-${run}-${i + k}`, dueAt: performance.now() })));
   }
-  const deadline = performance.now() + 30_000;
+  const deadline = performance.now() + 45_000;
   while (performance.now() < deadline) {
     await sleep(250);
     if (trusted(await readThresholds(redis, keyspace, LATENCY_TENANT))
-      && await metric(scorer.url, 'bondstream_thresholds_rescored_customers_total') > rescoredBefore) return true;
+      && await metric(scorer.url, 'bondstream_thresholds_rescored_customers_total') > rescoredBefore
+      && await metric(scorer.url, 'bondstream_lifetime_fits_total') > fitsBefore) return true;
   }
   return false;
 }
@@ -149,7 +153,7 @@ export async function latency(stack: LocalStack, redis: Redis, producer: Produce
     const established = await establishTenant(redis, scorer, async (events) => {
       await send(events);
     }, run);
-    if (!established) log('latency warm-up: the tenant did not get its own thresholds within 30 s; measuring anyway');
+    if (!established) log('latency warm-up: the tenant did not get its own thresholds and a first lifetime fit within 45 s; measuring anyway');
     // Warm-up at the steady rate, not measured: at least 2 s, and until the pipeline has caught
     // up (at most 30 s); then latency-seconds measured.
     const started = performance.now();
@@ -163,14 +167,17 @@ export async function latency(stack: LocalStack, redis: Redis, producer: Produce
     let sendError: unknown = null;
     // At the start of the measured window: the machine's CPU times, the scorer's CPU, and (not
     // awaited: the send schedule must not wait for them) Redis' CPU and the stage histogram.
-    let atMeasure: { machine: ReturnType<typeof cpuTimes>; scorerCpu: number; redisCpu: Promise<number>; stages: Promise<Map<string, Bucket[]>> } | null = null;
+    let atMeasure: { machine: ReturnType<typeof cpuTimes>; scorerCpu: number; threads: Map<string, number>; redisCpu: Promise<number>; stages: Promise<Map<string, Bucket[]>> } | null = null;
     for (let tick = 1; ; tick++) {
       const wait = started + tick * args['linger-ms'] - performance.now();
       if (wait > 0) await sleep(wait);
       const now = performance.now();
       if (atMeasure === null && now >= started + 2_000 && (caughtUp(warmup, warmupBack) || now >= started + 30_000)) {
         measureFrom = now;
-        atMeasure = { machine: cpuTimes(), scorerCpu: processCpuSeconds(scorer.process.pid), redisCpu: redisCpuSeconds(redis), stages: scrapeStages(scorer) };
+        atMeasure = {
+          machine: cpuTimes(), scorerCpu: processCpuSeconds(scorer.process.pid), threads: threadCpuSeconds(scorer.process.pid),
+          redisCpu: redisCpuSeconds(redis), stages: scrapeStages(scorer),
+        };
         // Awaited after the window; until then a failure must not end the process as unhandled.
         atMeasure.redisCpu.catch(() => undefined);
         atMeasure.stages.catch(() => undefined);
@@ -205,6 +212,8 @@ export async function latency(stack: LocalStack, redis: Redis, producer: Produce
       scorer: perEvent(processCpuSeconds(scorer.process.pid) - atMeasure.scorerCpu),
       redis: perEvent(await redisCpuSeconds(redis) - await atMeasure.redisCpu),
     };
+    const scorerThreadMicrosPerEvent = threadMicrosPerEvent(atMeasure.threads, threadCpuSeconds(scorer.process.pid), measured.length);
+    log(`latency window: the scorer's CPU µs per event by thread ${JSON.stringify(scorerThreadMicrosPerEvent)}`);
     await waitFor('a segment change for every measured event', () => (measured.every((e) => e.receivedAt !== undefined) ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 })
       .catch(() => log(`only ${measured.filter((e) => e.receivedAt !== undefined).length} of ${measured.length} latency events came back within 20 s`));
     const gaveUpAt = performance.now();
@@ -218,7 +227,7 @@ export async function latency(stack: LocalStack, redis: Redis, producer: Produce
     const note = missingStages(scorerStages);
     for (const line of [...breakdownTable(summary.breakdown), ...(note === null ? [] : [`  (${note})`])]) log(line);
     return {
-      ...summary, stealShare: steal, cpuMicrosPerEvent, scorerStagesNote: note,
+      ...summary, stealShare: steal, cpuMicrosPerEvent, scorerThreadMicrosPerEvent, scorerStagesNote: note,
       warmup: { tenantEstablished: established, seconds: round((measureFrom - started) / 1000, 1), ...warmupFigures(warmup) },
       consumedByScorer: await metric(scorer.url, 'bondstream_events_consumed_total'),
       achievedRate: Math.round(sent / sendSeconds),

@@ -40,7 +40,7 @@ export async function throughputPhase({ stack, kafka, producer, redis, args }: B
   for (let i = 0; i < SCORER_RUNS; i++) {
     const drain = await scorerThroughput(stack, redis, args, i);
     drains.push(drain);
-    log(`scorer run ${i + 1}: ${drain.eventsPerSecond} events/s, CPU per event ${drain.cpuMicrosPerEvent.scorer} µs scorer + ${drain.cpuMicrosPerEvent.redis} µs Redis, steal ${percent(drain.stealShare)}`);
+    log(`scorer run ${i + 1}: ${drain.eventsPerSecond} events/s, CPU per event ${drain.cpuMicrosPerEvent.scorer} µs scorer + ${drain.cpuMicrosPerEvent.redis} µs Redis, steal ${percent(drain.stealShare)}, ${drain.publishedPerChange} published per change; by thread ${JSON.stringify(drain.scorerThreadMicrosPerEvent)}`);
   }
   const best = bestRun(drains, (d) => d.eventsPerSecond);
   log(`scorer ${best.eventsPerSecond} events/s (best of ${SCORER_RUNS}), ${best.eventsPerBatch} events/batch, Redis CPU share ${best.redisCpuShare}, ${best.redisBytesPerCustomer} bytes/customer (history ${best.historyBytesPerCustomer}, state ${best.stateBytesPerCustomer.stored}, as version 1 ${best.stateBytesPerCustomer.v1})`);

@@ -56,7 +56,14 @@ export const argsSchema = z.object({
 export type Args = z.infer<typeof argsSchema>;
 
 /** Node flags for a scorer under --cpu-prof (the throughput and the latency phase's; each thread writes its own profile). */
-export const profileArgs = (args: Args): string[] => (args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(args.out, 'profiles')}`] : []);
+/**
+ * The scorer's node options: `--cpu-prof` when asked, and BENCH_SCORER_NODE_ARGS (space
+ * separated, e.g. "--max-semi-space-size=64") for trying V8 settings without a code change.
+ */
+export const profileArgs = (args: Args): string[] => [
+  ...(process.env.BENCH_SCORER_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []),
+  ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(args.out, 'profiles')}`] : []),
+];
 
 export interface Scorer {
   url: string;
@@ -162,6 +169,40 @@ export function processCpuSeconds(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
+/**
+ * CPU seconds so far of each live thread of a process, by thread (Linux /proc/<pid>/task): the
+ * main thread as "main", the others by their name (node's worker threads, V8's GC and compiler
+ * helpers "V8 DefaultWorke", libuv's pool) with the thread id, so a phase can tell the consumer's
+ * thread from the relay's and from garbage collection.
+ */
+export function threadCpuSeconds(pid: number | undefined): Map<string, number> {
+  const threads = new Map<string, number>();
+  if (pid === undefined) return threads;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    let name: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    threads.set(Number(tid) === pid ? 'main' : `${name}#${tid}`, (Number(fields[11]) + Number(fields[12])) / 100);
+  }
+  return threads;
+}
+
+/** Per thread, the CPU µs per event between two readings of threadCpuSeconds (threads above 0.5 µs). */
+export function threadMicrosPerEvent(from: Map<string, number>, to: Map<string, number>, events: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [thread, seconds] of to) {
+    const perEvent = ((seconds - (from.get(thread) ?? 0)) / events) * 1e6;
+    if (perEvent >= 0.5) out[thread] = Math.round(perEvent * 10) / 10;
+  }
+  return out;
+}
+
 /** The pids of a process's children, their children and so on (Linux /proc): what the bench started. */
 export function descendantPids(ancestor = process.pid): number[] {
   const children = new Map<number, number[]>();
@@ -196,7 +237,7 @@ export interface DrainSample {
   t: number;
   n: number;
   perScorer: number[];
-  extra: Record<string, number>;
+  extra: Record<string, number | Map<string, number>>;
 }
 
 /**
@@ -206,7 +247,7 @@ export interface DrainSample {
  */
 export async function drain(
   scorers: Scorer | readonly Scorer[],
-  sample: () => Promise<Record<string, number>> = async () => ({}),
+  sample: () => Promise<Record<string, number | Map<string, number>>> = async () => ({}),
   measureFrom: () => boolean = () => true,
 ) {
   const list: readonly Scorer[] = 'url' in scorers ? [scorers] : scorers;
@@ -258,7 +299,7 @@ export async function timedConsume(
 }
 
 /** The machine's CPU times of a drain sample whose `sample` returned `...cpuTimes()`. */
-export const machineAt = (sample: { extra: Record<string, number> }): CpuTimes =>
+export const machineAt = (sample: { extra: Record<string, number | Map<string, number>> }): CpuTimes =>
   ({ steal: sample.extra.steal as number, idle: sample.extra.idle as number, total: sample.extra.total as number });
 
 /**

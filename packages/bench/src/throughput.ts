@@ -9,7 +9,7 @@ import { eventClockSettled, listTenants, openStateLayout } from '@bondstream/red
 import { waitFor, type LocalStack } from '@bondstream/testkit';
 import { startRoundTripProxy } from './proxy.js';
 import {
-  drain, machineAt, MASTER_CUSTOMERS, MASTER_EVENTS, metric, processCpuSeconds, profileArgs, redisCpuSeconds, redisInfo, startScorer, timedConsume,
+  drain, machineAt, threadCpuSeconds, threadMicrosPerEvent, MASTER_CUSTOMERS, MASTER_EVENTS, metric, processCpuSeconds, profileArgs, redisCpuSeconds, redisInfo, startScorer, timedConsume,
   TOPIC_EVENTS, type Args,
 } from './shared.js';
 import { round } from './stats.js';
@@ -38,6 +38,12 @@ export interface ScorerRun {
   eventsPerBatch: number;
   commandsPerBatch: number;
   segmentChangesPerEvent: number;
+  /** segment changes published per change written: 1 unless some went out twice */
+  publishedPerChange: number;
+  /** Redis' time in each command (INFO commandstats; a script's calls count under their command and in EVALSHA too) per event, whole run */
+  redisCommandMicrosPerEvent: Record<string, { calls: number; micros: number }>;
+  /** the scorer's CPU µs per event by thread (main: the consumer; node#…: the relay; V8 …: GC and compiler helpers) */
+  scorerThreadMicrosPerEvent: Record<string, number>;
   /** Redis server CPU time over wall time while the scorer drained: near 1 means Redis is the bottleneck */
   redisCpuShare: number;
   redisBytesPerCustomer: number;
@@ -130,6 +136,7 @@ async function customerFieldBytes(redis: Redis, namespace: string): Promise<{ hi
  */
 export async function scorerThroughput(stack: LocalStack, redis: Redis, args: Args, runIndex: number): Promise<ScorerRun> {
   await redis.flushall();
+  await redis.config('RESETSTAT');
   const usedMemoryBefore = Number((await redisInfo(redis, 'memory')).used_memory);
   const commandsBefore = Number((await redisInfo(redis, 'stats')).total_commands_processed);
   const scorer = await startScorer(stack, `scorer-throughput-${runIndex + 1}`, { REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: drainGroup(runIndex) }, args.out,
@@ -137,28 +144,34 @@ export async function scorerThroughput(stack: LocalStack, redis: Redis, args: Ar
   try {
     const { eventsPerSecond, first, last } = await drain(scorer, async () => {
       const machine = cpuTimes();
-      return { redisCpu: await redisCpuSeconds(redis), scorerCpu: processCpuSeconds(scorer.process.pid), ...machine };
+      return { redisCpu: await redisCpuSeconds(redis), scorerCpu: processCpuSeconds(scorer.process.pid), threads: threadCpuSeconds(scorer.process.pid), ...machine };
     });
     const steal = round(stealShare(machineAt(first), machineAt(last)), 3);
     const redisCpuShare = round(((last.extra.redisCpu as number) - (first.extra.redisCpu as number)) / ((last.t - first.t) / 1000), 2);
     const perEvent = (key: string): number => round((((last.extra[key] as number) - (first.extra[key] as number)) / (last.n - first.n)) * 1e6, 1);
     const cpuMicrosPerEvent = { scorer: perEvent('scorerCpu'), redis: perEvent('redisCpu') };
+    const scorerThreadMicrosPerEvent = threadMicrosPerEvent(first.extra.threads as Map<string, number>, last.extra.threads as Map<string, number>, last.n - first.n);
     const batches = await metric(scorer.url, 'bondstream_batch_duration_seconds_count');
+    const redisCommandMicrosPerEvent = await commandMicrosPerEvent(redis, TOPIC_EVENTS);
     const commands = Number((await redisInfo(redis, 'stats')).total_commands_processed) - commandsBefore;
     let changes = 0;
+    let published = 0;
     // Memory as the state settles: the watermark at the newest event and the clock caught up
     // (with history listed customer by customer, each customer was evaluated at its own last
     // event; the clock then prunes their windows to the data's end).
     await clockCaughtUp(redis, 'bench');
     await waitFor('every segment change published from the outbox', async () => {
-      const [written, published] = await Promise.all([metric(scorer.url, 'bondstream_segment_changes_total'), metric(scorer.url, 'bondstream_outbox_published_total')]);
+      const [written, sent] = await Promise.all([metric(scorer.url, 'bondstream_segment_changes_total'), metric(scorer.url, 'bondstream_outbox_published_total')]);
       changes = written;
-      return published >= written ? true : undefined;
+      published = sent;
+      return sent >= written ? true : undefined;
     }, { timeoutMs: 120_000, intervalMs: 100 });
     const usedMemoryAfter = Number((await redisInfo(redis, 'memory')).used_memory);
     return {
       eventsPerSecond, batches, eventsPerBatch: round(TOPIC_EVENTS / batches, 1), commandsPerBatch: round(commands / batches, 1),
-      segmentChangesPerEvent: round(changes / TOPIC_EVENTS, 3), redisCpuShare, cpuMicrosPerEvent, stealShare: steal,
+      segmentChangesPerEvent: round(changes / TOPIC_EVENTS, 3),
+      // above 1: changes published twice (the relay's sweep took entries the fast path had not yet deleted)
+      publishedPerChange: round(published / changes, 4), redisCpuShare, scorerThreadMicrosPerEvent, redisCommandMicrosPerEvent, cpuMicrosPerEvent, stealShare: steal,
       usedMemoryBefore, usedMemoryAfter, redisBytesPerCustomer: Math.round((usedMemoryAfter - usedMemoryBefore) / LOADED_CUSTOMERS),
       ...await customerFieldBytes(redis, 'bench').then(({ history, state }) => ({ historyBytesPerCustomer: history, stateBytesPerCustomer: state })),
       memoryByKeyKind: await memoryByKeyKind(redis, 'bench'),
@@ -166,6 +179,18 @@ export async function scorerThroughput(stack: LocalStack, redis: Redis, args: Ar
   } finally {
     await scorer.stop();
   }
+}
+
+/** INFO commandstats since the last RESETSTAT, per event: calls and µs of each command above 0.05 µs. */
+async function commandMicrosPerEvent(redis: Redis, events: number): Promise<Record<string, { calls: number; micros: number }>> {
+  const stats = await redisInfo(redis, 'commandstats');
+  const out: Record<string, { calls: number; micros: number }> = {};
+  for (const [name, value] of Object.entries(stats)) {
+    const calls = Number(/calls=(\d+)/.exec(value)?.[1]);
+    const usec = Number(/usec=(\d+)/.exec(value)?.[1]);
+    if (usec / events >= 0.05) out[name.replace(/^cmdstat_/, '')] = { calls: round(calls / events, 3), micros: round(usec / events, 2) };
+  }
+  return out;
 }
 
 /**
