@@ -19,16 +19,20 @@
         (one per UTC day the call's changes happened on: field "dimension:from>to" → changes,
         kept ARGV[2] seconds at most), then one customer hash per customer (all share one hash
         tag)
-  ARGV: 1 D, 2 the transition counts' retention in seconds, 3..2+D the D days, then per
-        customer in KEYS order:
-        expected version, new version, encoded state, ledger ('=' unchanged, '' none),
-        index member (customer id), last purchase day, frequency, monetary cents,
-        profit cents   ('' removes the member from that index),
-        due time ms ('' = nothing due, '=' unchanged),
-        the recent-changes history (field `h`; '=' unchanged),
-        the changes' transition hash (1..D; 0 without changes),
-        number of changes M, then M quadruples (from segment key or '', to segment key,
-        outbox JSON, transition field)
+  ARGV: 1 D, 2 the transition counts' retention in seconds, 3..2+D the D days, 3+D the
+        customers, in KEYS order, packed into one string (packages/redis-state step-args.ts;
+        as separate arguments they cost the client and this server more than the step's own
+        work). Per customer, little-endian, "str" being a uint32 length and the bytes:
+          double  expected version (the new one is this + 1)
+          str     encoded state
+          byte    ledger: 0 unchanged, 1 none (the field is deleted), 2 str follows
+          str     index member (customer id)
+          5 times byte + double: the recency, frequency, monetary and profit indexes and the
+                  due-time index: 0 remove the member, 1 unchanged, 2 this score
+          byte    recent-changes history (field `h`): 0 unchanged, 1 str follows
+          uint16  the changes' transition hash (1..D; 0 without changes)
+          uint16  number of changes M, then M times 4 str: from segment key ('' for none),
+                  to segment key, outbox JSON, transition field
   The changes of all written customers go into ONE outbox entry (field `e` once per change, in
   KEYS order), and the segment and transition counts are summed per field before one HINCRBY
   each: per change that left only its bytes, where it used to cost an XADD and three HINCRBYs
@@ -40,70 +44,76 @@
 ]]
 local results = { '' }
 local days = tonumber(ARGV[1])
-local at = 3 + days
+local packed = ARGV[3 + days]
+local at = 1
 -- summed per field over the call: segment counts, and per transition day its counts
 local counts = {}
 local transitions = {}
 local changes = {}
 for c = 10 + days, #KEYS do
   local customer = KEYS[c]
-  local expected, version = ARGV[at], ARGV[at + 1]
-  local m = tonumber(ARGV[at + 12])
-  local current = redis.call('HGET', customer, 'v') or '0'
+  local expected, state, ledgerFlag, ledger
+  expected, state, ledgerFlag, at = struct.unpack('<dI4c0B', packed, at)
+  if ledgerFlag == 2 then ledger, at = struct.unpack('<I4c0', packed, at) end
+  local member, f1, v1, f2, v2, f3, v3, f4, v4, f5, v5, historyFlag, history
+  member, f1, v1, f2, v2, f3, v3, f4, v4, f5, v5, historyFlag, at = struct.unpack('<I4c0BdBdBdBdBdB', packed, at)
+  if historyFlag == 1 then history, at = struct.unpack('<I4c0', packed, at) end
+  local day, m
+  day, m, at = struct.unpack('<HH', packed, at)
+  local current = tonumber(redis.call('HGET', customer, 'v') or '0')
   if current ~= expected then
+    for _ = 1, m do
+      at = select(5, struct.unpack('<I4c0I4c0I4c0I4c0', packed, at))
+    end
     results[#results + 1] = 0
-    results[#results + 1] = tonumber(current)
+    results[#results + 1] = current
   else
-    local fields = { 'v', version, 's', ARGV[at + 2] }
-    local ledger = ARGV[at + 3]
-    if ledger == '' then
+    local version = expected + 1
+    local fields = { 'v', version, 's', state }
+    if ledgerFlag == 1 then
       redis.call('HDEL', customer, 'e')
-    elseif ledger ~= '=' then
+    elseif ledgerFlag == 2 then
       fields[5] = 'e'
       fields[6] = ledger
     end
-    if ARGV[at + 10] ~= '=' then
+    if historyFlag == 1 then
       fields[#fields + 1] = 'h'
-      fields[#fields + 1] = ARGV[at + 10]
+      fields[#fields + 1] = history
     end
     redis.call('HSET', customer, unpack(fields))
 
-    local member = ARGV[at + 4]
-    for k = 0, 4 do
-      -- 3..6: the four population indexes, 8: the due-time index
-      local key = k < 4 and KEYS[3 + k] or KEYS[8]
-      local value = ARGV[at + 5 + k]
-      if value == '' then
+    -- 3..6: the four population indexes, 8: the due-time index
+    local flags = { f1, f2, f3, f4, f5 }
+    local values = { v1, v2, v3, v4, v5 }
+    for k = 1, 5 do
+      local key = k < 5 and KEYS[2 + k] or KEYS[8]
+      if flags[k] == 0 then
         redis.call('ZREM', key, member)
-      elseif value ~= '=' then
-        redis.call('ZADD', key, value, member)
+      elseif flags[k] == 2 then
+        redis.call('ZADD', key, values[k], member)
       end
     end
 
     if m > 0 then
-      local day = tonumber(ARGV[at + 11])
       local perDay = transitions[day]
       if perDay == nil then
         perDay = {}
         transitions[day] = perDay
       end
-      local i = at + 13
       for _ = 1, m do
-        local from, to, field = ARGV[i], ARGV[i + 1], ARGV[i + 3]
+        local from, to, event, field
+        from, to, event, field, at = struct.unpack('<I4c0I4c0I4c0I4c0', packed, at)
         if from ~= '' then counts[from] = (counts[from] or 0) - 1 end
         counts[to] = (counts[to] or 0) + 1
         perDay[field] = (perDay[field] or 0) + 1
         changes[#changes + 1] = 'e'
-        changes[#changes + 1] = ARGV[i + 2]
-        i = i + 4
+        changes[#changes + 1] = event
       end
     end
     results[#results + 1] = 1
-    results[#results + 1] = tonumber(version)
+    results[#results + 1] = version
   end
-  at = at + 13 + 4 * m
 end
-
 if #changes > 0 then
   results[1] = redis.call('XADD', KEYS[1], '*', unpack(changes))
   redis.call('INCRBY', KEYS[2], #changes / 2)

@@ -1,9 +1,10 @@
-import { decodeState, encodeState, type CustomerState, type IndexValues } from '@bondstream/model';
+import { decodeState, type CustomerState, type IndexValues } from '@bondstream/model';
 import type { CustomerKeys, CustomerRef, KeySpace } from './keys.js';
-import { ledgerKey, nextLedger, parseLedger, type Ledger } from './ledger.js';
+import { ledgerKey, parseLedger, type Ledger } from './ledger.js';
 import { CommandBatch } from './batch.js';
 import type { RedisClient } from './client.js';
 import { callScript } from './scripts.js';
+import { packCustomerWrites, transitionFieldOf } from './step-args.js';
 
 export interface LoadRequest {
   ref: CustomerRef;
@@ -155,24 +156,10 @@ export async function writeCustomers(
     }
     const keys = [k.outbox, k.outboxPending, k.recencyIndex, k.frequencyIndex, k.monetaryIndex, k.profitIndex, k.segmentCounts, k.due,
       `${k.transitionsPrefix}days`, ...days.map((day) => `${k.transitionsPrefix}${day}`)];
-    const args: (string | number | Buffer)[] = [days.length, TRANSITION_RETENTION_SECONDS, ...days];
-    for (const i of group.at) {
-      const write = writes[i] as CustomerWrite;
-      keys.push(write.stored.keys.state);
-      args.push(
-        write.stored.version, write.stored.version + 1, encodeState(write.state),
-        nextLedger(write.stored.ledger, write.appliedEventIds.map((id) => write.stored.ledgerKeys.get(id) ?? ledgerKey(id)),
-          options.wallNowMs, options.dedupeRetentionMs),
-        write.stored.ref.customerId,
-        orEmpty(write.index.lastPurchaseDay), orEmpty(write.index.frequency),
-        orEmpty(write.index.monetaryCents), orEmpty(write.index.profitCents),
-        write.dueAtMs === write.stored.dueAtMs ? '=' : orEmpty(write.dueAtMs),
-        write.history === write.stored.history ? '=' : (write.history ?? ''),
-        write.outbox.length === 0 ? 0 : days.indexOf(Math.floor(write.changesAtMs / DAY_MS)) + 1,
-        write.outbox.length,
-      );
-      for (const change of write.outbox) args.push(change.fromKey ?? '', change.toKey, change.event, transitionField(change));
-    }
+    const groupWrites = group.at.map((i) => writes[i] as CustomerWrite);
+    for (const write of groupWrites) keys.push(write.stored.keys.state);
+    const blob = packCustomerWrites(groupWrites, (write) => days.indexOf(Math.floor(write.changesAtMs / DAY_MS)) + 1, options);
+    const args: (string | number | Buffer)[] = [days.length, TRANSITION_RETENTION_SECONDS, ...days, blob];
     batch.add(k.outbox, (p) => callScript(p, 'applyCustomers', keys, args));
   }
   // Durable: the offsets of the batch are committed after this, so its writes must be on
@@ -199,15 +186,7 @@ export async function writeCustomers(
 }
 
 /** The transition-count field of a change: "dimension:from>to" (from empty for a first assignment). */
-export function transitionField(change: Pick<OutboxAppend, 'fromKey' | 'toKey'>): string {
-  const [dimension, to] = splitSegmentKey(change.toKey);
-  return `${dimension}:${change.fromKey === null ? '' : splitSegmentKey(change.fromKey)[1]}>${to}`;
-}
-
-const splitSegmentKey = (key: string): [string, string] => {
-  const at = key.indexOf(':');
-  return [key.slice(0, at), key.slice(at + 1)];
-};
+export const transitionField: (change: Pick<OutboxAppend, 'fromKey' | 'toKey'>) => string = transitionFieldOf;
 
 /**
  * How long a day's transition counts are kept after its last change, at most: the console
@@ -216,8 +195,3 @@ const splitSegmentKey = (key: string): [string, string] => {
  */
 export const TRANSITION_RETENTION_SECONDS = 100 * 86_400;
 const DAY_MS = 86_400_000;
-
-function orEmpty(value: number | null): string | number {
-  return value === null ? '' : value;
-}
-

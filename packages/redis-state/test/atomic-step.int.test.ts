@@ -139,6 +139,35 @@ describe('the atomic customer step (real redis-server)', () => {
     expect(await redis.xlen(keyspace.outbox(first!.keys.shard))).toBe(outboxBefore);
   });
 
+  it('reads every customer of a call from the packed argument: a refused one with changes before a written one, non-ASCII ids', async () => {
+    const shard = keyspace.customer(ref).shard;
+    // a second customer on the same shard (so both go in one call), with a non-ASCII id
+    let n = 0;
+    while (keyspace.customer({ tenantId: 'shop-1', customerId: `zoë-€-${n}` }).shard !== shard) n++;
+    const other = { tenantId: 'shop-1', customerId: `zoë-€-${n}` };
+    const [first] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1'] }]);
+    const [stale] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-2'] }]);
+    await writeCustomers(redis, [plan(first!, [order(1)], t0 + 2 * day)], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    const [fresh] = await loadCustomers(redis, keyspace, [{ ref: other, eventIds: ['o-5'] }]);
+    const refused = plan(stale!, [order(2)], t0 + 3 * day);
+    const written = plan(fresh!, [order(5)], t0 + 5 * day);
+    expect(refused.outbox.length).toBeGreaterThan(0);
+    const result = await writeCustomers(redis, [refused, written], { wallNowMs: Date.now(), dedupeRetentionMs: 60_000 });
+    expect(result.conflicts).toEqual([refused]);
+    expect(result.written).toEqual([written]);
+    const [after] = await loadCustomers(redis, keyspace, [{ ref: other, eventIds: ['o-5'] }]);
+    expect(after!.version).toBe(1);
+    expect(after!.state?.lifetime.orders).toBe(1);
+    expect([...after!.alreadyApplied]).toEqual(['o-5']);
+    expect(after!.dueAtMs).toBe(written.dueAtMs);
+    expect(await redis.zscore(keyspace.index(shard, 'shop-1', 'monetary'), other.customerId)).toBe(String(written.index.monetaryCents));
+    // the entry holds exactly the written customer's changes, byte for byte
+    expect(result.outboxEntries).toHaveLength(1);
+    const outbox = new OutboxStore(redis, keyspace, 'relay-x', 60_000);
+    const rows = (await outbox.readBatch([shard], 100)).get(shard)!.filter((e) => e.id === result.outboxEntries[0]!.id);
+    expect(rows.map((e) => e.event.toString('utf8'))).toEqual(written.outbox.map((c) => c.event));
+  });
+
   it('stores the state as binary bytes intact, reads a state stored as version 1 (JSON) and stores it again as version 2', async () => {
     const [first] = await loadCustomers(redis, keyspace, [{ ref, eventIds: ['o-1'] }]);
     const written = plan(first!, [order(1)], t0 + 2 * day);
