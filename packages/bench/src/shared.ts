@@ -101,6 +101,8 @@ export async function startScorer(
     // which would leave the clock's catch-up until long after a drain.
     CRM_IDLE_PARTITION_SECONDS: '1',
     ...env,
+    // for experiments: BENCH_SCORER_ENV="OUTBOX_RELAY_GRACE_MS=0 …" overrides any of the above
+    ...Object.fromEntries((process.env.BENCH_SCORER_ENV ?? '').split(' ').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
   });
   child.stdout?.pipe(logFile);
   child.stderr?.pipe(logFile);

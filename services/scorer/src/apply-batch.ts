@@ -87,7 +87,7 @@ function groupByCustomer(accepted: readonly AcceptedEvent[]): { customers: Custo
     }
     batch.ids.add(event.eventId);
     batch.events.push(event);
-    batch.producedAtMs.push(producedAtMs);
+    batch.producedAtMs.push(producedAtMs ?? Number.NaN);
   }
   return { customers: [...byCustomer.values()].map(({ ref, events, producedAtMs }) => ({ ref, events, producedAtMs })), duplicatesInBatch };
 }

@@ -8,8 +8,8 @@ export interface AcceptedEvent {
   tenantId: string;
   customerId: string;
   event: ModelEvent;
-  /** the source record's Kafka timestamp (ms), NaN when unknown: the latency stages start there */
-  producedAtMs: number;
+  /** the source record's Kafka timestamp (ms; NaN or absent when unknown): the latency stages start there */
+  producedAtMs?: number;
 }
 
 /**
