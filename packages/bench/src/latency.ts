@@ -23,7 +23,7 @@ import {
 } from './shared.js';
 import { round, type Bucket } from './stats.js';
 import { drainGroup, SCORER_RUNS } from './throughput.js';
-import { cpuTimes, stealShare } from './steal.js';
+import { busyShare, cpuTimes, stealShare } from './steal.js';
 
 const LATENCY_TENANT = 'latency';
 
@@ -206,14 +206,17 @@ export async function latency(stack: LocalStack, redis: Redis, producer: Produce
     const sendSeconds = (performance.now() - started) / 1000;
     // CPU over the window in which the measured events were sent, per event sent: the few in
     // flight at its start (warm-up's) and at its end (not yet applied) about balance.
-    const steal = round(stealShare(atMeasure.machine, cpuTimes()), 3);
+    const machineNow = cpuTimes();
+    const steal = round(stealShare(atMeasure.machine, machineNow), 3);
+    // the share of the machine's two cores that all processes used: near 1, every hop queues
+    const machineBusyShare = round(busyShare(atMeasure.machine, machineNow), 3);
     const perEvent = (seconds: number): number => round((seconds / measured.length) * 1e6, 1);
     const cpuMicrosPerEvent = {
       scorer: perEvent(processCpuSeconds(scorer.process.pid) - atMeasure.scorerCpu),
       redis: perEvent(await redisCpuSeconds(redis) - await atMeasure.redisCpu),
     };
     const scorerThreadMicrosPerEvent = threadMicrosPerEvent(atMeasure.threads, threadCpuSeconds(scorer.process.pid), measured.length);
-    log(`latency window: the scorer's CPU µs per event by thread ${JSON.stringify(scorerThreadMicrosPerEvent)}`);
+    log(`latency window: the machine's cores ${percent(machineBusyShare)} busy; the scorer's CPU µs per event by thread ${JSON.stringify(scorerThreadMicrosPerEvent)}`);
     await waitFor('a segment change for every measured event', () => (measured.every((e) => e.receivedAt !== undefined) ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 })
       .catch(() => log(`only ${measured.filter((e) => e.receivedAt !== undefined).length} of ${measured.length} latency events came back within 20 s`));
     const gaveUpAt = performance.now();
@@ -227,7 +230,7 @@ export async function latency(stack: LocalStack, redis: Redis, producer: Produce
     const note = missingStages(scorerStages);
     for (const line of [...breakdownTable(summary.breakdown), ...(note === null ? [] : [`  (${note})`])]) log(line);
     return {
-      ...summary, stealShare: steal, cpuMicrosPerEvent, scorerThreadMicrosPerEvent, scorerStagesNote: note,
+      ...summary, stealShare: steal, machineBusyShare, cpuMicrosPerEvent, scorerThreadMicrosPerEvent, scorerStagesNote: note,
       warmup: { tenantEstablished: established, seconds: round((measureFrom - started) / 1000, 1), ...warmupFigures(warmup) },
       consumedByScorer: await metric(scorer.url, 'bondstream_events_consumed_total'),
       achievedRate: Math.round(sent / sendSeconds),
