@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Producer } from 'kafkajs';
 import { Counter, Registry } from 'prom-client';
 import { pino } from 'pino';
-import { OutboxRelay } from '@bondstream/kafka-runner';
+import { OutboxRelay, type OutboxRelayOptions } from '@bondstream/kafka-runner';
 import { KeySpace, OutboxStore } from '@bondstream/redis-state';
 import { startRedisWithClient, waitFor, type RedisWithClient } from '@bondstream/testkit';
 
@@ -10,6 +10,22 @@ import { startRedisWithClient, waitFor, type RedisWithClient } from '@bondstream
  * Which shards a relay cycle reads (real Redis outbox). The producer is a stand-in that records
  * what it is asked to send: the relay's way to Kafka is covered end to end in test/.
  */
+/** A relay on a real outbox with a stand-in producer; its metrics in `registry` ('p', 'e'). */
+function relayOn(source: OutboxStore, producer: Producer, registry: Registry, options: Partial<OutboxRelayOptions>): OutboxRelay {
+  return new OutboxRelay({
+    source,
+    producer,
+    topic: 'changes',
+    encode: async (stored) => stored.map((value) => ({ key: 'k', value })),
+    logger: pino({ level: 'silent' }),
+    metrics: {
+      published: new Counter({ name: 'p', help: 'p', registers: [registry] }),
+      errors: new Counter({ name: 'e', help: 'e', labelNames: ['stage'], registers: [registry] }),
+    },
+    ...options,
+  });
+}
+
 describe('the outbox relay reads the shards it was told of, and all of them on a sweep', () => {
   let local: RedisWithClient;
   beforeAll(async () => {
@@ -23,19 +39,7 @@ describe('the outbox relay reads the shards it was told of, and all of them on a
     const keyspace = new KeySpace('relay-reads', 16);
     const sent: string[] = [];
     const producer = { send: async ({ messages }: { messages: { value: Buffer }[] }) => void sent.push(...messages.map((m) => m.value.toString())) } as unknown as Producer;
-    const registry = new Registry();
-    const relay = new OutboxRelay({
-      source: new OutboxStore(local.redis, keyspace, 'relay-1', 60_000),
-      producer,
-      topic: 'changes',
-      encode: async (stored) => stored.map((value) => ({ key: 'k', value })),
-      logger: pino({ level: 'silent' }),
-      metrics: {
-        published: new Counter({ name: 'p', help: 'p', registers: [registry] }),
-        errors: new Counter({ name: 'e', help: 'e', labelNames: ['stage'], registers: [registry] }),
-      },
-      sweepMs: 3_600_000,
-    });
+    const relay = relayOn(new OutboxStore(local.redis, keyspace, 'relay-1', 60_000), producer, new Registry(), { sweepMs: 3_600_000 });
     const write = (shard: number, body: string) => local.redis.xadd(keyspace.outbox(shard), '*', 'e', body);
     expect(await relay.publishOnce()).toBe(0); // the first cycle sweeps every held shard: nothing yet
     await write(2, 'ours');
@@ -67,16 +71,7 @@ describe('the outbox relay reads the shards it was told of, and all of them on a
     const registry = new Registry();
     const acked: string[] = [];
     const store = new OutboxStore(local.redis, keyspace, 'relay-1', 60_000);
-    const relay = new OutboxRelay({
-      source: store,
-      producer,
-      topic: 'changes',
-      encode: async (stored) => stored.map((value) => ({ key: 'k', value })),
-      logger: pino({ level: 'silent' }),
-      metrics: {
-        published: new Counter({ name: 'p', help: 'p', registers: [registry] }),
-        errors: new Counter({ name: 'e', help: 'e', labelNames: ['stage'], registers: [registry] }),
-      },
+    const relay = relayOn(store, producer, registry, {
       graceMs: 60_000,
       onFastPublished: (entries) => acked.push(...entries.map((e) => e.id)),
     });
