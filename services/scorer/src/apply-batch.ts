@@ -46,7 +46,8 @@ export async function applyBatch(
       const nowMs = evaluationTime(clockNow, stored.state);
       const write = planWrite(ctx, stored, applyEvents(stored.state ?? emptyState(), fresh, nowMs, ctx.policy), nowMs,
         fresh.map((e) => e.eventId), { kind: 'event', eventId: cause.eventId, occurredAtMs: cause.occurredAtMs });
-      write.sourceProducedAtMs = Math.max(...batch.producedAtMs);
+      // the newest record of this write (a loop, not Math.max(...): a replay may bring thousands)
+      write.sourceProducedAtMs = batch.producedAtMs.reduce((a, b) => (b > a ? b : a), Number.NEGATIVE_INFINITY);
       return write;
     },
     registering,
