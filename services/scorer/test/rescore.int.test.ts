@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { computeThresholds, defaultPolicy, evaluate, type ModelEvent, type Thresholds } from '@bondstream/model';
 import { createLogger, createMetricsRegistry } from '@bondstream/observability';
-import { KeySpace, readCustomerState, readPopulation, readThresholds } from '@bondstream/redis-state';
+import { KeySpace, type OutboxEntryWritten, readCustomerState, readPopulation, readThresholds } from '@bondstream/redis-state';
 import { startRedisWithClient, waitFor, type RedisWithClient } from '@bondstream/testkit';
 import { applyBatch } from '../src/apply-batch.js';
 import { EvaluationClock } from '../src/clock.js';
@@ -164,5 +164,21 @@ describe('thresholds refresh re-scores only the moved band (real redis-server)',
     const { version, computedAtMs, ...cuts } = stored;
     const recomputed = computeThresholds(await readPopulation(redis, keyspace, TENANT), defaultPolicy, version, computedAtMs);
     expect(recomputed).toMatchObject(cuts);
+  });
+
+  it('hands the outbox entries it wrote to the fast path, and times each event from its Kafka timestamp to the write', async () => {
+    const handed: OutboxEntryWritten[] = [];
+    const timed = { ...ctx, onOutboxWrite: (entries: readonly OutboxEntryWritten[]) => void handed.push(...entries) };
+    const written = async () => (await metrics.eventLatency.get()).values
+      .find((v) => v.labels.stage === 'written' && v.metricName === 'bondstream_event_latency_seconds_count')?.value ?? 0;
+    const before = await written();
+    const producedAtMs = Date.now() - 50;
+    const events = ordersOf(9_001, 'timed').map((event) => ({ tenantId: TENANT, customerId: 'timed-9001', event, producedAtMs }));
+    await applyBatch(timed, [...events, { tenantId: TENANT, customerId: 'untimed-9002', event: { ...events[0]!.event, eventId: 'untimed' } }]);
+    expect(await written()).toBe(before + events.length); // the event without a timestamp is not timed
+    const entries = handed.filter((e) => e.sourceProducedAtMs.length > 0);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.sourceProducedAtMs).toEqual([producedAtMs]);
+    expect(entries[0]!.events.some((e) => e.startsWith('timed-9001\u0000'))).toBe(true);
   });
 });
