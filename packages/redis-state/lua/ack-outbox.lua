@@ -11,11 +11,16 @@
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then
   return -1
 end
+if #ARGV < 2 then return 0 end
+if not KEYS[3] then
+  return redis.call('XDEL', KEYS[1], unpack(ARGV, 2))
+end
+-- the count goes down by the changes of each entry still there (an id may repeat)
 local deleted = 0
 for i = 2, #ARGV do
   local entry = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])[1]
   if entry then
-    if KEYS[3] then redis.call('DECRBY', KEYS[3], #entry[2] / 2) end
+    redis.call('DECRBY', KEYS[3], #entry[2] / 2)
     deleted = deleted + redis.call('XDEL', KEYS[1], ARGV[i])
   end
 end

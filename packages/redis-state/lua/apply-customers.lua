@@ -42,6 +42,15 @@
   new version when written, or 0 and the current version when the version moved (that
   customer is untouched: re-read and retry).
 ]]
+-- An index value: 0 removes the member, 2 sets its score, 1 leaves it as it is.
+local function setIndex(key, flag, value, member)
+  if flag == 0 then
+    redis.call('ZREM', key, member)
+  elseif flag == 2 then
+    redis.call('ZADD', key, value, member)
+  end
+end
+
 local results = { '' }
 local days = tonumber(ARGV[1])
 local packed = ARGV[3 + days]
@@ -83,16 +92,11 @@ for c = 10 + days, #KEYS do
     redis.call('HSET', customer, unpack(fields))
 
     -- 3..6: the four population indexes, 8: the due-time index
-    local flags = { f1, f2, f3, f4, f5 }
-    local values = { v1, v2, v3, v4, v5 }
-    for k = 1, 5 do
-      local key = k < 5 and KEYS[2 + k] or KEYS[8]
-      if flags[k] == 0 then
-        redis.call('ZREM', key, member)
-      elseif flags[k] == 2 then
-        redis.call('ZADD', key, values[k], member)
-      end
-    end
+    setIndex(KEYS[3], f1, v1, member)
+    setIndex(KEYS[4], f2, v2, member)
+    setIndex(KEYS[5], f3, v3, member)
+    setIndex(KEYS[6], f4, v4, member)
+    setIndex(KEYS[8], f5, v5, member)
 
     if m > 0 then
       local perDay = transitions[day]

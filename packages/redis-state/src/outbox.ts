@@ -40,10 +40,14 @@ export class OutboxStore {
     private readonly stream: StreamName = 'outbox',
   ) {
     defineScripts(redis);
+    // Only the segment-change outbox holds several changes per entry and counts them beside the stream.
+    this.pendingKey = stream === 'outbox' ? (shard) => keyspace.outboxPending(shard) : null;
     this.leases = { kind: `${stream}-relay`, key: (shard) => keyspace.relayLease(shard, stream) };
   }
 
   private readonly leases: ShardLeases;
+  /** the key of a shard's count of unpublished changes, for a stream that keeps one */
+  private readonly pendingKey: ((shard: number) => string) | null;
 
   /** The shards this relay holds (taking or renewing each lease), in one round trip. */
   leaseShards(): Promise<number[]> {
@@ -124,8 +128,8 @@ export class OutboxStore {
       const keys = [this.keyspace.outbox(shard, this.stream), this.keyspace.relayLease(shard, this.stream)];
       const lastId = lastIds.get(shard) as string;
       const args = [this.leaseToken, nextStreamId(lastId)];
-      if (this.stream === 'outbox') {
-        keys.push(this.keyspace.outboxPending(shard));
+      if (this.pendingKey) {
+        keys.push(this.pendingKey(shard));
         args.push(lastId);
       }
       batch.add(keys[0] as string, (p) => callScript(p, 'trimOutbox', keys, args));
@@ -143,7 +147,7 @@ export class OutboxStore {
     const shards = [...published.keys()];
     for (const shard of shards) {
       const keys = [this.keyspace.outbox(shard, this.stream), this.keyspace.relayLease(shard, this.stream)];
-      if (this.stream === 'outbox') keys.push(this.keyspace.outboxPending(shard));
+      if (this.pendingKey) keys.push(this.pendingKey(shard));
       const ids = published.get(shard) ?? [];
       batch.add(keys[0] as string, (p) => callScript(p, 'ackOutbox', keys, [this.leaseToken, ...ids]));
     }
@@ -179,7 +183,8 @@ export class OutboxStore {
     const batch = new CommandBatch(this.redis);
     for (const shard of this.keyspace.shardIds) {
       const key = this.keyspace.outbox(shard, this.stream);
-      if (this.stream === 'outbox') batch.add(key, (p) => p.get(this.keyspace.outboxPending(shard)));
+      const pending = this.pendingKey?.(shard);
+      if (pending) batch.add(key, (p) => p.get(pending));
       else batch.add(key, (p) => p.xlen(key));
     }
     const replies = await batch.exec();
