@@ -2,6 +2,7 @@ import type { Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import { PollingLoop } from './polling-loop.js';
+import { Waiter } from './backoff.js';
 
 /** Where the relay reads from: the Redis outbox (packages/redis-state OutboxStore fits). */
 export interface OutboxSource {
@@ -67,6 +68,13 @@ export interface OutboxRelayOptions {
   graceMs?: number;
   /** Called after the fast path's produce was acknowledged, with what it carried. */
   onFastPublished?(entries: readonly WrittenEntry[]): void;
+  /**
+   * Fast path: at most one delete of published entries per this many ms (default 50), carrying
+   * all acknowledged meanwhile. Nothing waits for a delete (only the sweep, graceMs later, would
+   * see an entry still there), so at a low, steady rate one call per produce request was a Redis
+   * round trip and script call per few changes for nothing.
+   */
+  deleteIntervalMs?: number;
 }
 
 /**
@@ -90,6 +98,10 @@ export class OutboxRelay {
   private fastSending: Promise<void> | null = null;
   private toDelete: { shard: number; id: string; changes: number }[] = [];
   private deleting: Promise<void> | null = null;
+  private deletedAt = -Infinity;
+  private readonly deleteWaiter = new Waiter();
+  /** stop() or drain(): deletes go out at once */
+  private settling = false;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.loop = new PollingLoop(() => this.publishOnce(), (error) => {
@@ -148,7 +160,11 @@ export class OutboxRelay {
 
   private async deleteWritten(): Promise<void> {
     const deletePublished = this.options.source.deletePublished?.bind(this.options.source);
+    const intervalMs = this.options.deleteIntervalMs ?? 50;
     while (this.toDelete.length > 0) {
+      const waitMs = this.deletedAt + intervalMs - performance.now();
+      if (waitMs > 0 && !this.settling) await this.deleteWaiter.wait(waitMs);
+      this.deletedAt = performance.now();
       const entries = this.toDelete;
       this.toDelete = [];
       if (deletePublished === undefined) continue;
@@ -161,7 +177,15 @@ export class OutboxRelay {
 
   /** Waits for the fast path's sends and deletes in flight. */
   private async settleFastPath(): Promise<void> {
-    while (this.fastSending !== null || this.deleting !== null) await Promise.all([this.fastSending, this.deleting]);
+    this.settling = true;
+    try {
+      while (this.fastSending !== null || this.deleting !== null) {
+        this.deleteWaiter.wake();
+        await Promise.all([this.fastSending, this.deleting]);
+      }
+    } finally {
+      this.settling = false;
+    }
   }
 
   async stop(): Promise<void> {

@@ -102,4 +102,41 @@ describe('the outbox relay reads the shards it was told of, and all of them on a
     await relay.stop();
     expect(other.id).toMatch(/-/);
   });
+
+  it('fast path: deletes what was acknowledged meanwhile in one call per interval, and at once on stop', async () => {
+    const keyspace = new KeySpace('relay-deletes', 16);
+    const producer = { send: async () => undefined } as unknown as Producer;
+    const store = new OutboxStore(local.redis, keyspace, 'relay-1', 60_000);
+    const deleteCalls: number[] = [];
+    const deletePublished = store.deletePublished.bind(store);
+    store.deletePublished = async (entries) => {
+      deleteCalls.push(entries.length);
+      await deletePublished(entries);
+    };
+    const acked: string[] = [];
+    const relay = relayOn(store, producer, new Registry(), {
+      graceMs: 60_000, deleteIntervalMs: 60_000, onFastPublished: (entries) => acked.push(...entries.map((e) => e.id)),
+    });
+    const write = async (shard: number, body: string) => {
+      const id = await local.redis.xadd(keyspace.outbox(shard), '*', 'e', body) as string;
+      await local.redis.incrby(keyspace.outboxPending(shard), 1);
+      return { shard, id, events: [Buffer.from(body)] };
+    };
+    const first = await write(1, 'a');
+    relay.publishWritten([first]);
+    await waitFor('the first delete', async () => (await local.redis.xlen(keyspace.outbox(1))) === 0 ? true : undefined, { timeoutMs: 5_000, intervalMs: 10 });
+    // within the interval: published, acknowledged, and their deletes wait to go together
+    const later = [await write(2, 'b'), await write(3, 'c')];
+    relay.publishWritten([later[0]!]);
+    relay.publishWritten([later[1]!]);
+    await waitFor('both to be acknowledged', () => (acked.length === 3 ? true : undefined), { timeoutMs: 5_000, intervalMs: 10 });
+    expect(await local.redis.xlen(keyspace.outbox(2)) + await local.redis.xlen(keyspace.outbox(3))).toBe(2);
+    expect(deleteCalls).toEqual([1]);
+    // stop does not wait out the interval
+    const stopping = performance.now();
+    await relay.stop();
+    expect(performance.now() - stopping).toBeLessThan(30_000);
+    expect(deleteCalls).toEqual([1, 2]);
+    expect(await store.backlog()).toBe(0);
+  });
 });
