@@ -17,3 +17,4 @@ export * from './ledger.js';
 export * from './service.js';
 export * from './console-reads.js';
 export * from './transitions.js';
+export * from './customer-cache.js';
