@@ -101,15 +101,20 @@ function groupByCustomer(accepted: readonly AcceptedEvent[]): { customers: Custo
 async function registerTenants(ctx: ApplyContext, customers: readonly CustomerBatch[]): Promise<Map<string, number>> {
   const before = new Map<string, number>();
   const tenants = [...new Set(customers.map((c) => c.ref.tenantId))];
+  // Tenants are never removed from the registry: one this process added needs no SADD again
+  // (with the wall clock a batch then needs no round trip before its write).
+  const unregistered = tenants.filter((tenantId) => !ctx.registeredTenants?.has(tenantId));
   const batch = new CommandBatch(ctx.redis);
-  if (tenants.length > 0) batch.add(ctx.keyspace.tenants(), (p) => p.sadd(ctx.keyspace.tenants(), ...tenants));
+  if (unregistered.length > 0) batch.add(ctx.keyspace.tenants(), (p) => p.sadd(ctx.keyspace.tenants(), ...unregistered));
   if (!ctx.eventTime) {
-    await batch.exec();
+    if (batch.length > 0) await batch.exec();
+    for (const tenantId of unregistered) ctx.registeredTenants?.add(tenantId);
     return before;
   }
   const first = batch.length;
   for (const tenantId of tenants) batch.add(ctx.keyspace.watermark(tenantId), (p) => p.get(ctx.keyspace.watermark(tenantId)));
   const replies = await batch.exec();
+  for (const tenantId of unregistered) ctx.registeredTenants?.add(tenantId);
   tenants.forEach((tenantId, i) => {
     const watermark = Number(replies[first + i] ?? 0);
     // The stored watermark includes what every scorer process has seen.

@@ -70,11 +70,18 @@ async function main(): Promise<void> {
     onWritten: (writes) => dueClock?.noteDueTimes(writes),
     writeRounds: new WriteRounds(),
     customerCache: config.stateCacheCustomers > 0 ? new CustomerCache(config.stateCacheCustomers) : null,
+    registeredTenants: new Set(),
   };
   // A Redis that comes back, or a cluster node replaced, may have lost writes (a failover):
-  // versions the cache holds could be reached again with other content, so it starts over.
+  // versions the cache holds could be reached again with other content, and a registered
+  // tenant could be gone, so both start over.
   for (const client of [redis, background]) {
-    for (const event of ['reconnecting', '-node']) client.on(event, () => scoring.customerCache?.clear());
+    for (const event of ['reconnecting', '-node']) {
+      client.on(event, () => {
+        scoring.customerCache?.clear();
+        scoring.registeredTenants?.clear();
+      });
+    }
   }
   const timers: ScoringContext = { ...scoring, redis: background };
   const tenantTasks = { redis: background, keyspace, policy, clock, leaseToken: instance, writeRounds: scoring.writeRounds, logger, metrics };

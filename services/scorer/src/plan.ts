@@ -33,6 +33,8 @@ export interface ScoringContext {
   writeRounds: WriteRounds;
   /** the customers this process wrote last (shared by all contexts of a process); null: always read */
   customerCache: CustomerCache | null;
+  /** tenants this process has added to the tenant registry (absent: added with every batch) */
+  registeredTenants?: Set<string>;
 }
 
 export type WriteCause =

@@ -75,4 +75,23 @@ describe('customer cache: stale entries are caught by the version check (real re
     const version = async (ctx: ScoringContext) => redis.hget(ctx.keyspace.customer(who).state, 'v');
     expect(await version(a)).toBe(await version(reference));
   });
+
+  it('registers a tenant once per process: with the wall clock and cached customers a batch is one round trip', async () => {
+    const ctx = { ...scorer('tenants', new CustomerCache(100)), clock: new EvaluationClock('wall', 0), registeredTenants: new Set<string>() };
+    const commands = async () => {
+      const stats = await redis.info('commandstats');
+      return Object.fromEntries([...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
+    };
+    await apply(ctx, [order(1)]);
+    expect(await redis.smembers(ctx.keyspace.tenants())).toEqual([TENANT]);
+    expect(ctx.registeredTenants.has(TENANT)).toBe(true);
+    await redis.config('RESETSTAT');
+    await apply(ctx, [order(2)]);
+    // only the atomic step (and the commandstats read above): no SADD, no read of the customer
+    const calls = await commands();
+    expect(calls.sadd).toBeUndefined();
+    expect(calls.evalsha).toBe(1);
+    expect(calls.hmget).toBeUndefined();
+    expect((await readCustomerState(redis, ctx.keyspace, who))?.appliedEvents).toBe(2);
+  });
 });
