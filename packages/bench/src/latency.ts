@@ -60,7 +60,7 @@ const scrapeStages = async (scorer: Scorer): Promise<Map<string, Bucket[]>> => p
  */
 async function establishTenant(redis: Redis, scorer: Scorer, send: (events: { id: string; dueAt: number }[]) => Promise<void>, run: string): Promise<boolean> {
   const policy = loadPolicy(null);
-  const keyspace = new KeySpace('bench');
+  const keyspace = new KeySpace(LATENCY_NAMESPACE);
   const trusted = (t: Thresholds | null) => medianProfitTrusted(t, policy) && pyramidRanksTrusted(t, policy) && rfmQuantilesTrusted(t, policy);
   if (trusted(await readThresholds(redis, keyspace, LATENCY_TENANT))) return true;
   const rescoredBefore = await metric(scorer.url, 'bondstream_thresholds_rescored_customers_total');
@@ -89,12 +89,16 @@ function caughtUp(sent: readonly TrackedEvent[], from: { index: number }): boole
   return oldest === undefined || oldest.sentAt >= performance.now() - 250;
 }
 
+const LATENCY_NAMESPACE = 'bench-live';
+
 /** Phase 2: steady produce rate into the running scorer; latency until the segment change is read back. */
 export async function latency(stack: LocalStack, redis: Redis, producer: Producer, args: Args) {
-  // The last drain's group and namespace: it continues from the committed end of CDNOW_master
-  // (in a group of its own it would first re-read both copies, 139,318 duplicates).
+  // The last drain's group: it continues from the committed end of CDNOW_master (in a group of
+  // its own it would first re-read both copies, 139,318 duplicates). Live traffic, so the wall
+  // clock, as a scorer of live traffic runs (the event clock is for replays); in a namespace of
+  // its own, or the clock would bring every CDNOW customer of 1997 due at once.
   const scorer = await startScorer(stack, 'scorer-latency', {
-    REDIS_NAMESPACE: 'bench', KAFKA_GROUP_ID: drainGroup(SCORER_RUNS - 1), KAFKA_FETCH_MAX_WAIT_MS: String(args['fetch-wait-ms']),
+    REDIS_NAMESPACE: LATENCY_NAMESPACE, CRM_CLOCK: 'wall', KAFKA_GROUP_ID: drainGroup(SCORER_RUNS - 1), KAFKA_FETCH_MAX_WAIT_MS: String(args['fetch-wait-ms']),
   }, args.out, profileArgs(args));
   const run = randomUUID().slice(0, 8);
   const tracked = new Map<string, TrackedEvent>();
