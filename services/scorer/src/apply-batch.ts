@@ -51,6 +51,7 @@ export async function applyBatch(
       return write;
     },
     registering,
+    true,
   );
   const writtenAt = Date.now();
   const writtenStage = ctx.metrics.eventLatency.labels('written');
