@@ -51,7 +51,6 @@ export async function applyBatch(
       return write;
     },
     registering,
-    true,
   );
   const writtenAt = Date.now();
   const writtenStage = ctx.metrics.eventLatency.labels('written');

@@ -106,11 +106,6 @@ export async function writeUntilStored<T>(
   plan: (item: T, stored: StoredCustomer) => CustomerWrite | null,
   /** awaited after the first read, before planning: lets a caller's own round trip share it */
   beforePlan?: Promise<unknown>,
-  /**
-   * Customers the cache does not hold may be written as new without a read (events: a first
-   * purchase). Never for re-evaluations: they treat a customer with no state as gone.
-   */
-  optimisticMisses = false,
 ): Promise<{ item: T; write: CustomerWrite }[]> {
   const stored: { item: T; write: CustomerWrite }[] = [];
   /** customers whose events were all applied before (see below) */
@@ -123,7 +118,7 @@ export async function writeUntilStored<T>(
     const { planned, result } = await ctx.writeRounds.run(async () => {
       // Later rounds re-read what the step refused (the cache has dropped those customers).
       const cache = ctx.customerCache ?? undefined;
-      const loaded = await loadCustomers(ctx.redis, ctx.keyspace, current.map(request), { cache, optimisticMisses: optimisticMisses && round === 0 });
+      const loaded = await loadCustomers(ctx.redis, ctx.keyspace, current.map(request), { cache, optimisticMisses: round === 0 });
       if (round === 0) await beforePlan;
       const byWrite = new Map<CustomerWrite, T>();
       loaded.forEach((customer, i) => {

@@ -5,7 +5,6 @@ import { createMetricsRegistry } from '@bondstream/observability';
 import { CustomerCache, KeySpace, readCustomerState, type CustomerRef } from '@bondstream/redis-state';
 import { startRedisWithClient, type RedisWithClient } from '@bondstream/testkit';
 import { applyBatch } from '../src/apply-batch.js';
-import { reevaluateCustomers } from '../src/reevaluate.js';
 import { EvaluationClock } from '../src/clock.js';
 import { createScorerMetrics } from '../src/metrics.js';
 import type { ScoringContext } from '../src/plan.js';
@@ -94,14 +93,5 @@ describe('customer cache: stale entries are caught by the version check (real re
     expect(calls.evalsha).toBe(1);
     expect(calls.hmget).toBeUndefined();
     expect((await readCustomerState(redis, ctx.keyspace, who))?.appliedEvents).toBe(2);
-  });
-
-  it('re-evaluations read the customers the cache does not hold (a customer with no state would count as gone)', async () => {
-    const writer = scorer('reevaluate', new CustomerCache(100));
-    await apply(writer, [order(1)]);
-    // another scorer process, its cache empty: the clock's pass must read, not assume a new customer
-    const clockPass = await reevaluateCustomers(scorer('reevaluate', new CustomerCache(100)), [who], 'clock');
-    expect(clockPass.missing).toEqual([]);
-    expect(clockPass.customers).toBe(1);
   });
 });
