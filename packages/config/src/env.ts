@@ -66,11 +66,6 @@ export interface ServiceConfig {
    * writer crashed, or its send failed). 0 turns the fast path off.
    */
   relayGraceMs: number;
-  /**
-   * STATE_CACHE_CUSTOMERS: customers whose last write the scorer keeps in memory, so that their
-   * next step skips the read (the step's version check catches anything stale). 0: always read.
-   */
-  stateCacheCustomers: number;
 }
 
 export interface ServiceDefaults {
@@ -83,8 +78,6 @@ export interface ServiceDefaults {
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_REDIS_NAMESPACE = 'bs';
-/** About 750 bytes of the scorer's memory each for a CDNOW-sized customer (docs/performance.md): 75 MB at most. */
-export const DEFAULT_STATE_CACHE_CUSTOMERS = 100_000;
 /** CRM_IDLE_PARTITION_SECONDS when unset: as long as a rebalance may take (the session timeout). */
 export const DEFAULT_IDLE_PARTITION_SECONDS = 30;
 /** REDIS_STATE_SHARDS when unset. */
@@ -416,7 +409,6 @@ function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConf
   const idlePartitionSeconds = readSeconds(r, 'CRM_IDLE_PARTITION_SECONDS', DEFAULT_IDLE_PARTITION_SECONDS, 0.1);
   const relayLingerMs = readInt(r, 'OUTBOX_RELAY_LINGER_MS', 5, 0, 1_000);
   const relayGraceMs = readInt(r, 'OUTBOX_RELAY_GRACE_MS', 5_000, 0, 600_000);
-  const stateCacheCustomers = readInt(r, 'STATE_CACHE_CUSTOMERS', DEFAULT_STATE_CACHE_CUSTOMERS, 0, 10_000_000);
 
   return {
     service: defaults.service,
@@ -437,7 +429,6 @@ function readServiceConfig(r: EnvReader, defaults: ServiceDefaults): ServiceConf
     idlePartitionSeconds,
     relayLingerMs,
     relayGraceMs,
-    stateCacheCustomers,
   };
 }
 

@@ -3,7 +3,6 @@ import type { CustomerKeys, CustomerRef, KeySpace } from './keys.js';
 import { ledgerKey, parseLedger, type Ledger } from './ledger.js';
 import { CommandBatch } from './batch.js';
 import type { RedisClient } from './client.js';
-import type { CachedCustomer, CustomerCache } from './customer-cache.js';
 import { callScript } from './scripts.js';
 import { packCustomerWrites, transitionFieldOf } from './step-args.js';
 
@@ -24,25 +23,10 @@ export interface StoredCustomer {
   dueAtMs: number | null;
   /** the dedupe ledger as stored (pruned and extended by the write) */
   ledger: Ledger;
-  /** its bytes as stored (null: none; absent when not known, and then not cached) */
-  ledgerBytes?: Buffer | null;
   /** the ledger keys of the requested event ids, computed once for the check and the write */
   ledgerKeys: Map<string, string>;
   /** the recent-changes history as stored (`appendChanges` of @bondstream/model), null for none */
   history: string | null;
-  /**
-   * Where this came from: read from Redis, this process's cache of its own writes, or assumed
-   * never seen without a read (an optimistic first write); the step's version check covers
-   * the last two.
-   */
-  readFrom?: 'redis' | 'cache' | 'assumed-new';
-}
-
-/** How a load may avoid Redis (see CustomerCache). */
-export interface LoadOptions {
-  cache?: CustomerCache;
-  /** customers not in the cache are assumed never seen, not read (when the cache says it pays) */
-  optimisticMisses?: boolean;
 }
 
 /**
@@ -71,23 +55,10 @@ function groupByShard<T>(items: readonly T[], keysOf: (item: T, i: number) => { 
 }
 
 /** Reads the state and the dedupe ledger of many customers in one round trip (one script call per shard and tenant). */
-export async function loadCustomers(
-  redis: RedisClient, keyspace: KeySpace, requests: readonly LoadRequest[], options: LoadOptions = {},
-): Promise<StoredCustomer[]> {
+export async function loadCustomers(redis: RedisClient, keyspace: KeySpace, requests: readonly LoadRequest[]): Promise<StoredCustomer[]> {
   if (requests.length === 0) return [];
   const keys = requests.map((r) => keyspace.customer(r.ref));
-  const loaded = new Array<StoredCustomer>(requests.length);
-  const { cache } = options;
-  const reading: number[] = [];
-  requests.forEach((request, i) => {
-    const cached = cache?.get(request.ref);
-    if (cached !== undefined) loaded[i] = storedFrom(request, keys[i] as CustomerKeys, cached, 'cache');
-    else if (options.optimisticMisses && cache?.optimisticMiss()) loaded[i] = storedFrom(request, keys[i] as CustomerKeys, NEVER_SEEN, 'assumed-new');
-    else reading.push(i);
-  });
-  if (reading.length === 0) return loaded;
-  const groups = groupByShard(reading, (i) => ({ keys: keys[i] as CustomerKeys, ref: (requests[i] as LoadRequest).ref }))
-    .map((group) => ({ first: group.first, at: group.at.map((n) => reading[n] as number) }));
+  const groups = groupByShard(requests, (r, i) => ({ keys: keys[i] as CustomerKeys, ref: r.ref }));
   const batch = new CommandBatch(redis);
   for (const group of groups) {
     const scriptKeys = [(keys[group.at[0] as number] as CustomerKeys).due, ...group.at.map((i) => (keys[i] as CustomerKeys).state)];
@@ -95,6 +66,7 @@ export async function loadCustomers(
     batch.add(scriptKeys[0] as string, (p) => callScript(p, 'loadCustomers', scriptKeys, customerIds, 'buffers'));
   }
   const replies = await batch.exec();
+  const loaded = new Array<StoredCustomer>(requests.length);
   groups.forEach((group, g) => {
     const values = replies[g] as (Buffer | null)[];
     group.at.forEach((i, n) => {
@@ -110,29 +82,12 @@ export async function loadCustomers(
         alreadyApplied: new Set(request.eventIds.filter((id) => ledger.has(ledgerKeys.get(id) as string))),
         dueAtMs: due == null ? null : Number(due.toString()),
         ledger,
-        ledgerBytes: ledgerBytes ?? null,
         ledgerKeys,
         history: history == null ? null : history.toString('utf8'),
-        readFrom: 'redis',
       };
     });
   });
   return loaded;
-}
-
-/** What a read of a customer who was never written returns. */
-const NEVER_SEEN: CachedCustomer = { version: 0, bytes: Buffer.alloc(0), stateLength: 0, history: null, dueAtMs: null };
-
-function storedFrom(request: LoadRequest, keys: CustomerKeys, cached: CachedCustomer, readFrom: 'cache' | 'assumed-new'): StoredCustomer {
-  const ledgerKeys = new Map(request.eventIds.map((id) => [id, ledgerKey(id)]));
-  const ledgerBytes = cached.bytes.length > cached.stateLength ? cached.bytes.subarray(cached.stateLength) : null;
-  const ledger = parseLedger(ledgerBytes);
-  return {
-    ref: request.ref, keys, version: cached.version,
-    state: cached.stateLength === 0 ? null : decodeState(cached.bytes.subarray(0, cached.stateLength)),
-    alreadyApplied: new Set(request.eventIds.filter((id) => ledger.has(ledgerKeys.get(id) as string))),
-    dueAtMs: cached.dueAtMs, ledger, ledgerBytes, ledgerKeys, history: cached.history, readFrom,
-  };
 }
 
 export interface OutboxAppend {
@@ -184,17 +139,11 @@ export interface WriteResult {
 export async function writeCustomers(
   redis: RedisClient,
   writes: readonly CustomerWrite[],
-  options: {
-    wallNowMs: number; dedupeRetentionMs: number;
-    /** learns what each written customer is now, and forgets each refused one */
-    cache?: CustomerCache;
-  },
+  options: { wallNowMs: number; dedupeRetentionMs: number },
 ): Promise<WriteResult> {
   if (writes.length === 0) return { written: [], conflicts: [], outboxEntries: [] };
   const groups = groupByShard(writes, (w) => w.stored);
   const batch = new CommandBatch(redis);
-  /** per write, its encoded state and ledger as the step stores them (for the cache) */
-  const encoded = new Array<{ state: Buffer; ledger: Buffer | '=' | '' }>(writes.length);
   for (const group of groups) {
     const k = group.first.stored.keys;
     // one transition-count hash per day the group's changes happened on
@@ -209,10 +158,7 @@ export async function writeCustomers(
       `${k.transitionsPrefix}days`, ...days.map((day) => `${k.transitionsPrefix}${day}`)];
     const groupWrites = group.at.map((i) => writes[i] as CustomerWrite);
     for (const write of groupWrites) keys.push(write.stored.keys.state);
-    const groupEncoded: { state: Buffer; ledger: Buffer | '=' | '' }[] = [];
-    const blob = packCustomerWrites(groupWrites, (write) => days.indexOf(Math.floor(write.changesAtMs / DAY_MS)) + 1, options,
-      options.cache === undefined ? undefined : groupEncoded);
-    group.at.forEach((i, n) => (encoded[i] = groupEncoded[n] as { state: Buffer; ledger: Buffer | '=' | '' }));
+    const blob = packCustomerWrites(groupWrites, (write) => days.indexOf(Math.floor(write.changesAtMs / DAY_MS)) + 1, options);
     const args: (string | number | Buffer)[] = [days.length, TRANSITION_RETENTION_SECONDS, ...days, blob];
     batch.add(k.outbox, (p) => callScript(p, 'applyCustomers', keys, args));
   }
@@ -228,7 +174,6 @@ export async function writeCustomers(
     group.at.forEach((i, n) => {
       stored[i] = outcome[1 + 2 * n] === 1;
       const write = writes[i] as CustomerWrite;
-      if (options.cache !== undefined) learn(options.cache, write, stored[i], encoded[i] as { state: Buffer; ledger: Buffer | '=' | '' });
       if (!stored[i] || write.outbox.length === 0) return;
       for (const change of write.outbox) events.push(change.event);
       if (write.sourceProducedAtMs !== undefined && Number.isFinite(write.sourceProducedAtMs)) sourceProducedAtMs.push(write.sourceProducedAtMs);
@@ -238,33 +183,6 @@ export async function writeCustomers(
   const result: WriteResult = { written: [], conflicts: [], outboxEntries };
   writes.forEach((write, i) => (stored[i] ? result.written : result.conflicts).push(write));
   return result;
-}
-
-/** The cache learns a written customer as the step stored it, and forgets a refused one. */
-function learn(cache: CustomerCache, write: CustomerWrite, written: boolean, encoded: { state: Buffer; ledger: Buffer | '=' | '' }): void {
-  const { stored } = write;
-  if (stored.readFrom === 'assumed-new') cache.noteOptimistic(!written);
-  if (!written) {
-    cache.delete(stored.ref);
-    return;
-  }
-  if (encoded.ledger === '=' && stored.ledgerBytes === undefined) {
-    cache.delete(stored.ref);
-    return;
-  }
-  const ledger = encoded.ledger === '=' ? (stored.ledgerBytes as Buffer | null) : encoded.ledger === '' ? null : encoded.ledger;
-  // one buffer of its own: a slice of a shared pool would keep the whole pool alive
-  const bytes = Buffer.allocUnsafeSlow(encoded.state.length + (ledger?.length ?? 0));
-  encoded.state.copy(bytes, 0);
-  ledger?.copy(bytes, encoded.state.length);
-  cache.set(stored.ref, {
-    version: stored.version + 1,
-    bytes,
-    stateLength: encoded.state.length,
-    // as packCustomerWrites stores it: a history that went away is written as ''
-    history: write.history === stored.history ? stored.history : (write.history ?? ''),
-    dueAtMs: write.dueAtMs,
-  });
 }
 
 /** The transition-count field of a change: "dimension:from>to" (from empty for a first assignment). */

@@ -17,4 +17,3 @@ export * from './ledger.js';
 export * from './service.js';
 export * from './console-reads.js';
 export * from './transitions.js';
-export * from './customer-cache.js';

@@ -43,15 +43,12 @@ const bound = (value: string | Buffer): number => 4 + (typeof value === 'string'
  */
 export function packCustomerWrites(
   writes: readonly CustomerWrite[], dayIndex: (write: CustomerWrite) => number, options: { wallNowMs: number; dedupeRetentionMs: number },
-  /** receives each write's encoded state and ledger as the step stores them ('=' unchanged, '' deleted), in order */
-  encoded?: { state: Buffer; ledger: Buffer | '=' | '' }[],
 ): Buffer {
   const parts = writes.map((write) => {
     const state = encodeState(write.state);
     const ledger = nextLedger(write.stored.ledger, write.appliedEventIds.map((id) => write.stored.ledgerKeys.get(id) ?? ledgerKey(id)),
       options.wallNowMs, options.dedupeRetentionMs);
     const history = write.history === write.stored.history ? null : (write.history ?? '');
-    encoded?.push({ state, ledger });
     return { write, state, ledger, history, fields: write.outbox.map(transitionFieldOf) };
   });
   let size = 0;

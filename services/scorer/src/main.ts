@@ -3,7 +3,7 @@ import { loadConfigOrExit, loadPolicy, loadServiceConfig } from '@bondstream/con
 import { createSchemaRegistryClient, InputDecoder } from '@bondstream/contracts';
 import { BatchConsumer, connectProducer, createKafka, DeadLetterPublisher, OutboxBackPressure } from '@bondstream/kafka-runner';
 import { createLogger, createMetricsRegistry, exitOnSignals, startHttpServer } from '@bondstream/observability';
-import { closeRedis, CustomerCache, openKeySpaceOrExit, openServiceRedis, OutboxStore, redisReady, redisReporting } from '@bondstream/redis-state';
+import { closeRedis, openKeySpaceOrExit, openServiceRedis, OutboxStore, redisReady, redisReporting } from '@bondstream/redis-state';
 import { applyBatch } from './apply-batch.js';
 import { DueClock } from './due-clock.js';
 import type { ScoringContext } from './plan.js';
@@ -69,19 +69,12 @@ async function main(): Promise<void> {
     onOutboxWrite: (entries) => relay.published(entries),
     onWritten: (writes) => dueClock?.noteDueTimes(writes),
     writeRounds: new WriteRounds(),
-    customerCache: config.stateCacheCustomers > 0 ? new CustomerCache(config.stateCacheCustomers) : null,
     registeredTenants: new Set(),
   };
-  // A Redis that comes back, or a cluster node replaced, may have lost writes (a failover):
-  // versions the cache holds could be reached again with other content, and a registered
-  // tenant could be gone, so both start over.
+  // A Redis that comes back, or a cluster node replaced, may have lost writes (a failover): a
+  // registered tenant could be gone, so the process registers its tenants again.
   for (const client of [redis, background]) {
-    for (const event of ['reconnecting', '-node']) {
-      client.on(event, () => {
-        scoring.customerCache?.clear();
-        scoring.registeredTenants?.clear();
-      });
-    }
+    for (const event of ['reconnecting', '-node']) client.on(event, () => scoring.registeredTenants?.clear());
   }
   const timers: ScoringContext = { ...scoring, redis: background };
   const tenantTasks = { redis: background, keyspace, policy, clock, leaseToken: instance, writeRounds: scoring.writeRounds, logger, metrics };

@@ -4,7 +4,7 @@ import {
 } from '@bondstream/model';
 import {
   ensureDurable, loadCustomers, writeCustomers,
-  type CustomerCache, type CustomerWrite, type OutboxEntryWritten, type RedisClient, type KeySpace, type LoadRequest, type StoredCustomer,
+  type CustomerWrite, type OutboxEntryWritten, type RedisClient, type KeySpace, type LoadRequest, type StoredCustomer,
 } from '@bondstream/redis-state';
 import type { EvaluationClock } from './clock.js';
 import type { EventTimeWatermarks } from './watermarks.js';
@@ -31,8 +31,6 @@ export interface ScoringContext {
   onWritten?(writes: readonly CustomerWrite[]): void;
   /** Every round of writeUntilStored runs through it (shared by all contexts of a process). */
   writeRounds: WriteRounds;
-  /** the customers this process wrote last (shared by all contexts of a process); null: always read */
-  customerCache: CustomerCache | null;
   /** tenants this process has added to the tenant registry (absent: added with every batch) */
   registeredTenants?: Set<string>;
 }
@@ -116,9 +114,7 @@ export async function writeUntilStored<T>(
     if (round > 0) ctx.metrics.conflicts.inc(pending.length);
     const current = pending;
     const { planned, result } = await ctx.writeRounds.run(async () => {
-      // Later rounds re-read what the step refused (the cache has dropped those customers).
-      const cache = ctx.customerCache ?? undefined;
-      const loaded = await loadCustomers(ctx.redis, ctx.keyspace, current.map(request), { cache, optimisticMisses: round === 0 });
+      const loaded = await loadCustomers(ctx.redis, ctx.keyspace, current.map(request));
       if (round === 0) await beforePlan;
       const byWrite = new Map<CustomerWrite, T>();
       loaded.forEach((customer, i) => {
@@ -128,7 +124,7 @@ export async function writeUntilStored<T>(
       });
       return {
         planned: byWrite,
-        result: await writeCustomers(ctx.redis, [...byWrite.keys()], { wallNowMs: Date.now(), dedupeRetentionMs: ctx.dedupeRetentionMs, cache }),
+        result: await writeCustomers(ctx.redis, [...byWrite.keys()], { wallNowMs: Date.now(), dedupeRetentionMs: ctx.dedupeRetentionMs }),
       };
     });
     if (result.outboxEntries.length > 0) ctx.onOutboxWrite(result.outboxEntries);

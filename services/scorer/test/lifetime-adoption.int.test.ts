@@ -53,7 +53,7 @@ describe('lifetime model adoption across scorers (real redis-server)', () => {
     clock.observe(TENANT, T0 + 200 * DAY);
     const ctx: ScoringContext = {
       redis, keyspace, policy: defaultPolicy, clock, eventTime: null, metrics: createScorerMetrics(createMetricsRegistry('scorer')),
-      thresholds: () => null, lifetimeModel: () => null, dedupeRetentionMs: 8 * DAY, onOutboxWrite: () => undefined, writeRounds: new WriteRounds(), customerCache: null,
+      thresholds: () => null, lifetimeModel: () => null, dedupeRetentionMs: 8 * DAY, onOutboxWrite: () => undefined, writeRounds: new WriteRounds(),
     };
     await applyBatch(ctx, Array.from({ length: 300 }, (_, i) => i).flatMap((i) =>
       ordersOf(i).map((event) => ({ tenantId: TENANT, customerId: `c-${i}`, event }))));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { computeThresholds, defaultPolicy, evaluate, type ModelEvent, type Thresholds } from '@bondstream/model';
 import { createLogger, createMetricsRegistry } from '@bondstream/observability';
-import { CustomerCache, KeySpace, type OutboxEntryWritten, readCustomerState, readPopulation, readThresholds } from '@bondstream/redis-state';
+import { KeySpace, type OutboxEntryWritten, readCustomerState, readPopulation, readThresholds } from '@bondstream/redis-state';
 import { startRedisWithClient, waitFor, type RedisWithClient } from '@bondstream/testkit';
 import { applyBatch } from '../src/apply-batch.js';
 import { EvaluationClock } from '../src/clock.js';
@@ -55,8 +55,6 @@ describe('thresholds refresh re-scores only the moved band (real redis-server)',
       dedupeRetentionMs: 8 * DAY,
       onOutboxWrite: () => undefined,
       writeRounds: new WriteRounds(),
-      // as in the scorer: re-scores plan from the writes this process cached
-      customerCache: new CustomerCache(10_000),
     };
     cache = new ThresholdsCache({ redis, keyspace, policy: defaultPolicy, clock, leaseToken: 'test', writeRounds: ctx.writeRounds, logger, metrics },
       (refs) => reevaluateCustomers(ctx, refs, 'thresholds'));
