@@ -102,7 +102,7 @@ async function registerTenants(ctx: ApplyContext, customers: readonly CustomerBa
   const before = new Map<string, number>();
   const tenants = [...new Set(customers.map((c) => c.ref.tenantId))];
   // Tenants are never removed from the registry: one this process added needs no SADD again
-  // (with the wall clock a batch then needs no round trip before its write).
+  // (with the wall clock a batch then sends nothing but its read before planning).
   const unregistered = tenants.filter((tenantId) => !ctx.registeredTenants?.has(tenantId));
   const batch = new CommandBatch(ctx.redis);
   if (unregistered.length > 0) batch.add(ctx.keyspace.tenants(), (p) => p.sadd(ctx.keyspace.tenants(), ...unregistered));
