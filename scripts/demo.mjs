@@ -40,7 +40,7 @@ const TOPICS = {
   dlq: 'crm.dlq.v1',
 };
 const SERVICES = [
-  { name: 'scorer', main: 'services/scorer/dist/main.js' },
+  { name: 'scorer', main: 'services/scorer/dist/main.js', nodeArgs: ['--max-semi-space-size=64'] }, // as its Dockerfile runs it
   { name: 'api', main: 'services/api/dist/main.js' },
   { name: 'actions', main: 'services/actions/dist/main.js' },
 ];
@@ -286,13 +286,13 @@ function serviceEnv(port) {
   };
 }
 
-async function startService({ name, main }) {
+async function startService({ name, main, nodeArgs = [] }) {
   const port = await freePort();
   const path = join(LOG_DIR, `${name}.log`);
   writeFileSync(path, '');
   const fd = openSync(path, 'a');
   // detached (own process group): only this script signals the services, in order.
-  const child = track(spawn(process.execPath, [join(ROOT, main)], { env: serviceEnv(port), stdio: ['ignore', fd, fd], detached: true, cwd: ROOT }));
+  const child = track(spawn(process.execPath, [...nodeArgs, join(ROOT, main)], { env: serviceEnv(port), stdio: ['ignore', fd, fd], detached: true, cwd: ROOT }));
   const service = { name, child, port, log: { path, fd } };
   running.push(service);
   child.once('exit', (code, signal) => fatal(`${name} exited unexpectedly (${signal ?? `code ${code}`})`, service));
