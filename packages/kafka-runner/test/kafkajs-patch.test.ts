@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -51,9 +51,30 @@ function murmur2In64Bits(data: Buffer): number {
   return low32(h);
 }
 
+const PRODUCE_REQUEST = 'src/protocol/requests/produce/v3/request.js';
+/** The part of the produce request the patch replaced, as kafkajs 2.2.4 ships it. */
+const UNPATCHED_TIMESTAMPS_AND_RECORDS = `  const messageTimestamps = messages
+    .map(m => m.timestamp)
+    .filter(timestamp => timestamp != null)
+    .sort()
+
+  const timestamps = messageTimestamps.length === 0 ? [dateNow] : messageTimestamps
+  const firstTimestamp = timestamps[0]
+  const maxTimestamp = timestamps[timestamps.length - 1]
+
+  const records = messages.map((message, i) =>
+    Record({
+      ...message,
+      offsetDelta: i,
+      timestampDelta: (message.timestamp || dateNow) - firstTimestamp,
+    })
+  )
+`;
+type ProduceRequest = (args: { acks: number; timeout: number; topicData: unknown[] }) => { encode(): Promise<{ buffer: Buffer }> };
+
 describe('the kafkajs patch', () => {
   it('is applied to the installed kafkajs (postinstall ran)', () => {
-    for (const file of ['src/producer/groupMessagesPerPartition.js', 'src/protocol/recordBatch/record/v0/index.js', 'src/producer/partitioners/default/murmur2.js']) {
+    for (const file of ['src/producer/groupMessagesPerPartition.js', 'src/protocol/recordBatch/record/v0/index.js', 'src/producer/partitioners/default/murmur2.js', PRODUCE_REQUEST]) {
       expect(readFileSync(`${kafkajsDir}${file}`, 'utf8'), file).toContain('bondstream patch');
     }
   });
@@ -109,5 +130,34 @@ describe('the kafkajs patch', () => {
       expect(murmur2(key)).toBe(murmur2In64Bits(key));
       expect(murmur2(key.toString('latin1'))).toBe(murmur2In64Bits(Buffer.from(key.toString('latin1'))));
     }), { numRuns: 2_000 });
+  });
+
+  it('encodes a produce request to the same bytes as the unpatched request (timestamps as the relay and the bench set them)', async () => {
+    // the unpatched request, rebuilt beside the patched one (its requires are relative)
+    const patched = readFileSync(`${kafkajsDir}${PRODUCE_REQUEST}`, 'utf8');
+    const start = patched.indexOf('  // bondstream patch');
+    const end = patched.indexOf('  const recordBatch = await RecordBatch(');
+    expect(start).toBeGreaterThan(0);
+    const unpatchedFile = `${kafkajsDir}${PRODUCE_REQUEST.replace(/request\.js$/, 'request.unpatched-test.js')}`;
+    writeFileSync(unpatchedFile, patched.slice(0, start) + UNPATCHED_TIMESTAMPS_AND_RECORDS + '\n' + patched.slice(end));
+    try {
+      const unpatched = require(unpatchedFile) as ProduceRequest;
+      const produce = require(`${kafkajsDir}${PRODUCE_REQUEST}`) as ProduceRequest;
+      const message = fc.record({
+        key: fc.string({ maxLength: 20 }),
+        value: fc.string({ maxLength: 200 }),
+        // epoch milliseconds, as numbers or strings, or none (kafkajs then uses the time of the send)
+        timestamp: fc.option(fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }).chain((ms) => fc.constantFrom(ms, String(ms))), { nil: undefined }),
+      }, { requiredKeys: ['key', 'value'] });
+      await fc.assert(fc.asyncProperty(fc.array(fc.array(message, { minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 4 }), async (partitions) => {
+        // every message timestamped: the time of the send would differ between the two encodes
+        const timed = partitions.map((messages) => messages.map((m, i) => ({ ...m, timestamp: m.timestamp ?? 1_700_000_000_000 + i })));
+        const topicData = [{ topic: 't', partitions: timed.map((messages, partition) => ({ partition, messages })) }];
+        const [a, b] = await Promise.all([produce, unpatched].map((request) => request({ acks: -1, timeout: 30_000, topicData }).encode()));
+        expect(a!.buffer.equals(b!.buffer)).toBe(true);
+      }), { numRuns: 200 });
+    } finally {
+      rmSync(unpatchedFile, { force: true });
+    }
   });
 });
