@@ -181,4 +181,23 @@ describe('thresholds refresh re-scores only the moved band (real redis-server)',
     expect(entries[0]!.sourceProducedAtMs).toEqual([producedAtMs]);
     expect(entries[0]!.events.some((e) => e.startsWith('timed-9001\u0000'))).toBe(true);
   });
+
+  it('a process adds a tenant once, not with every batch: with the wall clock nothing goes before the read', async () => {
+    const live = { ...ctx, keyspace: new KeySpace('tenants'), clock: new EvaluationClock('wall', 0), registeredTenants: new Set<string>() };
+    const apply = (n: number) => applyBatch(live, [{ tenantId: TENANT, customerId: 'c-1', event: ordersOf(n)[0]! }]);
+    const calls = async (): Promise<Record<string, number>> => {
+      const stats = await redis.info('commandstats');
+      return Object.fromEntries([...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].map((m) => [m[1] as string, Number(m[2])]));
+    };
+    await redis.config('RESETSTAT');
+    await apply(1);
+    expect((await calls()).sadd).toBe(1);
+    expect(await redis.smembers(live.keyspace.tenants())).toEqual([TENANT]);
+    await redis.config('RESETSTAT');
+    await apply(2);
+    const second = await calls();
+    expect(second.sadd).toBeUndefined();
+    expect(second.evalsha).toBe(2); // the read and the atomic step
+    expect((await readCustomerState(redis, live.keyspace, { tenantId: TENANT, customerId: 'c-1' }))?.appliedEvents).toBe(2);
+  });
 });
