@@ -4,7 +4,7 @@ import { ledgerKey, parseLedger, type Ledger } from './ledger.js';
 import { CommandBatch } from './batch.js';
 import type { RedisClient } from './client.js';
 import { callScript } from './scripts.js';
-import { packCustomerWrites, transitionFieldOf } from './step-args.js';
+import { packCustomerWrites } from './step-args.js';
 
 export interface LoadRequest {
   ref: CustomerRef;
@@ -185,8 +185,7 @@ export async function writeCustomers(
   return result;
 }
 
-/** The transition-count field of a change: "dimension:from>to" (from empty for a first assignment). */
-export const transitionField: (change: Pick<OutboxAppend, 'fromKey' | 'toKey'>) => string = transitionFieldOf;
+export { transitionField } from './step-args.js';
 
 /**
  * How long a day's transition counts are kept after its last change, at most: the console

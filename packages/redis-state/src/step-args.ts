@@ -49,7 +49,7 @@ export function packCustomerWrites(
     const ledger = nextLedger(write.stored.ledger, write.appliedEventIds.map((id) => write.stored.ledgerKeys.get(id) ?? ledgerKey(id)),
       options.wallNowMs, options.dedupeRetentionMs);
     const history = write.history === write.stored.history ? null : (write.history ?? '');
-    return { write, state, ledger, history, fields: write.outbox.map(transitionFieldOf) };
+    return { write, state, ledger, history, fields: write.outbox.map(transitionField) };
   });
   let size = 0;
   for (const { write, state, ledger, history, fields } of parts) {
@@ -87,7 +87,7 @@ export function packCustomerWrites(
 }
 
 /** The transition-count field of a change: "dimension:from>to" (from empty for a first assignment). */
-export function transitionFieldOf(change: { fromKey: string | null; toKey: string }): string {
+export function transitionField(change: { fromKey: string | null; toKey: string }): string {
   const at = change.toKey.indexOf(':');
   const from = change.fromKey === null ? '' : change.fromKey.slice(change.fromKey.indexOf(':') + 1);
   return `${change.toKey.slice(0, at)}:${from}>${change.toKey.slice(at + 1)}`;
