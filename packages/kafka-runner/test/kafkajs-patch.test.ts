@@ -72,9 +72,34 @@ const UNPATCHED_TIMESTAMPS_AND_RECORDS = `  const messageTimestamps = messages
 `;
 type ProduceRequest = (args: { acks: number; timeout: number; topicData: unknown[] }) => { encode(): Promise<{ buffer: Buffer }> };
 
+const REQUEST_QUEUE = 'src/network/requestQueue/index.js';
+interface RequestQueueLike {
+  pending: unknown[];
+  throttleCheckTimeoutId: unknown;
+  push(request: { entry: Record<string, unknown>; expectResponse: boolean; sendRequest: () => void }): void;
+  fulfillRequest(response: { correlationId: number; payload: Buffer; size: number }): void;
+  maybeThrottle(ms: number): void;
+  destroy(): void;
+}
+const RequestQueue = require(`${kafkajsDir}${REQUEST_QUEUE}`) as new (options: Record<string, unknown>) => RequestQueueLike;
+const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** A connection's request queue with requests that record when they reach the socket. */
+function requestQueue(maxInFlightRequests: number) {
+  const queue = new RequestQueue({ maxInFlightRequests, requestTimeout: 30_000, enforceRequestTimeout: false, clientId: 'test', broker: 'localhost:9092', logger: silentLogger });
+  const sent: number[] = [];
+  const push = (correlationId: number) => queue.push({
+    entry: { correlationId, apiKey: 1, apiName: 'Fetch', apiVersion: 11, resolve: () => undefined, reject: () => undefined },
+    expectResponse: true,
+    sendRequest: () => void sent.push(correlationId),
+  });
+  const fulfil = (correlationId: number) => queue.fulfillRequest({ correlationId, payload: Buffer.alloc(0), size: 0 });
+  return { queue, sent, push, fulfil };
+}
+
 describe('the kafkajs patch', () => {
   it('is applied to the installed kafkajs (postinstall ran)', () => {
-    for (const file of ['src/producer/groupMessagesPerPartition.js', 'src/protocol/recordBatch/record/v0/index.js', 'src/producer/partitioners/default/murmur2.js', PRODUCE_REQUEST]) {
+    for (const file of [REQUEST_QUEUE, 'src/producer/groupMessagesPerPartition.js', 'src/protocol/recordBatch/record/v0/index.js', 'src/producer/partitioners/default/murmur2.js', PRODUCE_REQUEST]) {
       expect(readFileSync(`${kafkajsDir}${file}`, 'utf8'), file).toContain('bondstream patch');
     }
   });
@@ -158,6 +183,43 @@ describe('the kafkajs patch', () => {
       }), { numRuns: 200 });
     } finally {
       rmSync(unpatchedFile, { force: true });
+    }
+  });
+
+  it('leaves no timer behind once nothing is pending (unpatched: a 1 ms loop per connection, for ever)', async () => {
+    const { queue, sent, push, fulfil } = requestQueue(1);
+    try {
+      push(1);
+      push(2); // over maxInFlightRequests: waits in pending, with a timer to look again
+      expect(sent).toEqual([1]);
+      expect(queue.throttleCheckTimeoutId).not.toBeNull();
+      fulfil(1); // room again: the pending request goes out
+      expect(sent).toEqual([1, 2]);
+      fulfil(2);
+      expect(queue.pending).toHaveLength(0);
+      // the timer set while request 2 waited fires once and sets no other (unpatched, each
+      // firing sets the next at once: it is never seen unset)
+      const deadline = Date.now() + 5_000;
+      while (queue.throttleCheckTimeoutId !== null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(queue.throttleCheckTimeoutId).toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(queue.throttleCheckTimeoutId).toBeNull();
+    } finally {
+      queue.destroy();
+    }
+  });
+
+  it('still sends a request that waited out a client-side throttle', async () => {
+    const { queue, sent, push } = requestQueue(10);
+    try {
+      queue.maybeThrottle(30);
+      push(7);
+      expect(sent).toEqual([]);
+      const deadline = Date.now() + 5_000;
+      while (sent.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(sent).toEqual([7]);
+    } finally {
+      queue.destroy();
     }
   });
 });
