@@ -40,7 +40,7 @@ const TOPICS = {
   dlq: 'crm.dlq.v1',
 };
 const SERVICES = [
-  { name: 'scorer', main: 'services/scorer/dist/main.js', nodeArgs: ['--max-semi-space-size=64'] }, // as its Dockerfile runs it
+  { name: 'scorer', main: 'services/scorer/dist/main.js', nodeArgs: ['--max-semi-space-size=64', '--initial-old-space-size=64'] }, // as its Dockerfile runs it
   { name: 'api', main: 'services/api/dist/main.js' },
   { name: 'actions', main: 'services/actions/dist/main.js' },
 ];

@@ -56,7 +56,7 @@ export const argsSchema = z.object({
 export type Args = z.infer<typeof argsSchema>;
 
 /**
- * The scorer's node options: its young-generation size as deployed, `--cpu-prof` when asked
+ * The scorer's node options: its heap sizes as deployed, `--cpu-prof` when asked
  * (each thread writes its own profile), and BENCH_SCORER_NODE_ARGS (space separated, e.g.
  * "--max-semi-space-size=16" to compare with V8's default) for trying V8 settings without a
  * code change.
@@ -64,6 +64,7 @@ export type Args = z.infer<typeof argsSchema>;
 export const profileArgs = (args: Args): string[] => [
   // as the scorer's Dockerfile and `npm start` run it (a later BENCH_SCORER_NODE_ARGS value wins)
   '--max-semi-space-size=64',
+  '--initial-old-space-size=64',
   ...(process.env.BENCH_SCORER_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []),
   ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(args.out, 'profiles')}`] : []),
 ];
