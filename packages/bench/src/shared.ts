@@ -18,6 +18,7 @@ import { importFile, type OrderProducer } from '@bondstream/importer';
 import { freePort, spawnTracked, stopProcess, waitFor } from '@bondstream/testkit';
 import { rate, round } from './stats.js';
 import { cpuTimes, stealShare, type CpuTimes } from './steal.js';
+import { SCORER_HEAP_FLAGS } from './scorer-flags.js';
 
 export const root = fileURLToPath(new URL('../../../', import.meta.url));
 const DATASETS = resolve(root, '../shared/datasets');
@@ -63,8 +64,7 @@ export type Args = z.infer<typeof argsSchema>;
  */
 export const profileArgs = (args: Args): string[] => [
   // as the scorer's Dockerfile and `npm start` run it (a later BENCH_SCORER_NODE_ARGS value wins)
-  '--max-semi-space-size=64',
-  '--initial-old-space-size=64',
+  ...SCORER_HEAP_FLAGS,
   ...(process.env.BENCH_SCORER_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []),
   ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(args.out, 'profiles')}`] : []),
 ];
