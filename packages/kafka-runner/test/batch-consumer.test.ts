@@ -159,6 +159,26 @@ describe('BatchConsumer', () => {
     expect(h.committed()[0]).toBeUndefined();
   });
 
+  it('runs one apply at a time at the live edge, and overlaps applies once a batch left a backlog behind it', async () => {
+    const h = harness({ commitIntervalMs: 0 });
+    running = h;
+    await h.consumer.start();
+    await h.batch(0, [0]);
+    await waitFor('the first apply', () => (h.applies.length === 1 ? true : undefined), { intervalMs: 1 });
+    await h.batch(1, [0]);
+    await h.batch(2, [0]);
+    // applies are started from setImmediate: two turns are enough for one to have started
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(h.applies).toHaveLength(1);
+
+    await h.batch(3, [5], undefined, 100); // 94 more records wait on partition 3
+    await waitFor('a second apply beside the first', () => (h.applies.length === 2 ? true : undefined), { intervalMs: 1 });
+    expect(h.applies[1]?.items).toEqual(h.items([1, 0], [2, 0], [3, 5]));
+    h.applies[1]?.release();
+    await waitFor('the second apply committed first', () => (h.committed()[3] === '6' ? true : undefined), { intervalMs: 1 });
+    expect(h.committed()[0]).toBeUndefined();
+  });
+
   it('sends at most one offset commit per commitIntervalMs, with the newest offset of each partition', async () => {
     const h = harness({ commitIntervalMs: 200 });
     running = h;
