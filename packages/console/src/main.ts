@@ -59,11 +59,15 @@ async function refresh(): Promise<void> {
   const mine = ++generation;
   const { tenant, days, customer } = view;
   const q = { tenant };
-  // every panel's data at once: the page costs one round trip, not one per panel
-  const [tenantList, segments, value, transitions, sizes, fitted, top, profile, history] = await Promise.all([
+  // Every panel's data at once (the page costs one round trip, not one per panel), but the
+  // segment panels are drawn as soon as their own answers are in: the slowest panel (top
+  // customers, transitions) no longer holds back the first thing a marketer looks at.
+  const first = Promise.all([
     getV1<TenantsResponse>('tenants', {}),
     getV1<SegmentsResponse>('segments', q),
     getV1<ValueResponse>('value', q),
+  ]);
+  const rest = Promise.all([
     getV1<TransitionsResponse>('transitions', { ...q, days }),
     getV1<SegmentSizesResponse>('segment-sizes', { ...q, days }),
     getV1<ModelResponse>('models', q),
@@ -71,42 +75,51 @@ async function refresh(): Promise<void> {
     customer === null ? null : getV1<Profile>(`customers/${encodeURIComponent(customer)}`, q),
     customer === null ? null : getV1<HistoryResponse>(`customers/${encodeURIComponent(customer)}/history`, q),
   ]);
-  if (mine !== generation) return;
-
-  const all: (Result<unknown> | null)[] = [tenantList, segments, value, transitions, sizes, fitted, top, profile, history];
-  const unauthorized = all.find((r): r is { ok: false; failure: Failure & { kind: 'unauthorized' } } => r !== null && !r.ok && r.failure.kind === 'unauthorized');
-  if (unauthorized) {
-    askForToken(unauthorized.failure.tokenSent
-      ? 'The API refused this token. Check it and enter it again.'
-      : 'This API needs a bearer token to show its data.');
-    return; // no data, and no refresh until a token is given
-  }
+  const [tenantList, segments, value] = await first;
+  if (mine !== generation || tokenRefused([tenantList, segments, value])) return;
   byId('token-panel').hidden = true;
   byId('panels').hidden = false;
   showTokenState();
   updateTenants(tenantList);
-
-  const forbidden = [segments, value, top].find((r) => !r.ok && r.failure.kind === 'forbidden');
-  const banner = byId('banner');
-  const bannerText = forbidden ? `This token may not read tenant “${tenant}”. Pick another tenant, or use another token.` : '';
-  if (banner.textContent !== bannerText) banner.textContent = bannerText;
-
+  showForbidden(tenant, [segments, value]);
   renderRelationship(byId('relationship-body'), segments, value);
   renderPyramid(byId('pyramid-body'), segments);
   renderRfmGrid(byId('rfm-body'), segments);
+  if (segments.ok && !segmentsShown) {
+    segmentsShown = true;
+    performance.mark('bondstream:segments-shown'); // read by test/console.test.ts (first render)
+  }
+
+  const [transitions, sizes, fitted, top, profile, history] = await rest;
+  if (mine !== generation || tokenRefused([transitions, sizes, fitted, top, profile, history])) return;
+  showForbidden(tenant, [segments, value, top]);
   movements.update(view.dimension, days, transitions, sizes);
   model.update(fitted, value);
   renderTopCustomers(byId('top-body'), top, pick);
   renderCustomer(byId('customer-body'), customer, profile, history);
 
-  if (segments.ok && !segmentsShown) {
-    segmentsShown = true;
-    performance.mark('bondstream:segments-shown'); // read by test/console.test.ts (first render)
-  }
   refreshes += 1;
   document.body.dataset.refreshes = String(refreshes);
   byId('status').textContent = `Tenant ${tenant} · updated ${new Date().toLocaleTimeString('en-GB')}`;
   schedule(REFRESH_MS);
+}
+
+/** A 401 among the answers: asks for a token (no data, and no refresh until one is given). */
+function tokenRefused(results: readonly (Result<unknown> | null)[]): boolean {
+  const unauthorized = results.find((r): r is { ok: false; failure: Failure & { kind: 'unauthorized' } } => r !== null && !r.ok && r.failure.kind === 'unauthorized');
+  if (!unauthorized) return false;
+  askForToken(unauthorized.failure.tokenSent
+    ? 'The API refused this token. Check it and enter it again.'
+    : 'This API needs a bearer token to show its data.');
+  return true;
+}
+
+/** The banner for a token that may not read this tenant (a 403 on its data). */
+function showForbidden(tenant: string, results: readonly Result<unknown>[]): void {
+  const forbidden = results.some((r) => !r.ok && r.failure.kind === 'forbidden');
+  const banner = byId('banner');
+  const bannerText = forbidden ? `This token may not read tenant “${tenant}”. Pick another tenant, or use another token.` : '';
+  if (banner.textContent !== bannerText) banner.textContent = bannerText;
 }
 
 function askForToken(message: string): void {
