@@ -102,9 +102,9 @@ const DEFAULT_COMMIT_INTERVAL_MS = 50;
  * joins a queue and kafkajs fetches on while it waits for its apply; the batches of a partition
  * are applied one after another, those of different partitions concurrently while the consumer
  * is behind (up to partitionsConsumedConcurrently applies; one at a time at the live edge), and
- * batches that waited are applied together. So the
- * consumer keeps up as long as fetching keeps up, and applies grow when it falls behind. The
- * queue holds at most mergeBatchesUpTo messages (or one larger batch).
+ * batches that waited are applied together. So the consumer keeps up as long as fetching keeps
+ * up, and applies grow when it falls behind. The queue holds at most mergeBatchesUpTo messages
+ * (or one larger batch).
  */
 export class BatchConsumer<T> {
   private consumer: Consumer;
