@@ -128,9 +128,12 @@ export class BatchConsumer<T> {
   private readonly busyPartitions = new Set<string>();
   private readonly applying = new Set<Promise<void>>();
   private applyScheduled = false;
+  /** mergeBatchesUpTo with its default: the queue's room and an apply's size */
+  private readonly mergeUpTo: number;
 
   constructor(private readonly options: BatchConsumerOptions<T>) {
     this.consumer = this.createConsumer();
+    this.mergeUpTo = options.mergeBatchesUpTo ?? DEFAULT_MERGE_UP_TO;
   }
 
   get ready(): boolean {
@@ -236,7 +239,7 @@ export class BatchConsumer<T> {
     });
     if (!published) return;
 
-    const limit = this.options.mergeBatchesUpTo ?? DEFAULT_MERGE_UP_TO;
+    const limit = this.mergeUpTo;
     while (this.queuedMessages > 0 && this.queuedMessages + classified.accepted.length > limit) {
       if (!isRunning() || isStale() || this.stopping) return;
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
@@ -290,7 +293,7 @@ export class BatchConsumer<T> {
 
   /** A waiting batch left records behind it in its partition, or the queue is full. */
   private catchingUp(): boolean {
-    return this.queuedMessages >= (this.options.mergeBatchesUpTo ?? DEFAULT_MERGE_UP_TO) || this.queue.some((p) => p.behind);
+    return this.queuedMessages >= this.mergeUpTo || this.queue.some((p) => p.behind);
   }
 
   /**
@@ -299,7 +302,7 @@ export class BatchConsumer<T> {
    * messages (a larger first batch alone).
    */
   private takeGroup(): Pending<T>[] {
-    const limit = this.options.mergeBatchesUpTo ?? DEFAULT_MERGE_UP_TO;
+    const limit = this.mergeUpTo;
     const blocked = new Set(this.busyPartitions);
     const group: Pending<T>[] = [];
     let size = 0;
