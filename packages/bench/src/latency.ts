@@ -8,6 +8,7 @@
  * is what figures before issue 17 measured.
  */
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import { loadPolicy } from '@bondstream/config';
@@ -35,10 +36,10 @@ const mockLatencyNote = (fetchWaitMs: number): string => `mock broker: librdkafk
 /** The latency phase's summary line (stderr). */
 export const latencyLine = (lat: {
   p50: number; p99: number; fromDueP50: number; fromDueP99: number; dueToSendP50: number; dueToSendP99: number;
-  cpuMicrosPerEvent: { scorer: number; redis: number }; warmup: { seconds: number }; stealShare: number;
+  cpuMicrosPerEvent: { scorer: number; redis: number }; warmup: { seconds: number }; stealShare: number; passThrough: boolean;
 }): string =>
   `latency from producer.send p50 ${lat.p50} ms, p99 ${lat.p99} ms (from due p50 ${lat.fromDueP50}, p99 ${lat.fromDueP99}; `
-  + `due → send p50 ${lat.dueToSendP50}, p99 ${lat.dueToSendP99}); CPU per event ${lat.cpuMicrosPerEvent.scorer} µs scorer, `
+  + `due → send p50 ${lat.dueToSendP50}, p99 ${lat.dueToSendP99}); CPU per event ${lat.cpuMicrosPerEvent.scorer} µs ${lat.passThrough ? 'pass-through' : 'scorer'}, `
   + `${lat.cpuMicrosPerEvent.redis} µs Redis; measured after a ${lat.warmup.seconds} s warm-up; steal ${percent(lat.stealShare)}`;
 
 /** The scorer's per-stage latency histogram (issue 17); absent from a scorer older than that. */
@@ -97,9 +98,11 @@ export async function latency(stack: LocalStack, redis: Redis, producer: Produce
   // its own it would first re-read both copies, 139,318 duplicates). Live traffic, so the wall
   // clock, as a scorer of live traffic runs (the event clock is for replays); in a namespace of
   // its own, or the clock would bring every CDNOW customer of 1997 due at once.
-  const scorer = await startScorer(stack, 'scorer-latency', {
+  // --only latency-floor: the pass-through in the scorer's place (passthrough.ts); no tenant to establish.
+  const floor = args.only === 'latency-floor';
+  const scorer = await startScorer(stack, floor ? 'passthrough-latency' : 'scorer-latency', {
     REDIS_NAMESPACE: LATENCY_NAMESPACE, CRM_CLOCK: 'wall', KAFKA_GROUP_ID: drainGroup(SCORER_RUNS - 1), KAFKA_FETCH_MAX_WAIT_MS: String(args['fetch-wait-ms']),
-  }, args.out, profileArgs(args));
+  }, args.out, profileArgs(args), undefined, floor ? fileURLToPath(new URL('./passthrough.js', import.meta.url)) : undefined);
   const run = randomUUID().slice(0, 8);
   const tracked = new Map<string, TrackedEvent>();
   // In this phase every event is a new customer's first (key = customer id = event id), so
@@ -154,10 +157,10 @@ export async function latency(stack: LocalStack, redis: Redis, producer: Produce
     const durationMs = args['latency-seconds'] * 1000;
     const measured: TrackedEvent[] = [];
     const warmup: TrackedEvent[] = [];
-    const established = await establishTenant(redis, scorer, async (events) => {
+    const established = floor ? null : await establishTenant(redis, scorer, async (events) => {
       await send(events);
     }, run);
-    if (!established) log('latency warm-up: the tenant did not get its own thresholds and a first lifetime fit within 45 s; measuring anyway');
+    if (established === false) log('latency warm-up: the tenant did not get its own thresholds and a first lifetime fit within 45 s; measuring anyway');
     // Warm-up at the steady rate, not measured: at least 2 s, and until the pipeline has caught
     // up (at most 30 s); then latency-seconds measured.
     const started = performance.now();
@@ -226,7 +229,8 @@ export async function latency(stack: LocalStack, redis: Redis, producer: Produce
     // fixed cost per fetch-and-apply cycle divided by the rate (docs/performance.md).
     const scorerCores = round(scorerCpuSeconds / windowSeconds, 3);
     const scorerThreadMicrosPerEvent = threadMicrosPerEvent(atMeasure.threads, threadCpuSeconds(scorer.process.pid), measured.length);
-    log(`latency window: the machine's cores ${percent(machineBusyShare)} busy, the scorer ${scorerCores} of a core; the scorer's CPU µs per event by thread ${JSON.stringify(scorerThreadMicrosPerEvent)}`);
+    const subject = floor ? 'the pass-through' : 'the scorer';
+    log(`latency window: the machine's cores ${percent(machineBusyShare)} busy, ${subject} ${scorerCores} of a core; ${subject}'s CPU µs per event by thread ${JSON.stringify(scorerThreadMicrosPerEvent)}`);
     await waitFor('a segment change for every measured event', () => (measured.every((e) => e.receivedAt !== undefined) ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 })
       .catch(() => log(`only ${measured.filter((e) => e.receivedAt !== undefined).length} of ${measured.length} latency events came back within 20 s`));
     const gaveUpAt = performance.now();
@@ -237,10 +241,10 @@ export async function latency(stack: LocalStack, redis: Redis, producer: Produce
     const stagesAfter = await scrapeStages(scorer);
     const scorerStages = stagesAfter.size === 0 ? null : new Map([...stagesAfter].map(([stage, buckets]) => [stage, histogramDelta(stagesBefore.get(stage), buckets)]));
     const summary = summarizeLatency(measured, gaveUpAt, measureFrom, scorerStages);
-    const note = missingStages(scorerStages);
+    const note = floor ? 'the pass-through has no stages of its own: only the bench\'s rows' : missingStages(scorerStages);
     for (const line of [...breakdownTable(summary.breakdown), ...(note === null ? [] : [`  (${note})`])]) log(line);
     return {
-      ...summary, stealShare: steal, machineBusyShare, scorerCores, cpuMicrosPerEvent, scorerThreadMicrosPerEvent, scorerStagesNote: note,
+      ...summary, passThrough: floor, stealShare: steal, machineBusyShare, scorerCores, cpuMicrosPerEvent, scorerThreadMicrosPerEvent, scorerStagesNote: note,
       warmup: { tenantEstablished: established, seconds: round((measureFrom - started) / 1000, 1), ...warmupFigures(warmup) },
       consumedByScorer: await metric(scorer.url, 'bondstream_events_consumed_total'),
       achievedRate: Math.round(sent / sendSeconds),

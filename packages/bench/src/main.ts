@@ -8,7 +8,7 @@ import { parseCommandLine, parseFlags, UsageError } from '@bondstream/cli-kit';
 import { startLocalStack } from '@bondstream/testkit';
 import { runCluster } from './cluster.js';
 import { lifetimeFitCost } from './lifetime-fit.js';
-import { baselinesPhase, latencyPhase, roundTripsPhase, throughputPhase, type BenchContext } from './phases.js';
+import { baselinesPhase, latencyFloorPhase, latencyPhase, roundTripsPhase, throughputPhase, type BenchContext } from './phases.js';
 import { writeReport, type RunStart } from './report.js';
 import { argsSchema, log, type Args } from './shared.js';
 import type { Figures } from './stats.js';
@@ -46,6 +46,11 @@ come from its bondstream_event_latency_seconds histogram and are left out when i
   --cpu-prof              run the scorer under node --cpu-prof; lists its hottest functions
   --only latency          run only the latency phase (on an empty orders topic instead of
                           after the CDNOW_master drain); prints only its figures
+  --only latency-floor    the latency phase with a bare kafkajs pass-through (consume,
+                          produce 3 changes an event, commit; no Redis, no scoring) in the
+                          scorer's place: the floor the Kafka client and this machine leave
+                          under the latency targets (floorLatencyP50Ms, floorLatencyP99Ms,
+                          floorCpuMicrosPerEvent; reported, not judged)
   --only throughput       run only the import, the Kafka ceiling and the scorer's drains;
                           prints only their figures (about 80 s)
   --only lifetime-fit     the cost of one lifetime-model refit for a synthetic tenant of
@@ -76,6 +81,13 @@ async function run(args: Args): Promise<void> {
       const cost = await lifetimeFitCost(redis);
       log(`lifetime refit: ${JSON.stringify(cost)}`);
       writeReport({ phase: 'lifetime-fit', figures: {}, steal: {}, stealShare: {}, parameters: { customers: cost.customers }, details: { lifetimeFit: cost } }, args, started);
+      return;
+    }
+    if (args.only === 'latency-floor') {
+      const floor = await latencyFloorPhase(ctx);
+      writeReport({
+        phase: 'latency-floor', figures: floor.figures, steal: {}, stealShare: floor.phaseSteal, parameters: latencyParameters(args), details: floor.details,
+      }, args, started);
       return;
     }
     if (args.only === 'latency') {

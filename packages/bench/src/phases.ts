@@ -10,7 +10,7 @@ import type { LocalStack } from '@bondstream/testkit';
 import { naive, redisCeiling } from './baselines.js';
 import { latency, latencyLine } from './latency.js';
 import { log, percent, preload, type Args } from './shared.js';
-import { bestRun, median, round, type Figures, type FigureSteal } from './stats.js';
+import { bestRun, median, round, type Figures, type FigureSteal, type FloorFigures } from './stats.js';
 import { kafkaCeiling, roundTrips, SCORER_RUNS, scorerThroughput, type ScorerRun } from './throughput.js';
 
 /** What every phase runs on: the private redis-server and mock broker, and the bench's clients. */
@@ -77,12 +77,17 @@ export async function roundTripsPhase({ stack, args }: BenchContext) {
   return { figures: { redisRoundTripsPerBatch: trips.roundTripsPerBatch } satisfies Partial<Figures>, details: { roundTrips: trips } };
 }
 
-/** End-to-end latency at a steady rate (after the drains, or alone on an empty orders topic). */
-export async function latencyPhase({ stack, redis, producer, args }: BenchContext) {
-  log(`latency at ${args['latency-rate']}/s for ${args['latency-seconds']} s${args.only === 'latency' ? ' (only this phase)' : ''}`);
+async function measureLatency({ stack, redis, producer, args }: BenchContext, what: string) {
+  log(`latency at ${args['latency-rate']}/s for ${args['latency-seconds']} s${what}`);
   const lat = await latency(stack, redis, producer, args);
   log(latencyLine(lat));
   log(lat.mockBroker);
+  return lat;
+}
+
+/** End-to-end latency at a steady rate (after the drains, or alone on an empty orders topic). */
+export async function latencyPhase(ctx: BenchContext) {
+  const lat = await measureLatency(ctx, ctx.args.only === 'latency' ? ' (only this phase)' : '');
   const figures = { latencyP50Ms: lat.p50, latencyP99Ms: lat.p99, latencyFromDueP50Ms: lat.fromDueP50, latencyFromDueP99Ms: lat.fromDueP99 } satisfies Partial<Figures>;
   return {
     figures,
@@ -90,6 +95,13 @@ export async function latencyPhase({ stack, redis, producer, args }: BenchContex
     phaseSteal: { latency: lat.stealShare },
     details: { latency: lat },
   };
+}
+
+/** `--only latency-floor`: the same phase with the pass-through in the scorer's place; the floor, not judged. */
+export async function latencyFloorPhase(ctx: BenchContext) {
+  const lat = await measureLatency(ctx, " with a bare kafkajs pass-through in the scorer's place (only this phase)");
+  const figures: FloorFigures = { floorLatencyP50Ms: lat.p50, floorLatencyP99Ms: lat.p99, floorCpuMicrosPerEvent: lat.cpuMicrosPerEvent.scorer };
+  return { figures, phaseSteal: { latency: lat.stealShare }, details: { latencyFloor: lat } };
 }
 
 /**

@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { hotSpots, type HotSpot } from './profile.js';
 import { machineInfo, type Args } from './shared.js';
-import { evaluateTargets, targetOutcomes, TARGETS, verdictLine, type Figures, type FigureSteal, type Verdict } from './stats.js';
+import { evaluateTargets, targetOutcomes, TARGETS, verdictLine, type Figures, type FigureSteal, type FloorFigures, type Verdict } from './stats.js';
 import type { CpuTimes } from './steal.js';
 import { renderChart } from './svg.js';
 
@@ -22,7 +22,7 @@ export interface RunStart {
 export interface Report {
   /** `full`: every phase (and a chart); otherwise the `--only` phase */
   phase: 'full' | NonNullable<Args['only']>;
-  figures: Partial<Figures>;
+  figures: Partial<Figures> | FloorFigures;
   /** per figure, its phase's steal: judges whether a rate or latency is comparable */
   steal: FigureSteal;
   /** per phase (a list for the repeated ones), the steal share: kept in the JSON and the last line */

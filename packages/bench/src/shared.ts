@@ -51,7 +51,7 @@ export const argsSchema = z.object({
   'naive-events': z.coerce.number({ error: '--naive-events must be a number' }).int().min(1_000, '--naive-events must be ≥ 1000').max(MASTER_EVENTS).default(20_000),
   'cpu-prof': z.boolean().default(false),
   cluster: z.boolean().default(false),
-  only: z.enum(['latency', 'throughput', 'lifetime-fit'], { error: '--only must be latency, throughput or lifetime-fit' }).optional(),
+  only: z.enum(['latency', 'latency-floor', 'throughput', 'lifetime-fit'], { error: '--only must be latency, latency-floor, throughput or lifetime-fit' }).optional(),
   out: z.string().min(1).default(join(root, 'bench-results')),
 });
 export type Args = z.infer<typeof argsSchema>;
@@ -89,11 +89,13 @@ export interface ScorerStack {
  */
 export async function startScorer(
   stack: ScorerStack, name: string, env: Record<string, string>, out: string, nodeArgs: string[] = [], readyTimeoutMs = 60_000,
+  /** the process to run: the scorer, or the latency floor's pass-through (passthrough.ts) */
+  script = join(root, 'services/scorer/dist/main.js'),
 ): Promise<Scorer> {
   const port = await freePort();
   mkdirSync(join(out, 'logs'), { recursive: true });
   const logFile = createWriteStream(join(out, 'logs', `${name}.log`));
-  const child = spawnTracked(process.execPath, [...nodeArgs, join(root, 'services/scorer/dist/main.js')], {
+  const child = spawnTracked(process.execPath, [...nodeArgs, script], {
     PATH: process.env.PATH,
     KAFKA_BROKERS: stack.kafka.brokers,
     KAFKA_IDEMPOTENT: 'false',

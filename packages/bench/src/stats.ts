@@ -77,6 +77,17 @@ export interface Figures {
   redisRoundTripsPerBatch: number;
 }
 
+/**
+ * `--only latency-floor`: the latency phase with a bare kafkajs pass-through in the scorer's
+ * place (passthrough.ts), and its CPU µs per event: the floor under the latency targets on this
+ * machine, reported, not judged.
+ */
+export interface FloorFigures {
+  floorLatencyP50Ms: number;
+  floorLatencyP99Ms: number;
+  floorCpuMicrosPerEvent: number;
+}
+
 /** Per figure, the steal share of the phase it was measured in (of a ratio's two phases, the larger). */
 export type FigureSteal = Partial<Record<keyof Figures, number>>;
 
