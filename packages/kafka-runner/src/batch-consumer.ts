@@ -4,6 +4,7 @@ import type { Counter, Gauge, Histogram } from 'prom-client';
 import { backoffMs, Waiter } from './backoff.js';
 import type { DeadLetterPublisher } from './dead-letters.js';
 import type { DeadLetter, SourceMessage } from './messages.js';
+import { DEFAULT_COMMIT_INTERVAL_MS, OffsetCommitter } from './offset-committer.js';
 
 /**
  * What a service does with a batch, in two phases so that every message ends in exactly one
@@ -51,7 +52,7 @@ export interface BatchConsumerOptions<T> {
    * DEFAULT_MERGE_UP_TO below.
    */
   mergeBatchesUpTo?: number;
-  /** Least time between two offset commit requests; default DEFAULT_COMMIT_INTERVAL_MS below. */
+  /** Least time between two offset commit requests; default DEFAULT_COMMIT_INTERVAL_MS (offset-committer.ts). */
   commitIntervalMs?: number;
 }
 
@@ -85,14 +86,6 @@ const DEFAULT_MAX_WAIT_MS = 100;
 const DEFAULT_MERGE_UP_TO = 1_000;
 
 /**
- * Offsets are committed after the batches are durable, but not after every batch: at a low,
- * steady rate that would be a request to the group coordinator per partition and fetch (several
- * hundred a second), each costing both sides CPU. A crash re-reads at most this much more
- * (deduplicated); stop() commits what is left at once.
- */
-const DEFAULT_COMMIT_INTERVAL_MS = 50;
-
-/**
  * Consumes with eachBatch and explicit commits: a batch's offsets are committed only after its
  * dead letters are acknowledged by the DLQ and its state is durable in Redis. A failing step is
  * retried with backoff (heartbeating) instead of skipping anything; if the batch goes stale
@@ -113,12 +106,7 @@ export class BatchConsumer<T> {
   private pausedTopics = false;
   private restarts = 0;
   private readonly retryWaiter = new Waiter();
-  /** offsets to commit next, the newest per partition; sent by the one commit loop */
-  private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
-  /** the commit loop while it runs: one OffsetCommit request in flight at a time */
-  private committing: Promise<void> | null = null;
-  private lastCommitAt = -Infinity;
-  private readonly commitWaiter = new Waiter();
+  private readonly committer: OffsetCommitter;
   /** classified batches waiting for their apply, in the order they were fetched */
   private queue: Pending<T>[] = [];
   private queuedMessages = 0;
@@ -134,6 +122,7 @@ export class BatchConsumer<T> {
   constructor(private readonly options: BatchConsumerOptions<T>) {
     this.consumer = this.createConsumer();
     this.mergeUpTo = options.mergeBatchesUpTo ?? DEFAULT_MERGE_UP_TO;
+    this.committer = new OffsetCommitter(() => this.consumer, options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS, options.metrics, options.logger);
   }
 
   get ready(): boolean {
@@ -219,8 +208,7 @@ export class BatchConsumer<T> {
     await this.consumer.stop();
     this.dropQueue();
     await Promise.all(this.applying);
-    this.commitWaiter.wake();
-    await this.committing;
+    await this.committer.flush();
     await this.consumer.disconnect();
     this.joined = false;
   }
@@ -350,7 +338,7 @@ export class BatchConsumer<T> {
       metrics.consumed.inc({ topic, outcome: 'dead_lettered' }, p.deadLetters.length);
       for (const letter of p.deadLetters) metrics.deadLetters.inc({ reason: letter.reason });
       p.stopTimer();
-      if (p.consumer === this.consumer && !p.isStale()) this.commit(p.topic, p.partition, p.nextOffset);
+      if (p.consumer === this.consumer && !p.isStale()) this.committer.commit(p.topic, p.partition, p.nextOffset);
     }
   }
 
@@ -365,42 +353,6 @@ export class BatchConsumer<T> {
     const waiters = this.roomWaiters;
     this.roomWaiters = [];
     for (const wake of waiters) wake();
-  }
-
-  /**
-   * Commits a partition's offset without holding up the next fetch: the batch's outcome is
-   * already durable. One OffsetCommit request is in flight at a time, at most one per
-   * commitIntervalMs, carrying the newest offset of every partition whose batches finished
-   * meanwhile: with small batches (a low, steady rate) that is one request per many batches
-   * instead of one per batch, and commits still reach the broker in order. stop() waits for
-   * the loop and lets it send what is pending at once.
-   */
-  private commit(topic: string, partition: number, offset: string): void {
-    this.pendingCommits.set(partitionKey({ topic, partition }), { topic, partition, offset });
-    this.committing ??= this.commitLoop().finally(() => {
-      this.committing = null;
-    });
-  }
-
-  private async commitLoop(): Promise<void> {
-    const intervalMs = this.options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
-    // The batches of one fetch finish in the same turn of the event loop: one request for all.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.pendingCommits.size > 0) {
-      const waitMs = this.lastCommitAt + intervalMs - performance.now();
-      if (waitMs > 0 && !this.stopping) await this.commitWaiter.wait(waitMs);
-      const offsets = [...this.pendingCommits.values()];
-      this.pendingCommits.clear();
-      this.lastCommitAt = performance.now();
-      try {
-        await this.consumer.commitOffsets(offsets);
-      } catch (error) {
-        // Typically a rebalance. A lost commit is harmless: the next one supersedes it, or the
-        // partition's next owner re-reads the batch and finds every event already applied.
-        this.options.metrics.errors.inc({ stage: 'commit' });
-        this.options.logger.warn({ err: error, partitions: offsets.map(({ topic, partition }) => `${topic}/${partition}`) }, 'offset commit failed');
-      }
-    }
   }
 
   /** Runs a step until it succeeds; undefined when the batch must be abandoned uncommitted. */
