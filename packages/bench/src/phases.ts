@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Kafka, Producer } from 'kafkajs';
 import type { LocalStack } from '@bondstream/testkit';
 import { naive, redisCeiling } from './baselines.js';
+import { consoleFirstRender } from './console.js';
 import { latency, latencyLine } from './latency.js';
 import { log, percent, preload, type Args } from './shared.js';
 import { bestRun, median, round, type Figures, type FigureSteal, type FloorFigures } from './stats.js';
@@ -102,6 +103,14 @@ export async function latencyFloorPhase(ctx: BenchContext) {
   const lat = await measureLatency(ctx, " with a bare kafkajs pass-through in the scorer's place (only this phase)");
   const figures: FloorFigures = { floorLatencyP50Ms: lat.p50, floorLatencyP99Ms: lat.p99, floorCpuMicrosPerEvent: lat.cpuMicrosPerEvent.scorer };
   return { figures, phaseSteal: { latency: lat.stealShare }, details: { latencyFloor: lat } };
+}
+
+/** The console's first render in chromium (issue 16's 1 s), on a tenant of 200 simulated shoppers. */
+export async function consolePhase({ stack, producer, args }: BenchContext) {
+  log(`console first render (${args.only === 'console' ? 'only this phase' : 'chromium, 5 cold loads'})`);
+  const run = await consoleFirstRender(stack, producer, args);
+  const figures = { consoleFirstRenderMs: run.firstRenderMs } satisfies Partial<Figures>;
+  return { figures, steal: { consoleFirstRenderMs: run.stealShare } satisfies FigureSteal, phaseSteal: { console: run.stealShare }, details: { console: run } };
 }
 
 /**

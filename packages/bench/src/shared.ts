@@ -51,7 +51,7 @@ export const argsSchema = z.object({
   'naive-events': z.coerce.number({ error: '--naive-events must be a number' }).int().min(1_000, '--naive-events must be ≥ 1000').max(MASTER_EVENTS).default(20_000),
   'cpu-prof': z.boolean().default(false),
   cluster: z.boolean().default(false),
-  only: z.enum(['latency', 'latency-floor', 'throughput', 'lifetime-fit'], { error: '--only must be latency, latency-floor, throughput or lifetime-fit' }).optional(),
+  only: z.enum(['latency', 'latency-floor', 'throughput', 'lifetime-fit', 'console'], { error: '--only must be latency, latency-floor, throughput, lifetime-fit or console' }).optional(),
   out: z.string().min(1).default(join(root, 'bench-results')),
 });
 export type Args = z.infer<typeof argsSchema>;

@@ -75,6 +75,8 @@ export interface Figures {
   latencyFromDueP99Ms: number;
   redisBytesPerCustomer: number;
   redisRoundTripsPerBatch: number;
+  /** ms from navigation start to the console's segment counts on the page, median of cold loads (console.ts) */
+  consoleFirstRenderMs: number;
 }
 
 /**
@@ -128,6 +130,9 @@ export const TARGETS: readonly Target[] = [
   { figure: 'redisBytesPerCustomer', kind: 'max', limit: 1_000, what: 'Redis bytes per customer after CDNOW_master', stealSensitive: false },
   { figure: 'redisRoundTripsPerBatch', kind: 'max', limit: 5, what: 'Redis round trips per consumed batch', stealSensitive: false },
   { figure: 'naiveSpeedup', kind: 'min', limit: 8, what: 'speed-up over naive read-modify-write', stealSensitive: true },
+  // not DESIGN section 7's but issue 16's ("first render within 1 s on localhost"): a timing,
+  // so it is judged here and not in npm test
+  { figure: 'consoleFirstRenderMs', kind: 'max', limit: 1_000, what: "console's first render (segment counts), median of 5 cold loads", stealSensitive: true },
 ];
 
 /** A target's limit by figure (the chart draws them; one place to change a limit). */

@@ -87,7 +87,7 @@ async function refresh(): Promise<void> {
   renderRfmGrid(byId('rfm-body'), segments);
   if (segments.ok && !segmentsShown) {
     segmentsShown = true;
-    performance.mark('bondstream:segments-shown'); // read by test/console.test.ts (first render)
+    performance.mark('bondstream:segments-shown'); // the first render: npm run bench (--only console) times it
   }
 
   const [transitions, sizes, fitted, top, profile, history] = await rest;
