@@ -17,10 +17,11 @@ import { cpuTimes } from './steal.js';
 const USAGE = `usage: npm run bench [-- options]
 
 Measures, in one run on this machine with a private redis-server and the mock broker, the
-figures of DESIGN section 7 and the console's first render (issue 16), and writes bench-results/bench-<time>.json and .svg. The last
-stdout line is one JSON object: the figures, stealShare (the hypervisor's share of the CPU in
-each phase) and targets (per target true or false, or null when the figure is a rate or a
-latency from a phase with more than 5 % steal: not comparable, and its verdict line says so).
+figures of DESIGN section 7 and the console's first render (issue 16), and writes
+bench-results/bench-<time>.json and .svg. The last stdout line is one JSON object: the
+figures, stealShare (the hypervisor's share of the CPU in each phase) and targets (per target
+true or false, or null when the figure is a rate or a latency from a phase with more than 5 %
+steal: not comparable, and its verdict line says so).
 CPU per event (scorerCpuMicrosPerEvent, redisCpuMicrosPerEvent: the median of the drains) is
 judged whatever the steal.
 
