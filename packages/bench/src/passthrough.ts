@@ -1,9 +1,9 @@
 /**
  * `npm run bench -- --only latency-floor`: what the latency phase measures when, in place of
- * the scorer, a process only consumes with kafkajs, produces CHANGES_PER_EVENT segment-change
- * sized messages per event in one request per batch, and commits (no Redis, no scoring, no
- * relay thread). Its latency and CPU per event are the floor that the Kafka client, the mock
- * broker, the bench's producer and the kcat collector leave the scorer on this machine
+ * the scorer, a process only consumes with kafkajs, produces a segment change per dimension for
+ * each event (passthrough-message.ts) in one request per batch, and commits (no Redis, no
+ * scoring, no relay thread). Its latency and CPU per event are the floor that the Kafka client,
+ * the mock broker, the bench's producer and the kcat collector leave the scorer on this machine
  * (docs/performance.md). Consumer and producer settings are the scorer's (kafka-runner's
  * BatchConsumer and connectProducer, with the mock's non-idempotent producer); like the scorer
  * it answers /readyz once it joined its group. Run by the bench as a process of its own.
@@ -11,25 +11,13 @@
 import { createServer } from 'node:http';
 import { Kafka, logLevel, Partitioners, type EachBatchPayload } from 'kafkajs';
 import { DEFAULT_TOPICS as TOPICS } from '@bondstream/contracts';
-
-/** About what the scorer publishes per new customer in the latency phase (3.4 changes an event on 2026-12-03). */
-export const CHANGES_PER_EVENT = 3;
+import { passThroughChanges } from './passthrough-message.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
   if (value === undefined || value === '') throw new Error(`${name} is required`);
   return value;
 };
-
-/** A change of the size and shape the relay publishes (scores included), caused by `eventId`. */
-function change(customerId: string, eventId: string, occurredAt: string, emittedAt: string, dimension: number): string {
-  return JSON.stringify({
-    eventId: `${eventId}-${dimension}`, tenantId: 'latency', customerId, dimension: `d${dimension}`, from: null, to: 'new',
-    occurredAt, emittedAt, cause: { kind: 'event', eventId },
-    scores: { recencyDays: 0, frequency: 1, monetary: 25, profit: 7.5, r: 5, f: 1, m: 1, loyalty: 0.1, pAlive: 1, clv: null },
-    stateVersion: 1,
-  });
-}
 
 async function main(): Promise<void> {
   const kafka = new Kafka({ clientId: 'bench-passthrough', brokers: env('KAFKA_BROKERS').split(','), logLevel: logLevel.WARN });
@@ -50,12 +38,7 @@ async function main(): Promise<void> {
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset }: EachBatchPayload) => {
       const emittedAt = new Date().toISOString();
-      const messages = batch.messages.flatMap((message) => {
-        const event = JSON.parse(message.value?.toString('utf8') ?? '{}') as { eventId: string; customerId: string; occurredAt: string };
-        return Array.from({ length: CHANGES_PER_EVENT }, (_, d) => ({
-          key: event.customerId, value: change(event.customerId, event.eventId, event.occurredAt, emittedAt, d),
-        }));
-      });
+      const messages = batch.messages.flatMap((message) => passThroughChanges(message.value, emittedAt));
       if (messages.length > 0) await producer.send({ topic: TOPICS.segmentChanges, acks: -1, messages });
       const last = batch.messages.at(-1);
       if (last === undefined) return;
