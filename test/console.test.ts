@@ -6,7 +6,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateShoppers, publishEvents, type InputEvent } from '@bondstream/simulator';
-import { launchChromium, waitFor } from '@bondstream/testkit';
+import { launchChromium, segmentsShownAt, waitFor } from '@bondstream/testkit';
 import {
   apiCounts, BEFORE_TOKEN, countTransitions, DIMENSIONS, eventually, expectAccessible, expectedClv, expectedFields, expectedHistory, expectedTopRows,
   forbiddenTenant, noModelYet, openConsole, pageCounts, pageFields, pageTable, pageTransitions, refreshes, TOKEN_KEY, transitionsCaption, unknownCustomer,
@@ -174,8 +174,7 @@ describe('the console', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
       const { page, console: browserConsole } = await open(context, TOKENS.all, `tenant=${TENANT}`);
-      const shownAt = await waitFor('the segment counts on the page', () => page.evaluate(() =>
-        (globalThis as unknown as InPage).performance.getEntriesByName('bondstream:segments-shown')[0]?.startTime), { timeoutMs: 10_000 });
+      const shownAt = await segmentsShownAt(page);
       expect(shownAt).toBeGreaterThan(0);
       await eventually('the page\'s counts equal to GET /v1/segments', async () => {
         const { body } = await apiGet<{ dimensions: Record<string, Record<string, number>> }>(`segments?tenant=${TENANT}`);

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
 import { generateShoppers, publishEvents } from '@bondstream/simulator';
-import { launchChromium, waitFor, type LocalStack } from '@bondstream/testkit';
+import { launchChromium, segmentsShownAt, waitFor, type LocalStack } from '@bondstream/testkit';
 import { log, metric, root, startScorer, TOPICS, type Args, type Scorer } from './shared.js';
 import { median, round } from './stats.js';
 import { cpuTimes, stealShare } from './steal.js';
@@ -19,8 +19,6 @@ const TENANT = 'console-bench';
 const SHOPPERS = 200;
 const LOADS = 5;
 const DAY_MS = 86_400_000;
-/** What the page's script reads (`performance` exists in the page, not in this process's types). */
-type InPage = { performance: { getEntriesByName(name: string): { startTime: number }[] } };
 
 export async function consoleFirstRender(stack: LocalStack, producer: Producer, args: Args) {
   const endMs = Date.now();
@@ -54,8 +52,7 @@ export async function consoleFirstRender(stack: LocalStack, producer: Producer, 
         try {
           const page = await context.newPage();
           await page.goto(`${apiUrl}/console/?tenant=${TENANT}`);
-          loads.push(await waitFor('the segment counts on the page', () => page.evaluate(() =>
-            (globalThis as unknown as InPage).performance.getEntriesByName('bondstream:segments-shown')[0]?.startTime), { timeoutMs: 10_000 }));
+          loads.push(await segmentsShownAt(page));
         } finally {
           await context.close();
         }

@@ -89,7 +89,7 @@ export interface ScorerStack {
  */
 export async function startScorer(
   stack: ScorerStack, name: string, env: Record<string, string>, out: string, nodeArgs: string[] = [], readyTimeoutMs = 60_000,
-  /** the process to run: the scorer, or the latency floor's pass-through (passthrough.ts) */
+  /** the process to run: the scorer, or in its place the latency floor's pass-through (passthrough.ts); the console phase runs the api with it too */
   script = join(root, 'services/scorer/dist/main.js'),
 ): Promise<Scorer> {
   const port = await freePort();

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { waitFor } from './processes.js';
 
 /** Debian's chromium (scripts/setup.sh installs it), or a clear error naming the fix. */
 export function chromiumPath(): string {
@@ -35,4 +36,17 @@ export async function withChromium<T>(use: (browser: Browser) => Promise<T>): Pr
   } finally {
     await browser.close();
   }
+}
+
+/** What the console page's script exposes here (`performance` lives in the page, not in Node's types). */
+type InPageTiming = { performance: { getEntriesByName(name: string): { startTime: number }[] } };
+
+/**
+ * Milliseconds from navigation start to the console's first render: its
+ * `bondstream:segments-shown` mark (packages/console, set once the segment counts are drawn).
+ * Waits for the mark; the bench times it, the console's test checks that it is set.
+ */
+export async function segmentsShownAt(page: Page, timeoutMs = 10_000): Promise<number> {
+  return waitFor('the segment counts on the page', () => page.evaluate(() =>
+    (globalThis as unknown as InPageTiming).performance.getEntriesByName('bondstream:segments-shown')[0]?.startTime), { timeoutMs });
 }
